@@ -1,0 +1,19 @@
+"""Helpers for the course *Sequence modeling with recurrent neural networks*.
+
+Modules by role:
+
+- ``config``: one ``setup()`` call per notebook (seed, device, threads, size mode, data folder)
+- ``data``: the dataset registry, verified downloads, loaders
+- ``text``: tokenisation, vocabulary, language-model batching
+- ``cells``: RNN, LSTM and GRU cells from the lecture's equations, and the loop that unrolls them
+- ``models``: recurrent layer (from scratch or PyTorch's), language model, classifier, sampling
+- ``tasks``: synthetic memory tasks (first-symbol recall, the adding problem)
+- ``gradients``: gradient norms through time
+- ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
+- ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
+"""
+
+__version__ = "0.1.0"
+
+REPOSITORY = "rnn-course/sequence-models"
+"""GitHub ``owner/name`` of the course: the notebooks' Colab badges and Colab set-up point here."""
