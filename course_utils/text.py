@@ -141,3 +141,22 @@ def sequential_batches(ids: torch.Tensor, batch_size: int, num_steps: int
     Ys = ids[1:batch_size * row_len + 1].reshape(batch_size, row_len)  # (B, L)
     for start in range(0, row_len - num_steps + 1, num_steps):
         yield Xs[:, start:start + num_steps], Ys[:, start:start + num_steps]
+
+
+def d2l_time_machine(text: str, num_steps: int = 32, train_chars: int = 10_000,
+                     valid_chars: int = 5_000) -> tuple[Vocab, tuple, tuple]:
+    """The Time Machine split as Dive into Deep Learning's RNN chapters use it.
+
+    Letters lower-cased, everything else a space (``preprocess_d2l``); characters
+    ``0 .. train_chars - 1`` train, the next ``valid_chars`` validate; disjoint windows of
+    ``num_steps`` characters, each evaluated from a zero state. Perplexities on this split can be
+    set beside d2l's (about 7.2 for its RNN, 6.7 LSTM, 6.6 GRU).
+
+    Returns ``vocab, (X_train, Y_train), (X_valid, Y_valid)``, the tensors ``(N, num_steps)``.
+    """
+    chars = tokenize(preprocess_d2l(text), "char")
+    vocab = Vocab(chars)
+    ids = torch.tensor(vocab.encode(chars))
+    train = ids[:train_chars]
+    valid = ids[train_chars:train_chars + valid_chars]
+    return vocab, lm_windows(train, num_steps, stride=1), lm_windows(valid, num_steps)

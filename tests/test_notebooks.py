@@ -1,0 +1,70 @@
+"""Every notebook follows the course's shape and its .py / .ipynb pair agree.
+
+The notebooks themselves are executed top to bottom by nbval (``pytest`` collects
+``notebooks/*.ipynb``); these tests check what execution cannot: pairing, no committed outputs,
+and the common opening and closing sections.
+"""
+
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from course_utils import REPOSITORY
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+SCRIPTS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+SYNC_HINT = "Sync the pair with:  jupytext --sync notebooks/{name}.py   (edit the .py, then sync)"
+
+
+def _sources(nb):
+    return [(c.cell_type, c.source.strip()) for c in nb.cells]
+
+
+def test_there_are_notebooks():
+    assert SCRIPTS, f"no notebooks/NN_topic.py files found in {NOTEBOOKS}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_pair_is_in_sync(script):
+    ipynb = script.with_suffix(".ipynb")
+    hint = SYNC_HINT.format(name=script.stem)
+    assert ipynb.exists(), f"{ipynb.name} is missing. {hint}"
+    from_py = jupytext.read(script)
+    from_ipynb = jupytext.read(ipynb)
+    assert _sources(from_py) == _sources(from_ipynb), f"{script.name} and {ipynb.name} differ. {hint}"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_committed_without_outputs(script):
+    nb = json.loads(script.with_suffix(".ipynb").read_text(encoding="utf-8"))
+    with_outputs = [i for i, c in enumerate(nb["cells"])
+                    if c["cell_type"] == "code" and (c.get("outputs") or c.get("execution_count"))]
+    assert not with_outputs, (f"{script.stem}.ipynb has outputs in cells {with_outputs}: clear them "
+                              f"(jupyter nbconvert --clear-output --inplace, then jupytext --sync)")
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_opening_and_closing_sections(script):
+    nb = jupytext.read(script)
+    first = nb.cells[0].source
+    badge = (f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/"
+             f"{script.stem}.ipynb")
+    assert first.startswith("# "), "the first cell must be the title (a '# ' heading)"
+    assert badge in first, f"the first cell needs the Open in Colab badge linking to {badge}"
+    assert re.search(r"learning goals", first, re.I), "the first cell must list the learning goals"
+    setup = next(c for c in nb.cells if c.cell_type == "code")
+    assert "config.setup(" in setup.source, "the first code cell must call config.setup()"
+    text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
+    assert re.search(r"^## Summary", text, re.M), "a notebook ends with a '## Summary' section"
+    assert re.search(r"^## Exercises", text, re.M), "a notebook ends with a '## Exercises' section"
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_solution_markers_are_balanced(script):
+    code = script.read_text(encoding="utf-8")
+    begins, ends = code.count("### BEGIN SOLUTION"), code.count("### END SOLUTION")
+    assert begins == ends, f"{begins} BEGIN SOLUTION markers but {ends} END SOLUTION markers"
+    assert begins >= 1, "each notebook has at least one exercise with a marked solution"
