@@ -1,0 +1,54 @@
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import config
+
+
+def test_setup_defaults(monkeypatch):
+    for var in (config.MODE_ENV, config.SEED_ENV, config.THREADS_ENV):
+        monkeypatch.delenv(var, raising=False)
+    cfg = config.setup(seed=3)
+    assert cfg.mode == "class" and cfg.seed == 3 and cfg.threads >= 1
+    assert torch.get_num_threads() == cfg.threads
+    assert cfg.device.type in ("cpu", "cuda", "mps")
+    assert "mode=class" in str(cfg)
+
+
+def test_setup_seeds_every_generator(monkeypatch):
+    monkeypatch.delenv(config.SEED_ENV, raising=False)
+    draws = []
+    for _ in range(2):
+        config.setup(seed=7)
+        draws.append((random.random(), np.random.rand(), torch.rand(1).item()))
+    assert draws[0] == draws[1]
+
+
+def test_environment_overrides(monkeypatch):
+    monkeypatch.setenv(config.MODE_ENV, "SMOKE")
+    monkeypatch.setenv(config.SEED_ENV, "11")
+    monkeypatch.setenv(config.THREADS_ENV, "2")
+    cfg = config.setup(seed=0)
+    assert (cfg.mode, cfg.seed, cfg.threads) == ("smoke", 11, 2)
+    assert config.setup(mode="full", threads=1).mode == "full"  # code beats the environment
+
+
+def test_bad_mode_and_threads_are_explained(monkeypatch):
+    with pytest.raises(ValueError, match="Unknown size mode 'laptop'.*smoke"):
+        config.get_mode("laptop")
+    monkeypatch.setenv(config.THREADS_ENV, "many")
+    with pytest.raises(ValueError, match="whole number"):
+        config.default_threads()
+
+
+def test_pick_by_mode():
+    cfg = config.Config("smoke", 0, torch.device("cpu"), 1, None)
+    assert cfg.pick(smoke=1, class_=10, full=100) == 1
+    assert config.Config("class", 0, torch.device("cpu"), 1, None).pick(1, 10, 100) == 10
+    assert config.Config("full", 0, torch.device("cpu"), 1, None).pick(**{"class": 5, "full": 9}) == 9
+    with pytest.raises(ValueError, match="no value for the current mode 'smoke'"):
+        cfg.pick(class_=10)
+    with pytest.raises(TypeError, match="smoke=, class_= and full="):
+        cfg.pick(gpu=3)
