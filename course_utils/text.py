@@ -50,7 +50,7 @@ class Vocab:
 
     >>> v = Vocab(list("abracadabra"))
     >>> v.encode("cab"), v.decode(v.encode("cabz"))
-    ([3, 1, 2], ['c', 'a', 'b', '<unk>'])
+    ([4, 1, 2], ['c', 'a', 'b', '<unk>'])
     """
 
     def __init__(self, tokens: Iterable[str] = (), min_freq: int = 1,
