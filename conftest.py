@@ -12,3 +12,11 @@ _shared = Path(__file__).resolve().parent.parent / "shared" / "data"
 if "COURSE_DATA_MIRROR" not in os.environ and _shared.is_dir():
     os.environ["COURSE_DATA_MIRROR"] = str(_shared)
 os.environ.setdefault("MPLBACKEND", "Agg")
+
+# The unit tests run in this process: give PyTorch the same thread count a notebook gets
+# (see course_utils.config), not one thread per core, which is far slower on a busy 2-core machine.
+import torch  # noqa: E402
+
+from course_utils.config import default_threads  # noqa: E402
+
+torch.set_num_threads(default_threads())

@@ -34,7 +34,8 @@ def energy(position: torch.Tensor, velocity: torch.Tensor, gravity: float = GRAV
     return 0.5 * (velocity ** 2).sum(-1) + gravity * position[..., 1]
 
 
-def _time_to_walls(position, velocity, resting, box, gravity):
+def _time_to_walls(position: torch.Tensor, velocity: torch.Tensor, resting: torch.Tensor,
+                   box: tuple[float, float], gravity: float) -> tuple[torch.Tensor, ...]:
     """Time until each ball next touches each wall: (N, 2), (N, 2), (N,) -> 4 tensors (N,).
 
     Straight motion across, a parabola up and down; ``inf`` where that wall is never reached.
@@ -51,7 +52,8 @@ def _time_to_walls(position, velocity, resting, box, gravity):
     # Ceiling: y + vy t - g t^2 / 2 = height, reached only on the way up if the ball climbs so high.
     disc = vy ** 2 - 2 * gravity * (height - y)  # (N,)
     reach = (vy > 0) & (disc >= 0)
-    t_ceil = torch.where(reach, 2 * (height - y) / (vy + disc.clamp(min=0).sqrt()).clamp(min=1e-300), inf)
+    t_ceil = torch.where(reach, 2 * (height - y) / (vy + disc.clamp(min=0).sqrt()).clamp(min=1e-300),
+                         inf)
     return t_right.clamp(min=0), t_left.clamp(min=0), t_floor.clamp(min=0), t_ceil.clamp(min=0)
 
 
@@ -78,22 +80,24 @@ def step(position: torch.Tensor, velocity: torch.Tensor, dt: float = DT, *,
         if not (remaining > 0).any():
             break
         resting = (y <= 0) & (vy == 0)  # (N,) lying on the floor: no fall, no floor bounce
-        times = _time_to_walls(torch.stack([x, y], -1), torch.stack([vx, vy], -1), resting, box, gravity)
-        t_hit = torch.stack(times).min(0).values  # (N,) time of the next bounce
+        times = _time_to_walls(torch.stack([x, y], -1), torch.stack([vx, vy], -1), resting, box,
+                               gravity)  # 4 x (N,): right wall, left wall, floor, ceiling
+        t_hit = torch.minimum(torch.minimum(times[0], times[1]),
+                              torch.minimum(times[2], times[3]))  # (N,) time of the next bounce
         hit = t_hit <= remaining  # (N,) a bounce happens within this frame
         tau = torch.where(hit, t_hit, remaining)  # (N,) fly this long
-        g = torch.where(resting, 0.0, gravity)  # (N,)
+        g = gravity * (~resting).to(x.dtype)  # (N,) no fall while lying on the floor
         x, y = x + vx * tau, y + vy * tau - 0.5 * g * tau ** 2
         vy = vy - g * tau
         remaining = torch.where(hit, remaining - tau, 0.0)
         # Bounce off every wall reached at this instant (two at once in a corner).
-        t_right, t_left, t_floor, t_ceil = (hit & (t <= t_hit) for t in times)
-        x = torch.where(t_right, width, torch.where(t_left, 0.0, x))
-        vx = torch.where(t_right | t_left, -restitution * vx, vx)
-        y = torch.where(t_floor, 0.0, torch.where(t_ceil, height, y))
-        vy = torch.where(t_floor | t_ceil, -restitution * vy, vy)
-        vy = torch.where(t_floor & (vy < rest_speed), 0.0, vy)  # too slow to bounce: it lies down
-    else:
+        at_right, at_left, at_floor, at_ceil = (hit & (t <= t_hit) for t in times)  # (N,) each
+        x = torch.where(at_right, width, torch.where(at_left, 0.0, x))
+        vx = torch.where(at_right | at_left, -restitution * vx, vx)
+        y = torch.where(at_floor, 0.0, torch.where(at_ceil, height, y))
+        vy = torch.where(at_floor | at_ceil, -restitution * vy, vy)
+        vy = torch.where(at_floor & (vy < rest_speed), 0.0, vy)  # too slow to bounce: it lies down
+    if (remaining > 0).any():
         raise RuntimeError(f"more than {MAX_EVENTS} bounces in one frame of {dt} s: use a smaller dt "
                            f"or a larger rest_speed (now {rest_speed} m/s)")
     # Rounding can leave a ball a hair outside the box; the walls are exact.
@@ -119,7 +123,8 @@ def rollout(position: torch.Tensor, velocity: torch.Tensor, num_steps: int, dt: 
 def random_states(num_balls: int, generator: torch.Generator | None = None,
                   box: tuple[float, float] = BOX, max_speed: float = 2.0
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Random starting states: positions uniform in the box's central part, speeds up to ``max_speed``.
+    """Random starting states: positions uniform in the box's central part (10-90% of its width,
+    20-80% of its height), each velocity component uniform in ``[-max_speed, max_speed]`` m/s.
 
     Returns ``position, velocity``, each (N, 2), float64.
     """
