@@ -19,7 +19,7 @@ reaches ``h_t`` through the recurrence::
 and every weight gradient is a sum over time steps, because the same weights act at every step.
 Nothing here uses autograd; ``tests/test_bptt.py`` holds it to autograd and to finite differences.
 
-``stream_loss`` evaluates a language model over a long token stream in chunks, with or without
+``stream_loss`` and ``stream_position_loss`` evaluate a language model over a long token stream in chunks, with or without
 carrying the hidden state across chunks (truncated BPTT's evaluation).
 """
 
@@ -164,26 +164,43 @@ def step_jacobians(params: dict[str, torch.Tensor], cache: dict) -> torch.Tensor
 
 
 @torch.no_grad()
-def stream_loss(model: nn.Module, ids: torch.Tensor, batch_size: int, num_steps: int,
-                carry: bool = True) -> float:
-    """Mean next-token cross-entropy of a language model over a token stream, read in chunks.
+def stream_position_loss(model: nn.Module, ids: torch.Tensor, batch_size: int, num_steps: int,
+                         carry: bool = True) -> torch.Tensor:
+    """Mean next-token cross-entropy at each position of a chunk, over a whole token stream.
 
     The stream is cut as ``text.sequential_batches`` cuts it (``batch_size`` rows, chunks of
     ``num_steps``). With ``carry=True`` each chunk starts from the state the previous chunk ended
     in, so every prediction sees the whole row before it; with ``carry=False`` each chunk starts
     from a zero state, so the first tokens of each chunk are predicted with little context.
 
-    ``model(X, state) -> (logits (B, T, V), state)``, e.g. ``models.LanguageModel``.
+    Parameters
+    ----------
+    model: ``model(X, state) -> (logits (B, T, V), state)``, e.g. ``models.LanguageModel``.
+    ids: the token stream (N,).
+
+    Returns
+    -------
+    A tensor (num_steps,): entry ``t`` is the mean loss (nats) of the predictions made at
+    position ``t`` of the chunks.
     """
     was_training = model.training
     model.eval()
     device = next(model.parameters()).device
-    state, total, count = None, 0.0, 0
-    for X, Y in sequential_batches(ids, batch_size, num_steps):
-        logits, new_state = model(X.to(device), state if carry else None)  # (B, T, V)
-        state = new_state
-        total += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                             Y.to(device).reshape(-1), reduction="sum").item()
-        count += Y.numel()
+    state, total, chunks = None, torch.zeros(num_steps), 0
+    for X, Y in sequential_batches(ids, batch_size, num_steps):  # (B, T) each
+        logits, state = model(X.to(device), state if carry else None)  # (B, T, V)
+        nll = nn.functional.cross_entropy(logits.transpose(1, 2), Y.to(device),
+                                          reduction="none")  # (B, T)
+        total += nll.mean(dim=0).cpu()
+        chunks += 1
     model.train(was_training)
-    return total / count
+    return total / chunks
+
+
+def stream_loss(model: nn.Module, ids: torch.Tensor, batch_size: int, num_steps: int,
+                carry: bool = True) -> float:
+    """Mean next-token cross-entropy (nats) over a token stream read in chunks.
+
+    See ``stream_position_loss``; every chunk has ``num_steps`` tokens, so this is its mean.
+    """
+    return stream_position_loss(model, ids, batch_size, num_steps, carry).mean().item()
