@@ -9,6 +9,9 @@ Modules by role:
 - ``models``: recurrent layer (from scratch or PyTorch's), language model, classifier, sampling
 - ``tasks``: synthetic memory tasks (first-symbol recall, the adding problem)
 - ``gradients``: gradient norms through time
+- ``bptt``: backpropagation through time written out by hand for the vanilla RNN (notebook 04)
+- ``ball``: the bouncing-ball simulation of notebook 00
+- ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
 """

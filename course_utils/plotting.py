@@ -62,9 +62,9 @@ def unrolled_rnn(num_steps: int = 4) -> Figure:
     _node(ax, (-0.2, 0), "$x_t$", "#cde"), _node(ax, (-0.2, 1), "$h_t$", "#fdb")
     _node(ax, (-0.2, 2), "$\\hat y_t$", "#cfc")
     _arrow(ax, (-0.2, 0.2), (-0.2, 0.8), "$W_{xh}$"), _arrow(ax, (-0.2, 1.2), (-0.2, 1.8), "$W_{hy}$")
-    ax.annotate("", xy=(-0.05, 1.15), xytext=(-0.35, 1.15),
-                arrowprops=dict(arrowstyle="-|>", connectionstyle="arc3,rad=-2.5"))
-    ax.text(-0.35, 1.55, "$W_{hh}$", color="tab:red", fontsize=9)
+    ax.add_patch(FancyArrowPatch((-0.07, 0.82), (-0.07, 1.18), connectionstyle="arc3,rad=1.6",
+                                 arrowstyle="-|>", mutation_scale=12, color="black"))
+    ax.text(0.12, 1.0, "$W_{hh}$", color="tab:red", fontsize=9, va="center")
     ax.text(0.45, 1, "=", fontsize=20, ha="center", va="center")
     for t in range(num_steps):
         x = t + 1
