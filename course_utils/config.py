@@ -83,15 +83,22 @@ def pick_device(prefer: str | None = None) -> torch.device:
     return torch.device("cpu")
 
 
+def available_cores() -> int:
+    """Cores this process may run on (respects CPU pinning, unlike ``os.cpu_count()``)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 2
+
+
 def default_threads() -> int:
-    """Half the cores, at least one (see the module docstring for the measurement)."""
+    """Half the usable cores, at least one (see the module docstring for the measurement)."""
     env = os.environ.get(THREADS_ENV)
     if env:
         try:
             return max(1, int(env))
         except ValueError:
             raise ValueError(f"{THREADS_ENV} must be a whole number of threads, got {env!r}") from None
-    return max(1, (os.cpu_count() or 2) // 2)
+    return max(1, available_cores() // 2)
 
 
 def seed_everything(seed: int) -> None:

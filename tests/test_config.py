@@ -52,3 +52,11 @@ def test_pick_by_mode():
         cfg.pick(class_=10)
     with pytest.raises(TypeError, match="smoke=, class_= and full="):
         cfg.pick(gpu=3)
+
+
+def test_default_threads_is_half_the_usable_cores(monkeypatch):
+    monkeypatch.delenv(config.THREADS_ENV, raising=False)
+    monkeypatch.setattr(config, "available_cores", lambda: 2)
+    assert config.default_threads() == 1
+    monkeypatch.setattr(config, "available_cores", lambda: 16)
+    assert config.default_threads() == 8
