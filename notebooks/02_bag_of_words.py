@@ -38,6 +38,7 @@ from collections import Counter
 
 import matplotlib.pyplot as plt
 import torch
+from ipywidgets import Text, interact
 from torch import nn
 
 from course_utils import baselines, config, data, plotting, text, training
@@ -157,7 +158,31 @@ assert p_good == p_bad, "identical inputs must give identical probabilities"
 # occurs in one and *"not good"* in the other (Exercise 1). But a fixed set of n-grams only
 # sees order within n words, and the number of possible n-grams explodes with n: order over a
 # whole sentence needs a model that reads it in order.
-#
+
+# %% [markdown]
+# **Try it.** Type any sentence: the box shows the words the classifier sees (with their counts
+# and weights) and its probability that the sentence is positive. Shuffle the words of a
+# sentence: the probability does not move.
+
+# %%
+def explain(sentence="the food was good, not bad at all"):
+    tokens = text.tokenize(sentence, "word")
+    bag = baselines.bag_of_words(tokens, vocab)  # (V,)
+    with torch.no_grad():
+        p = torch.sigmoid(logistic(bag[None].to(cfg.device))).item()
+    for word, count in sorted(Counter(tokens).items()):
+        known = word in vocab
+        weight = f"{weights[vocab.token_to_idx[word]]:+.2f}" if known else "(unknown: counted as <unk>)"
+        print(f"  {word!r:>12} x{count}  weight {weight}")
+    print(f"P(positive) = {p:.4f}")
+    return p
+
+
+p_shuffled = explain("all at bad, not good was food the")  # the same words, shuffled
+assert abs(p_shuffled - explain("the food was good, not bad at all")) < 1e-6, "order must not matter"
+interact(explain, sentence=Text(value="the food was good, not bad at all", continuous_update=False));
+
+# %% [markdown]
 # ## 3. The opposite choice: a really big fixed window
 #
 # Instead of throwing order away, keep it: a notebook 01 window model, with a window wide enough
