@@ -12,6 +12,10 @@ _shared = Path(__file__).resolve().parent.parent / "shared" / "data"
 if "COURSE_DATA_MIRROR" not in os.environ and _shared.is_dir():
     os.environ["COURSE_DATA_MIRROR"] = str(_shared)
 os.environ.setdefault("MPLBACKEND", "Agg")
+# nbval reads a kernel's messages only after each cell finishes; a long cell redrawing progress
+# bars many times a second can overflow the message queue and lose the end-of-cell message.
+# Under test, bars redraw every 10 s (tqdm reads TQDM_* variables as its defaults).
+os.environ.setdefault("TQDM_MININTERVAL", "10")
 
 # The unit tests run in this process: give PyTorch the same thread count a notebook gets
 # (see course_utils.config), not one thread per core, which is far slower on a busy 2-core machine.

@@ -38,6 +38,9 @@ class RecurrentLayer(nn.Module):
             self.impl = torch_cls(input_size, hidden_size, batch_first=True, **cell_kwargs)
 
     def forward(self, X: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        if X.dim() != 3:
+            raise ValueError(f"expected X of shape (batch, steps, features), got {tuple(X.shape)}; "
+                             f"add a batch dimension with X[None] or a feature one with X[..., None]")
         if self.scratch:
             return self.impl(X, state)
         if state is not None:  # ours (B, H) -> PyTorch's (layers=1, B, H)
@@ -45,6 +48,17 @@ class RecurrentLayer(nn.Module):
         outputs, state = self.impl(X, state)  # (B, T, H)
         state = tuple(s.squeeze(0) for s in state) if self.kind == "lstm" else state.squeeze(0)
         return outputs, state
+
+
+def check_token_ids(X: torch.Tensor, vocab_size: int) -> None:
+    """Raise a clear error unless ``X`` is a (batch, steps) tensor of ids in ``[0, vocab_size)``."""
+    if X.dim() != 2 or X.dtype not in (torch.int64, torch.int32):
+        raise ValueError(f"expected token ids of shape (batch, steps) and an integer dtype, got shape "
+                         f"{tuple(X.shape)} and {X.dtype}; encode text with Vocab.encode and add a "
+                         f"batch dimension with ids[None]")
+    if X.numel() and (int(X.min()) < 0 or int(X.max()) >= vocab_size):
+        raise ValueError(f"token ids must lie in [0, {vocab_size}), got {int(X.min())}..{int(X.max())}: "
+                         f"was the text encoded with the model's own vocabulary?")
 
 
 def detach_state(state: State) -> State:
@@ -74,6 +88,7 @@ class LanguageModel(nn.Module):
         return self.dropout(self.embedding(X))  # (B, T, E)
 
     def forward(self, X: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+        check_token_ids(X, self.vocab_size)
         outputs, state = self.rnn(self.embed(X), state)  # (B, T, H)
         return self.head(self.dropout(outputs)), state  # (B, T, V)
 
@@ -84,11 +99,13 @@ class SequenceClassifier(nn.Module):
     def __init__(self, vocab_size: int, num_classes: int, kind: str = "lstm",
                  embed_size: int = 32, hidden_size: int = 64, scratch: bool = False) -> None:
         super().__init__()
+        self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_size)
         self.rnn = RecurrentLayer(kind, embed_size, hidden_size, scratch=scratch)
         self.head = nn.Linear(hidden_size, num_classes)
 
     def forward(self, X: torch.Tensor) -> torch.Tensor:
+        check_token_ids(X, self.vocab_size)
         outputs, _ = self.rnn(self.embedding(X))  # (B, T, H)
         return self.head(outputs[:, -1])  # (B, C)
 

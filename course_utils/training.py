@@ -86,7 +86,8 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
     eval_every = eval_every or steps
     model.train()
     stream = _batch_stream(data)
-    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False)
+    # mininterval: redraw at most twice a second; each redraw is a message to the notebook
+    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False, mininterval=0.5)
     for step in bar:
         loss = loss_fn(model, _to(next(stream), device))
         if not math.isfinite(loss.item()):
@@ -106,8 +107,8 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
             model.eval()
             history.eval_steps.append(step), history.evals.append(evaluate(model))
             model.train()
-            bar.set_postfix({k: f"{v:.3g}" for k, v in history.evals[-1].items()})
+            bar.set_postfix({k: f"{v:.3g}" for k, v in history.evals[-1].items()}, refresh=False)
         elif step % 10 == 0:
-            bar.set_postfix(loss=f"{loss.item():.3f}")
+            bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
     history.seconds = time.perf_counter() - start
     return history

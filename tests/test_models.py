@@ -98,3 +98,15 @@ def test_identity_init():
 def test_unknown_kind_is_explained():
     with pytest.raises(ValueError, match=r"kind must be one of \('rnn', 'lstm', 'gru'\)"):
         models.RecurrentLayer("transformer", 3, 4)
+
+
+def test_wrong_inputs_are_named():
+    lm = models.LanguageModel(vocab_size=5, kind="rnn", hidden_size=4)
+    with pytest.raises(ValueError, match=r"shape \(batch, steps\).*\(7,\)"):
+        lm(torch.arange(5).repeat(2)[:7])
+    with pytest.raises(ValueError, match="integer dtype"):
+        lm(torch.zeros(2, 3))
+    with pytest.raises(ValueError, match=r"must lie in \[0, 5\), got 0..9"):
+        lm(torch.arange(10)[None])
+    with pytest.raises(ValueError, match=r"\(batch, steps, features\), got \(4, 3\)"):
+        models.RecurrentLayer("lstm", 3, 4)(torch.randn(4, 3))
