@@ -12,6 +12,7 @@ Modules by role:
 - ``bptt``: backpropagation through time written out by hand for the vanilla RNN (notebook 04)
 - ``ball``: the bouncing-ball simulation of notebook 00
 - ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
+- ``assignments``: student versions of the notebooks, solutions replaced by stubs
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
 """
