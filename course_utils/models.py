@@ -117,6 +117,12 @@ def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
 
 
+def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
+    """Mean cross-entropy of a classifier's logits (B, C) against labels (B,), for ``training.fit``."""
+    X, y = batch  # (B, ...), (B,)
+    return nn.functional.cross_entropy(model(X), y)
+
+
 @torch.no_grad()
 def generate(model: LanguageModel, vocab, prefix: str | list[str], num_tokens: int,
              temperature: float = 1.0, generator: torch.Generator | None = None) -> str:

@@ -409,11 +409,6 @@ print(f"T = {T_mem}, {mem_steps} training steps each, held-out {tuple(X_held.sha
       f"chance {1 / num_symbols:.3f}")
 
 
-def classify_loss(model, batch):
-    X, y = batch  # (B, T), (B,)
-    return nn.functional.cross_entropy(model(X), y)  # logits (B, 8)
-
-
 def train_memory(kind, forget_bias=None):
     """Train one model on the first-symbol task; return the model and its History."""
     torch.manual_seed(cfg.seed)
@@ -422,8 +417,9 @@ def train_memory(kind, forget_bias=None):
         models.init_gate_bias(model.rnn, forget_bias)  # b_f = forget_bias
     gen = torch.Generator().manual_seed(cfg.seed)  # the same fresh batches for every model
     batches = lambda: [tasks.first_symbol_batch(64, T_mem, num_symbols, generator=gen)]
-    history = training.fit(model.to(cfg.device), batches, classify_loss, steps=mem_steps, lr=3e-3,
-                           clip=1.0, evaluate=lambda m: metrics.evaluate_classifier(m, X_held, y_held),
+    history = training.fit(model.to(cfg.device), batches, models.classification_loss,
+                           steps=mem_steps, lr=3e-3, clip=1.0,
+                           evaluate=lambda m: metrics.evaluate_classifier(m, X_held, y_held),
                            eval_every=cfg.pick(smoke=10, class_=50, full=100), desc=kind)
     return model, history
 

@@ -110,3 +110,11 @@ def test_wrong_inputs_are_named():
         lm(torch.arange(10)[None])
     with pytest.raises(ValueError, match=r"\(batch, steps, features\), got \(4, 3\)"):
         models.RecurrentLayer("lstm", 3, 4)(torch.randn(4, 3))
+
+
+def test_classification_loss_is_cross_entropy_of_the_logits():
+    torch.manual_seed(0)
+    clf = models.SequenceClassifier(vocab_size=6, num_classes=3, kind="gru", embed_size=4, hidden_size=5)
+    X, y = torch.randint(0, 6, (7, 4)), torch.randint(0, 3, (7,))
+    expected = torch.nn.functional.cross_entropy(clf(X), y)
+    torch.testing.assert_close(models.classification_loss(clf, (X, y)), expected)
