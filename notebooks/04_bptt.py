@@ -437,14 +437,11 @@ def memory_model(variant, embed_size=16, hidden_size=64):
 def memory_accuracy(variant, length, steps):
     """Train on first-symbol recall at one length; return held-out accuracy."""
     torch.manual_seed(cfg.seed)
-    model, g = memory_model(variant), torch.Generator().manual_seed(cfg.seed)
-    X_test, y_test = tasks.first_symbol_batch(1000, length, generator=torch.Generator().manual_seed(cfg.seed + 100))
-    def loss_fn(m, batch):
-        X, y = batch  # (B, T), (B,)
-        return nn.functional.cross_entropy(m(X), y)
-    training.fit(model, lambda: [tasks.first_symbol_batch(64, length, generator=g)], loss_fn,
-                 steps=steps, lr=3e-3, clip=1.0, desc=f"{variant}, T = {length}")
-    return metrics.evaluate_classifier(model, X_test, y_test)["accuracy"]
+    model = memory_model(variant)
+    held_out = tasks.first_symbol_batch(1000, length, generator=torch.Generator().manual_seed(cfg.seed + 100))
+    history = tasks.fit_first_symbol(model, length, steps, held_out, seed=cfg.seed,
+                                     desc=f"{variant}, T = {length}")  # fresh batches every step
+    return history.last("accuracy")
 
 
 # %% [markdown]

@@ -47,7 +47,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
-from course_utils import cells, config, gradients, metrics, models, plotting, tasks, training
+from course_utils import cells, config, gradients, models, plotting, tasks
 cfg = config.setup(seed=0)
 cfg
 
@@ -415,12 +415,9 @@ def train_memory(kind, forget_bias=None):
     model = models.SequenceClassifier(num_symbols, num_symbols, kind, embed_size=16, hidden_size=64)
     if forget_bias is not None:
         models.init_gate_bias(model.rnn, forget_bias)  # b_f = forget_bias
-    gen = torch.Generator().manual_seed(cfg.seed)  # the same fresh batches for every model
-    batches = lambda: [tasks.first_symbol_batch(64, T_mem, num_symbols, generator=gen)]
-    history = training.fit(model.to(cfg.device), batches, models.classification_loss,
-                           steps=mem_steps, lr=3e-3, clip=1.0,
-                           evaluate=lambda m: metrics.evaluate_classifier(m, X_held, y_held),
-                           eval_every=cfg.pick(smoke=10, class_=50, full=100), desc=kind)
+    history = tasks.fit_first_symbol(model.to(cfg.device), T_mem, mem_steps, (X_held, y_held),
+                                     num_symbols=num_symbols, seed=cfg.seed,  # same batches for all
+                                     eval_every=cfg.pick(smoke=10, class_=50, full=100), desc=kind)
     return model, history
 
 
