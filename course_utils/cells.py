@@ -4,16 +4,35 @@ A *cell* computes one time step, ``(x_t, state) -> (h_t, new_state)``; ``Unrolle
 same cell, with the same weights, at every step. All tensors are batch-first:
 ``x_t`` is ``(B, D)``, ``h_t`` is ``(B, H)``, a sequence ``X`` is ``(B, T, D)``.
 
+Every weight and bias starts uniform in ``[-1/sqrt(H), 1/sqrt(H)]``, as in PyTorch's recurrent
+layers (``reset_parameters``), so a model built from these cells trains like one built from
+``torch.nn.RNN`` / ``LSTM`` / ``GRU``.
+
 ``copy_from_torch`` loads the weights of ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` into these cells so
 that tests (``tests/test_cells.py``) can hold them to PyTorch's outputs and gradients.
 """
 
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+
+
+@torch.no_grad()
+def reset_parameters(cell: nn.Module) -> nn.Module:
+    """Draw every weight and bias of ``cell`` from U(-1/sqrt(H), 1/sqrt(H)), like ``torch.nn.RNN``.
+
+    ``nn.Linear``'s own default would scale by the number of inputs instead, which differs from
+    PyTorch's recurrent layers whenever the input size is not the hidden size.
+    """
+    bound = 1 / math.sqrt(cell.hidden_size)
+    for p in cell.parameters():
+        p.uniform_(-bound, bound)
+    return cell
 
 
 class RNNCell(nn.Module):
@@ -30,6 +49,7 @@ class RNNCell(nn.Module):
         self.W_xh = nn.Linear(input_size, hidden_size)  # W_xh x_t + b_xh
         self.W_hh = nn.Linear(hidden_size, hidden_size)  # W_hh h_{t-1} + b_hh
         self.f = torch.tanh if nonlinearity == "tanh" else torch.relu
+        reset_parameters(self)
 
     def init_state(self, batch_size: int, device=None, dtype=None) -> torch.Tensor:
         return torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)  # (B, H)
@@ -60,6 +80,7 @@ class LSTMCell(nn.Module):
         self.W_i = nn.Linear(n, hidden_size)
         self.W_C = nn.Linear(n, hidden_size)
         self.W_o = nn.Linear(n, hidden_size)
+        reset_parameters(self)
 
     def init_state(self, batch_size: int, device=None, dtype=None) -> tuple[torch.Tensor, torch.Tensor]:
         zeros = torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)  # (B, H)
@@ -98,6 +119,7 @@ class GRUCell(nn.Module):
         self.W_xr, self.W_hr = nn.Linear(input_size, hidden_size), nn.Linear(hidden_size, hidden_size)
         self.W_xz, self.W_hz = nn.Linear(input_size, hidden_size), nn.Linear(hidden_size, hidden_size)
         self.W_xh, self.W_hh = nn.Linear(input_size, hidden_size), nn.Linear(hidden_size, hidden_size)
+        reset_parameters(self)
 
     def init_state(self, batch_size: int, device=None, dtype=None) -> torch.Tensor:
         return torch.zeros(batch_size, self.hidden_size, device=device, dtype=dtype)  # (B, H)
@@ -123,16 +145,34 @@ class Unrolled(nn.Module):
         super().__init__()
         self.cell = cell
 
-    def forward(self, X: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    def forward(self, X: torch.Tensor, state: State | None = None,
+                lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+        """``lengths`` (B,): sequence ``b`` is real for its first ``lengths[b]`` steps, padding after.
+
+        At a padding step the state is carried through unchanged and the output is zero, so each
+        sequence ends in the state of its last real step, as with PyTorch's packed sequences.
+        """
         if X.dim() != 3:
             raise ValueError(f"expected X of shape (batch, steps, features), got {tuple(X.shape)}")
         if state is None:
             state = self.cell.init_state(X.shape[0], X.device, X.dtype)
         outputs = []
         for t in range(X.shape[1]):
-            h_t, state = self.cell(X[:, t], state)  # (B, H)
+            h_t, new_state = self.cell(X[:, t], state)  # (B, H)
+            if lengths is not None:
+                real = (t < lengths).to(X.dtype)[:, None]  # (B, 1): 1 on a real step, 0 on padding
+                h_t = h_t * real
+                new_state = _blend(new_state, state, real)
+            state = new_state
             outputs.append(h_t)
         return torch.stack(outputs, dim=1), state  # (B, T, H)
+
+
+def _blend(new: State, old: State, keep_new: torch.Tensor) -> State:
+    """``new`` where ``keep_new`` (B, 1) is 1, ``old`` where it is 0, for a tensor or an (h, c) pair."""
+    if isinstance(new, tuple):
+        return tuple(_blend(n, o, keep_new) for n, o in zip(new, old))
+    return keep_new * new + (1 - keep_new) * old
 
 
 def make_cell(kind: str, input_size: int, hidden_size: int, **kwargs) -> nn.Module:
@@ -144,13 +184,15 @@ def make_cell(kind: str, input_size: int, hidden_size: int, **kwargs) -> nn.Modu
 
 
 @torch.no_grad()
-def copy_from_torch(cell: nn.Module, ref: nn.Module, layer: int = 0) -> nn.Module:
+def copy_from_torch(cell: nn.Module, ref: nn.Module, layer: int = 0, reverse: bool = False) -> nn.Module:
     """Load one layer of ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` (or their ``*Cell``) into ``cell``.
 
     PyTorch stacks the gates in ``weight_ih`` (G*H, D) and ``weight_hh`` (G*H, H): for the LSTM in
     the order input, forget, candidate, output; for the GRU reset, update, candidate.
+    ``reverse=True`` loads the backward direction of a bidirectional layer.
     """
     suffix = "" if isinstance(ref, (nn.RNNCell, nn.LSTMCell, nn.GRUCell)) else f"_l{layer}"
+    suffix += "_reverse" if reverse else ""
     W_ih, W_hh = getattr(ref, "weight_ih" + suffix), getattr(ref, "weight_hh" + suffix)
     b_ih, b_hh = getattr(ref, "bias_ih" + suffix), getattr(ref, "bias_hh" + suffix)
     if isinstance(cell, RNNCell):

@@ -13,41 +13,132 @@ from __future__ import annotations
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .cells import State, Unrolled, make_cell
+from .training import eval_mode
 
 KINDS = ("rnn", "lstm", "gru")
 
 
 class RecurrentLayer(nn.Module):
-    """One recurrent layer over batch-first sequences: ``X`` (B, T, D) -> outputs (B, T, H), state.
+    """Recurrent layers over batch-first sequences: ``X`` (B, T, D) -> outputs (B, T, D*H), state.
 
-    The state is ``h`` (B, H) for rnn and gru, ``(h, c)`` for lstm, in both implementations.
+    ``kind`` picks the cell (rnn, lstm, gru); ``scratch=True`` runs the course's own cells from
+    ``course_utils.cells`` instead of PyTorch's fused layer, with the same weights' shapes and the
+    same results. ``num_layers`` stacks layers (``dropout`` between them); ``bidirectional`` adds
+    a second layer reading each sequence backwards (D = 2), its outputs concatenated.
+    ``cell_kwargs`` go to the cell, e.g. ``nonlinearity="relu"`` for the rnn.
+
+    ``lengths`` (B,) marks right-padded batches: sequence ``b`` is real for its first
+    ``lengths[b]`` steps. Outputs at padding steps are zero and the final state is the state at
+    each sequence's last real step (PyTorch's packed sequences; a mask for the course's cells), so
+    a padded batch gives what each sequence gives alone.
+
+    The state is ``h`` (B, H), or ``(h, c)`` for lstm, for one unidirectional layer; otherwise it
+    has PyTorch's layout (num_layers * D, B, H), layer by layer, forward direction first.
     """
 
-    def __init__(self, kind: str, input_size: int, hidden_size: int, scratch: bool = False,
+    def __init__(self, kind: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bidirectional: bool = False, dropout: float = 0.0, scratch: bool = False,
                  **cell_kwargs) -> None:
         super().__init__()
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+        if num_layers < 1:
+            raise ValueError(f"num_layers must be at least 1, got {num_layers}")
         self.kind, self.scratch, self.hidden_size = kind, scratch, hidden_size
+        self.input_size, self.num_layers = input_size, num_layers
+        self.num_directions = 2 if bidirectional else 1
         if scratch:
-            self.impl = Unrolled(make_cell(kind, input_size, hidden_size, **cell_kwargs))
+            loops = [Unrolled(make_cell(kind, self._layer_input(layer), hidden_size, **cell_kwargs))
+                     for layer in range(num_layers) for _ in range(self.num_directions)]
+            self.impl = loops[0] if len(loops) == 1 else nn.ModuleList(loops)
+            self.between = nn.Dropout(dropout)
         else:
             torch_cls = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}[kind]
-            self.impl = torch_cls(input_size, hidden_size, batch_first=True, **cell_kwargs)
+            self.impl = torch_cls(input_size, hidden_size, num_layers=num_layers, dropout=dropout,
+                                  bidirectional=bidirectional, batch_first=True, **cell_kwargs)
 
-    def forward(self, X: torch.Tensor, state: State | None = None) -> tuple[torch.Tensor, State]:
+    def _layer_input(self, layer: int) -> int:
+        return self.input_size if layer == 0 else self.num_directions * self.hidden_size
+
+    @property
+    def output_size(self) -> int:
+        """Features per step of the outputs: ``hidden_size``, twice that if bidirectional."""
+        return self.num_directions * self.hidden_size
+
+    def forward(self, X: torch.Tensor, state: State | None = None,
+                lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
+        self._check(X, lengths)
+        squeeze = self.num_layers * self.num_directions == 1
+        if state is not None and squeeze:  # ours (B, H) -> PyTorch's (1, B, H)
+            state = _map_state(state, lambda s: s.unsqueeze(0))
+        if self.scratch:
+            outputs, state = self._scratch_forward(X, state, lengths)
+        elif lengths is not None:
+            packed = pack_padded_sequence(X, lengths.cpu(), batch_first=True, enforce_sorted=False)
+            packed_out, state = self.impl(packed, state)
+            outputs, _ = pad_packed_sequence(packed_out, batch_first=True, total_length=X.shape[1])
+        else:
+            outputs, state = self.impl(X, state)  # (B, T, D*H)
+        if squeeze:
+            state = _map_state(state, lambda s: s.squeeze(0))
+        return outputs, state
+
+    def _check(self, X: torch.Tensor, lengths: torch.Tensor | None) -> None:
         if X.dim() != 3:
             raise ValueError(f"expected X of shape (batch, steps, features), got {tuple(X.shape)}; "
                              f"add a batch dimension with X[None] or a feature one with X[..., None]")
-        if self.scratch:
-            return self.impl(X, state)
-        if state is not None:  # ours (B, H) -> PyTorch's (layers=1, B, H)
-            state = tuple(s.unsqueeze(0) for s in state) if self.kind == "lstm" else state.unsqueeze(0)
-        outputs, state = self.impl(X, state)  # (B, T, H)
-        state = tuple(s.squeeze(0) for s in state) if self.kind == "lstm" else state.squeeze(0)
-        return outputs, state
+        if X.shape[-1] != self.input_size:
+            raise ValueError(f"expected {self.input_size} features per step, got X of shape "
+                             f"{tuple(X.shape)}: is the layer's input_size right?")
+        if lengths is None:
+            return
+        if lengths.shape != (X.shape[0],):
+            raise ValueError(f"lengths must have shape (batch,) = ({X.shape[0]},), got {tuple(lengths.shape)}")
+        if len(lengths) and (int(lengths.min()) < 1 or int(lengths.max()) > X.shape[1]):
+            raise ValueError(f"lengths must lie in [1, {X.shape[1]}] (the padded length), got "
+                             f"{int(lengths.min())}..{int(lengths.max())}")
+
+    def _scratch_forward(self, X, state, lengths):
+        loops = [self.impl] if isinstance(self.impl, Unrolled) else list(self.impl)
+        inputs, finals = X, []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(self.num_directions):
+                k = layer * self.num_directions + direction
+                start = None if state is None else _map_state(state, lambda s: s[k])
+                x = inputs if direction == 0 else reverse_padded(inputs, lengths)
+                out, final = loops[k](x, start, lengths)  # (B, T, H)
+                outputs.append(out if direction == 0 else reverse_padded(out, lengths))
+                finals.append(final)
+            inputs = torch.cat(outputs, dim=-1)  # (B, T, D*H)
+            if layer < self.num_layers - 1:
+                inputs = self.between(inputs)
+        if self.kind == "lstm":
+            return inputs, (torch.stack([h for h, _ in finals]), torch.stack([c for _, c in finals]))
+        return inputs, torch.stack(finals)  # (L*D, B, H)
+
+
+def _map_state(state: State, fn) -> State:
+    return tuple(fn(s) for s in state) if isinstance(state, tuple) else fn(state)
+
+
+def reverse_padded(X: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Reverse each sequence of ``X`` (B, T, ...) within its real length; padding stays in place.
+
+    >>> reverse_padded(torch.tensor([[1, 2, 3], [4, 5, 0]]), torch.tensor([3, 2])).tolist()
+    [[3, 2, 1], [5, 4, 0]]
+    """
+    if lengths is None:
+        return X.flip(1)
+    T = X.shape[1]
+    steps = torch.arange(T, device=X.device)[None]  # (1, T)
+    mirrored = lengths.to(X.device)[:, None] - 1 - steps  # (B, T)
+    index = torch.where(mirrored >= 0, mirrored, steps)  # (B, T)
+    index = index.reshape(*index.shape, *[1] * (X.dim() - 2)).expand_as(X)
+    return X.gather(1, index)
 
 
 def check_token_ids(X: torch.Tensor, vocab_size: int) -> None:
@@ -70,15 +161,19 @@ class LanguageModel(nn.Module):
     """Next-token model: embedding (or one-hot) -> recurrent layer -> dropout -> linear.
 
     ``embed_size=None`` feeds one-hot vectors, as in the lecture. Input ``X`` (B, T) ids;
-    output logits (B, T, vocab_size) and the final state.
+    output logits (B, T, vocab_size) and the final state. ``num_layers`` and ``cell_kwargs``
+    (e.g. ``nonlinearity="relu"``) go to the ``RecurrentLayer``.
     """
 
     def __init__(self, vocab_size: int, kind: str = "lstm", hidden_size: int = 128,
-                 embed_size: int | None = 32, dropout: float = 0.0, scratch: bool = False) -> None:
+                 embed_size: int | None = 32, dropout: float = 0.0, scratch: bool = False,
+                 num_layers: int = 1, **cell_kwargs) -> None:
         super().__init__()
         self.vocab_size = vocab_size
         self.embedding = nn.Embedding(vocab_size, embed_size) if embed_size else None
-        self.rnn = RecurrentLayer(kind, embed_size or vocab_size, hidden_size, scratch=scratch)
+        self.rnn = RecurrentLayer(kind, embed_size or vocab_size, hidden_size, num_layers=num_layers,
+                                  dropout=dropout if num_layers > 1 else 0.0, scratch=scratch,
+                                  **cell_kwargs)
         self.dropout = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, vocab_size)
 
@@ -93,21 +188,65 @@ class LanguageModel(nn.Module):
         return self.head(self.dropout(outputs)), state  # (B, T, V)
 
 
+POOLINGS = ("last", "mean", "max")
+
+
 class SequenceClassifier(nn.Module):
-    """Many-to-one: embedding -> recurrent layer -> the last hidden state -> class logits (B, C)."""
+    """Many-to-one: embedding -> recurrent layer -> one vector per sequence -> class logits (B, C).
+
+    ``pooling`` reads the sequence's real steps only (give ``lengths`` for padded batches):
+    ``"last"`` the output at the last real step (and, if bidirectional, the backward direction's
+    output at the first step: each direction's final state), ``"mean"`` or ``"max"`` over the real
+    steps. ``dropout`` applies to the embeddings and to the pooled vector. ``num_layers``,
+    ``bidirectional`` and ``cell_kwargs`` go to the ``RecurrentLayer``.
+    """
 
     def __init__(self, vocab_size: int, num_classes: int, kind: str = "lstm",
-                 embed_size: int = 32, hidden_size: int = 64, scratch: bool = False) -> None:
+                 embed_size: int = 32, hidden_size: int = 64, scratch: bool = False,
+                 num_layers: int = 1, bidirectional: bool = False, pooling: str = "last",
+                 dropout: float = 0.0, padding_idx: int | None = None, **cell_kwargs) -> None:
         super().__init__()
-        self.vocab_size = vocab_size
-        self.embedding = nn.Embedding(vocab_size, embed_size)
-        self.rnn = RecurrentLayer(kind, embed_size, hidden_size, scratch=scratch)
-        self.head = nn.Linear(hidden_size, num_classes)
+        if pooling not in POOLINGS:
+            raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
+        self.vocab_size, self.pooling = vocab_size, pooling
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=padding_idx)
+        self.rnn = RecurrentLayer(kind, embed_size, hidden_size, num_layers=num_layers,
+                                  bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0,
+                                  scratch=scratch, **cell_kwargs)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(self.rnn.output_size, num_classes)
 
-    def forward(self, X: torch.Tensor) -> torch.Tensor:
+    def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         check_token_ids(X, self.vocab_size)
-        outputs, _ = self.rnn(self.embedding(X))  # (B, T, H)
-        return self.head(outputs[:, -1])  # (B, C)
+        outputs, _ = self.rnn(self.dropout(self.embedding(X)), lengths=lengths)  # (B, T, D*H)
+        pooled = pool(outputs, lengths, self.pooling, self.rnn.num_directions)  # (B, D*H)
+        return self.head(self.dropout(pooled))  # (B, C)
+
+
+def pool(outputs: torch.Tensor, lengths: torch.Tensor | None, how: str = "last",
+         num_directions: int = 1) -> torch.Tensor:
+    """One vector per sequence from ``outputs`` (B, T, F), reading real steps only -> (B, F).
+
+    >>> out = torch.tensor([[[1.], [5.], [0.]], [[2.], [0.], [0.]]])   # (2, 3, 1), lengths 2 and 1
+    >>> [pool(out, torch.tensor([2, 1]), how).tolist() for how in ("last", "mean", "max")]
+    [[[5.0], [2.0]], [[3.0], [2.0]], [[5.0], [2.0]]]
+    """
+    B, T, F = outputs.shape
+    if lengths is None:
+        lengths = torch.full((B,), T, device=outputs.device)
+    lengths = lengths.to(outputs.device)
+    real = torch.arange(T, device=outputs.device)[None] < lengths[:, None]  # (B, T)
+    if how == "mean":
+        return (outputs * real[..., None]).sum(1) / lengths[:, None].to(outputs.dtype)
+    if how == "max":
+        return outputs.masked_fill(~real[..., None], float("-inf")).amax(1)
+    if how != "last":
+        raise ValueError(f"pooling must be one of {POOLINGS}, got {how!r}")
+    last = outputs[torch.arange(B, device=outputs.device), lengths - 1]  # (B, F)
+    if num_directions == 1:
+        return last
+    H = F // 2  # the backward direction ends at step 0
+    return torch.cat([last[:, :H], outputs[:, 0, H:]], dim=-1)
 
 
 def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
@@ -117,10 +256,13 @@ def lm_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch
     return nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
 
 
-def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, torch.Tensor]) -> torch.Tensor:
-    """Mean cross-entropy of a classifier's logits (B, C) against labels (B,), for ``training.fit``."""
-    X, y = batch  # (B, ...), (B,)
-    return nn.functional.cross_entropy(model(X), y)
+def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> torch.Tensor:
+    """Mean cross-entropy of a classifier's logits (B, C) against labels (B,), for ``training.fit``.
+
+    ``batch`` is ``(X, y)`` or ``(X, lengths, y)``: everything but the labels goes to the model.
+    """
+    *inputs, y = batch  # (B, ...), [(B,)], (B,)
+    return nn.functional.cross_entropy(model(*inputs), y)
 
 
 @torch.no_grad()
@@ -134,24 +276,28 @@ def generate(model: LanguageModel, vocab, prefix: str | list[str], num_tokens: i
     """
     if temperature < 0:
         raise ValueError(f"temperature must be >= 0, got {temperature}")
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     tokens = list(prefix)
     ids = torch.tensor([vocab.encode(tokens)], device=device)  # (1, P)
-    logits, state = model(ids)  # warm up the state on the prefix
-    for _ in range(num_tokens):
-        last = logits[0, -1]  # (V,)
-        if temperature == 0:
-            next_id = int(last.argmax())
-        else:
-            probs = torch.softmax(last / temperature, dim=-1)
-            next_id = int(torch.multinomial(probs.cpu(), 1, generator=generator))
-        tokens.append(vocab.idx_to_token[next_id])
-        logits, state = model(torch.tensor([[next_id]], device=device), state)
-    model.train(was_training)
+    with eval_mode(model):
+        logits, state = model(ids)  # warm up the state on the prefix
+        for _ in range(num_tokens):
+            last = logits[0, -1]  # (V,)
+            if temperature == 0:
+                next_id = int(last.argmax())
+            else:
+                probs = torch.softmax(last / temperature, dim=-1)
+                next_id = int(torch.multinomial(probs.cpu(), 1, generator=generator))
+            tokens.append(vocab.idx_to_token[next_id])
+            logits, state = model(torch.tensor([[next_id]], device=device), state)
     sep = "" if isinstance(prefix, str) else " "
     return sep.join(tokens)
+
+
+def scratch_cells(layer: RecurrentLayer) -> list[nn.Module]:
+    """The course's cells of a ``scratch=True`` layer, layer by layer, forward direction first."""
+    loops = [layer.impl] if isinstance(layer.impl, Unrolled) else list(layer.impl)
+    return [loop.cell for loop in loops]
 
 
 @torch.no_grad()
@@ -160,20 +306,22 @@ def init_gate_bias(layer: RecurrentLayer, value: float) -> RecurrentLayer:
 
     With ``value`` = +2 to +4 the gate starts near 1, so the cell state (LSTM) or hidden state
     (GRU) is copied forward almost unchanged and gradients reach far back from the first step.
+    Every stacked layer and direction gets the same bias.
     """
-    H = layer.hidden_size
-    if layer.kind == "lstm" and not layer.scratch:
-        for b in (layer.impl.bias_ih_l0, layer.impl.bias_hh_l0):
-            b[H:2 * H] = value / 2  # PyTorch order: input, forget, candidate, output
-    elif layer.kind == "lstm":
-        layer.impl.cell.W_f.bias.fill_(value)
-    elif layer.kind == "gru" and not layer.scratch:
-        for b in (layer.impl.bias_ih_l0, layer.impl.bias_hh_l0):
-            b[H:2 * H] = value / 2  # PyTorch order: reset, update, candidate
-    elif layer.kind == "gru":
-        layer.impl.cell.W_xz.bias.fill_(value), layer.impl.cell.W_hz.bias.zero_()
-    else:
+    if layer.kind not in ("lstm", "gru"):
         raise ValueError(f"init_gate_bias needs an lstm or gru layer, got {layer.kind!r}")
+    H = layer.hidden_size
+    if not layer.scratch:  # PyTorch's order: LSTM input, forget, ...; GRU reset, update, ...
+        for name, b in layer.impl.named_parameters():
+            if name.startswith("bias_"):
+                b[H:2 * H] = value / 2  # b_ih + b_hh = value
+        return layer
+    for cell in scratch_cells(layer):
+        if layer.kind == "lstm":
+            cell.W_f.bias.fill_(value)
+        else:
+            cell.W_xz.bias.fill_(value)
+            cell.W_hz.bias.zero_()
     return layer
 
 
@@ -182,11 +330,16 @@ def init_identity(layer: RecurrentLayer) -> RecurrentLayer:
     """Identity recurrent matrix and zero biases (Le et al., 2015: the IRNN trick, with ReLU)."""
     if layer.kind != "rnn":
         raise ValueError(f"init_identity is for vanilla rnn layers, got {layer.kind!r}")
+    eye = torch.eye(layer.hidden_size)
     if layer.scratch:
-        cell = layer.impl.cell
-        cell.W_hh.weight.copy_(torch.eye(layer.hidden_size)), cell.W_hh.bias.zero_()
-        cell.W_xh.bias.zero_()
-    else:
-        layer.impl.weight_hh_l0.copy_(torch.eye(layer.hidden_size))
-        layer.impl.bias_hh_l0.zero_(), layer.impl.bias_ih_l0.zero_()
+        for cell in scratch_cells(layer):
+            cell.W_hh.weight.copy_(eye)
+            cell.W_hh.bias.zero_()
+            cell.W_xh.bias.zero_()
+        return layer
+    for name, p in layer.impl.named_parameters():
+        if name.startswith("weight_hh"):
+            p.copy_(eye)
+        elif name.startswith("bias_"):
+            p.zero_()
     return layer

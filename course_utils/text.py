@@ -1,20 +1,47 @@
-"""Text as sequences: tokenisation, a vocabulary, and language-model batches.
+"""Text as sequences: tokenisation, a vocabulary, padded batches and language-model batches.
 
     tokens = tokenize(text, level="char")
     vocab = Vocab(tokens)
     ids = vocab.encode(tokens)                       # list[int]
     X, Y = lm_windows(torch.tensor(ids), num_steps=32)   # (N, 32) each, Y is X shifted by one
+
+Sentences of different lengths (classification, translation)::
+
+    sentences = [tokenize(s, "word") for s in raw]   # Unicode-aware words, SST-style clitics
+    vocab = Vocab((w for s in sentences for w in s), min_freq=2, reserved=SPECIALS)
+    X, lengths = pad_batch([vocab.encode(s) for s in sentences], vocab.pad)   # (B, T), (B,)
+    for idx in length_buckets(lengths, batch_size=64): ...   # batches of similar lengths
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
 import torch
 
 UNK = "<unk>"
+PAD, BOS, EOS = "<pad>", "<bos>", "<eos>"
+SPECIALS = (PAD, UNK, BOS, EOS)
+"""Reserved tokens for padded batches and decoders; ``Vocab(..., reserved=SPECIALS)`` gives them ids 0-3."""
+
+# Words: Unicode letters and digits. English clitics are split off as SST (the Penn Treebank)
+# does: "wouldn't" -> "would n't", "it's" -> "it 's"; a French elision keeps its apostrophe:
+# "j'ai" -> "j' ai"; hyphenated words stay whole ("est-ce", "well-made"). Every other
+# non-space character is a token of its own ("..." stays whole).
+_CLITIC = r"(?:s|re|ve|ll|d|m|t)\b"
+_WORD_PATTERN = re.compile(
+    r"[^\W\d_]+(?=n't\b)"           # "would" in "wouldn't"
+    r"|n't\b"                         # "n't"
+    r"|'" + _CLITIC +                  # "'s", "'re", ...
+    r"|[^\W_]+'(?!" + _CLITIC + r")(?=[^\W_])"  # "j'" in "j'ai", "l'" in "l'homme"
+    r"|[^\W_]+(?:-[^\W_]+)*"           # a word or a number, hyphenated words whole
+    r"|\.\.\.|[^\w\s]|_"              # punctuation, one mark at a time
+)
+_NO_SPACE_BEFORE = {".", ",", ")", "n't", "...", "%"}
+_NO_SPACE_AFTER = {"(", "$"}
 
 
 def preprocess_d2l(text: str) -> str:
@@ -26,40 +53,89 @@ def preprocess_d2l(text: str) -> str:
     return re.sub("[^A-Za-z]+", " ", text).lower().strip()
 
 
-def tokenize(text: str, level: str = "char") -> list[str]:
+def normalize(text: str) -> str:
+    """Unicode NFC, typographic apostrophes to ``'``, no-break spaces (U+00A0, U+202F) to spaces.
+
+    >>> normalize("Va\u202f!  C\u2019est l\u00e0")
+    "Va ! C'est là"
+    """
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\u2019", "'").replace("\u2018", "'")
+    return re.sub(r"\s+", " ", text).strip()  # U+00A0 and U+202F count as whitespace
+
+
+def tokenize(text: str, level: str = "char", lower: bool = True) -> list[str]:
     """Split text into characters (``level="char"``) or words (``level="word"``).
 
-    Words are runs of letters, digits and apostrophes, lower-cased; punctuation marks are tokens.
+    Words are runs of Unicode letters and digits, lower-cased unless ``lower=False``; English
+    clitics split off as in SST (``"n't"``, ``"'s"``), French elisions keep their apostrophe
+    (``"j'"``); each punctuation mark is a token. Characters are returned exactly as they are.
 
     >>> tokenize("Hi, you!", "word")
     ['hi', ',', 'you', '!']
+    >>> tokenize("I wouldn't mind, it's fine.", "word")
+    ['i', 'would', "n't", 'mind', ',', 'it', "'s", 'fine', '.']
+    >>> tokenize("J'ai été là, garçon\u202f!", "word")
+    ["j'", 'ai', 'été', 'là', ',', 'garçon', '!']
     >>> tokenize("Hi!", "char")
     ['H', 'i', '!']
     """
     if level == "char":
         return list(text)
     if level == "word":
-        return re.findall(r"[a-z0-9']+|[^\sa-z0-9']", text.lower())
+        text = normalize(text)
+        return _WORD_PATTERN.findall(text.lower() if lower else text)
     raise ValueError(f"level must be 'char' or 'word', got {level!r}")
 
 
+def detokenize(tokens: Sequence[str], lang: str = "en") -> str:
+    """Join word tokens back into text: the inverse of ``tokenize(..., "word", lower=False)``.
+
+    No space before ``. , )`` and English clitics, none after an elided ``j'`` or ``(``. French
+    typography keeps a space before ``! ? : ;``; English does not.
+
+    >>> detokenize(tokenize("J'ai été là, garçon !", "word", lower=False), lang="fr")
+    "J'ai été là, garçon !"
+    >>> detokenize(["i", "would", "n't", "mind", ",", "it", "'s", "fine", "."])
+    "i wouldn't mind, it's fine."
+    """
+    if lang not in ("en", "fr"):
+        raise ValueError(f"lang must be 'en' or 'fr', got {lang!r}")
+    no_space_before = _NO_SPACE_BEFORE | ({"!", "?", ":", ";"} if lang == "en" else set())
+    out = ""
+    for i, token in enumerate(tokens):
+        glued = (i == 0 or token in no_space_before or re.fullmatch("'" + _CLITIC, token)
+                 or out.endswith("'") and out[-2:-1].isalnum() or tokens[i - 1] in _NO_SPACE_AFTER)
+        out += token if glued else " " + token
+    return out
+
+
 class Vocab:
-    """A mapping between tokens and integer ids, with ``<unk>`` (id 0) for anything unseen.
+    """A mapping between tokens and integer ids, with ``<unk>`` for anything unseen.
 
     Tokens are ordered by decreasing frequency (ties alphabetically), so ids are reproducible.
+    Tokens seen fewer than ``min_freq`` times become ``<unk>``. The ``reserved`` tokens come
+    first, in the order given; ``<unk>`` is id 0 unless ``reserved`` places it elsewhere, so
+    ``Vocab(tokens, reserved=SPECIALS)`` has ``<pad>`` 0, ``<unk>`` 1, ``<bos>`` 2, ``<eos>`` 3.
+    Build it from the training data only.
 
     >>> v = Vocab(list("abracadabra"))
     >>> v.encode("cab"), v.decode(v.encode("cabz"))
     ([4, 1, 2], ['c', 'a', 'b', '<unk>'])
+    >>> w = Vocab("the cat saw the dog".split(), min_freq=2, reserved=SPECIALS)
+    >>> w.idx_to_token, w.pad, w.unk, w.encode(["the", "cat"])
+    (['<pad>', '<unk>', '<bos>', '<eos>', 'the'], 0, 1, [4, 1])
     """
 
     def __init__(self, tokens: Iterable[str] = (), min_freq: int = 1,
                  reserved: Sequence[str] = ()) -> None:
+        if isinstance(reserved, str):
+            raise TypeError(f"reserved must be a sequence of tokens such as SPECIALS, got the string {reserved!r}")
         self.counts = Counter(tokens)
-        kept = sorted((t for t, n in self.counts.items() if n >= min_freq and t != UNK),
+        specials = list(dict.fromkeys(reserved if UNK in reserved else [UNK, *reserved]))
+        kept = sorted((t for t, n in self.counts.items() if n >= min_freq and t not in specials),
                       key=lambda t: (-self.counts[t], t))
-        specials = [UNK] + [t for t in reserved if t != UNK]
-        self.idx_to_token: list[str] = specials + [t for t in kept if t not in specials]
+        self.idx_to_token: list[str] = specials + kept
         self.token_to_idx: dict[str, int] = {t: i for i, t in enumerate(self.idx_to_token)}
 
     def __len__(self) -> int:
@@ -68,18 +144,81 @@ class Vocab:
     def __contains__(self, token: str) -> bool:
         return token in self.token_to_idx
 
+    def _special(self, token: str) -> int:
+        if token not in self.token_to_idx:
+            raise KeyError(f"this vocabulary has no {token!r}; build it with Vocab(..., reserved=SPECIALS)")
+        return self.token_to_idx[token]
+
     @property
     def unk(self) -> int:
-        return 0
+        return self.token_to_idx[UNK]
+
+    @property
+    def pad(self) -> int:
+        return self._special(PAD)
+
+    @property
+    def bos(self) -> int:
+        return self._special(BOS)
+
+    @property
+    def eos(self) -> int:
+        return self._special(EOS)
 
     def encode(self, tokens: Iterable[str]) -> list[int]:
-        return [self.token_to_idx.get(t, 0) for t in tokens]
+        unk = self.unk
+        return [self.token_to_idx.get(t, unk) for t in tokens]
 
     def decode(self, ids: Iterable[int]) -> list[str]:
         return [self.idx_to_token[int(i)] for i in ids]
 
     def __repr__(self) -> str:
         return f"Vocab(size={len(self)}, most common={self.idx_to_token[1:6]})"
+
+
+def pad_batch(sequences: Sequence[Sequence[int] | torch.Tensor], pad_id: int
+              ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Right-pad sequences of ids into one batch: ``X`` (B, T_max) and ``lengths`` (B,).
+
+    Built on ``torch.nn.utils.rnn.pad_sequence``; pass the vocabulary's ``pad`` id, which
+    ``nn.Embedding(..., padding_idx=vocab.pad)`` and the models' ``lengths`` argument expect.
+
+    >>> X, lengths = pad_batch([[5, 6, 7], [8]], pad_id=0)
+    >>> X.tolist(), lengths.tolist()
+    ([[5, 6, 7], [8, 0, 0]], [3, 1])
+    """
+    if len(sequences) == 0:
+        raise ValueError("pad_batch needs at least one sequence")
+    tensors = [torch.as_tensor(s, dtype=torch.long) for s in sequences]
+    empty = [i for i, t in enumerate(tensors) if len(t) == 0]
+    if empty:
+        raise ValueError(f"sequences {empty[:5]} are empty; drop them or add an <eos> token first")
+    lengths = torch.tensor([len(t) for t in tensors])  # (B,)
+    X = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad_id)  # (B, T)
+    return X, lengths
+
+
+def length_buckets(lengths: Sequence[int] | torch.Tensor, batch_size: int, shuffle: bool = True,
+                   generator: torch.Generator | None = None, pool: int = 50) -> list[torch.Tensor]:
+    """Batches of indices whose sequences have similar lengths, so that padding stays small.
+
+    The data are shuffled, cut into pools of ``pool * batch_size``, each pool sorted by length
+    and cut into batches; the batches are then shuffled. ``shuffle=False`` sorts everything by
+    length (for evaluation). Every index appears in exactly one batch.
+
+    >>> [b.tolist() for b in length_buckets([3, 1, 2, 1], batch_size=2, shuffle=False)]
+    [[1, 3], [2, 0]]
+    """
+    lengths = torch.as_tensor(lengths)
+    if not shuffle:
+        order = torch.sort(lengths, stable=True).indices
+        return list(order.split(batch_size))
+    order = torch.randperm(len(lengths), generator=generator)
+    batches = []
+    for chunk in order.split(pool * batch_size):
+        chunk = chunk[torch.sort(lengths[chunk], stable=True).indices]
+        batches.extend(chunk.split(batch_size))
+    return [batches[i] for i in torch.randperm(len(batches), generator=generator)]
 
 
 def split_ids(ids: torch.Tensor, valid_fraction: float = 0.1) -> tuple[torch.Tensor, torch.Tensor]:

@@ -65,3 +65,65 @@ def test_d2l_split_sizes():
     assert X.shape == (10_000 - 32, 32) and Xv.shape == (5_000 // 32, 32)
     torch.testing.assert_close(X[1:, :-1], X[:-1, 1:])  # training windows overlap with stride 1
     torch.testing.assert_close(Y[:, :-1], X[:, 1:])
+
+
+@pytest.mark.parametrize("raw, tokens", [
+    ("The food was good, not bad at all.", ["the", "food", "was", "good", ",", "not", "bad", "at", "all", "."]),
+    ("I wouldn't mind. We haven't had any!", ["i", "would", "n't", "mind", ".", "we", "have", "n't", "had", "any", "!"]),
+    ("it 's a charming journey ... ", ["it", "'s", "a", "charming", "journey", "..."]),  # SST's own tokens
+    ("J'ai été là, garçon\u202f!", ["j'", "ai", "été", "là", ",", "garçon", "!"]),
+    ("L\u2019homme qu'il a vu", ["l'", "homme", "qu'", "il", "a", "vu"]),
+    ("Ça coûte 3,50\u00a0€ :(", ["ça", "coûte", "3", ",", "50", "€", ":", "("]),
+])
+def test_word_tokenizer_is_unicode_aware_and_splits_as_sst_does(raw, tokens):
+    assert text.tokenize(raw, "word") == tokens
+
+
+def test_decomposed_accents_are_composed_first():
+    assert text.tokenize("e\u0301te\u0301", "word") == ["été"]  # e + combining acute -> é
+
+
+@pytest.mark.parametrize("sentence, lang", [
+    ("J'ai été là, garçon !", "fr"),
+    ("Qu'est-ce que c'est ?", "fr"),
+    ("I wouldn't mind a bit of snow right now.", "en"),
+    ("It's (really) good, isn't it?", "en"),
+])
+def test_detokenize_inverts_tokenize(sentence, lang):
+    assert text.detokenize(text.tokenize(sentence, "word", lower=False), lang) == sentence
+
+
+def test_vocab_with_specials_puts_padding_first():
+    v = text.Vocab("a b a c".split(), reserved=text.SPECIALS)
+    assert v.idx_to_token == ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c"]
+    assert (v.pad, v.unk, v.bos, v.eos) == (0, 1, 2, 3)
+    assert v.encode(["a", "zzz"]) == [4, 1]  # unseen words map to <unk>, wherever it sits
+
+
+def test_vocab_without_padding_says_how_to_get_it():
+    with pytest.raises(KeyError, match="reserved=SPECIALS"):
+        text.Vocab("a b".split()).pad
+    with pytest.raises(TypeError, match="sequence of tokens"):
+        text.Vocab("a b".split(), reserved="<pad>")
+
+
+def test_pad_batch_uses_the_pad_id_and_returns_lengths():
+    X, lengths = text.pad_batch([[4, 5, 6], [7], [8, 9]], pad_id=0)
+    assert X.tolist() == [[4, 5, 6], [7, 0, 0], [8, 9, 0]] and lengths.tolist() == [3, 1, 2]
+    assert X.dtype == torch.long
+    with pytest.raises(ValueError, match=r"sequences \[1\] are empty"):
+        text.pad_batch([[1], []], pad_id=0)
+
+
+def test_length_buckets_cover_every_index_once_with_little_padding():
+    gen = torch.Generator().manual_seed(0)
+    lengths = torch.randint(1, 60, (5000,), generator=gen)
+    batches = text.length_buckets(lengths, batch_size=32, generator=gen)
+    assert sorted(torch.cat(batches).tolist()) == list(range(5000))
+    assert all(len(b) <= 32 for b in batches)
+    padded = sum(len(b) * int(lengths[b].max()) for b in batches)
+    random = sum(len(b) * int(lengths[b].max()) for b in torch.randperm(5000, generator=gen).split(32))
+    assert padded < 0.6 * random, (padded, random)  # buckets pad far less than random batches
+    first = [b.tolist() for b in text.length_buckets(lengths, 32, generator=torch.Generator().manual_seed(1))]
+    again = [b.tolist() for b in text.length_buckets(lengths, 32, generator=torch.Generator().manual_seed(1))]
+    assert first == again
