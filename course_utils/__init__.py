@@ -17,7 +17,10 @@ Modules by role:
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 REPOSITORY = "rnn-course/sequence-models"
 """GitHub ``owner/name`` of the course: the notebooks' Colab badges and Colab set-up point here."""
+
+RELEASE = f"v{__version__}"
+"""The git tag that Colab badges open and Colab install cells install (``python -m course_utils.colab``)."""
