@@ -31,6 +31,7 @@ import torch
 from torch import nn
 
 from .text import sequential_batches
+from .training import eval_mode
 
 PARAM_NAMES = ("W_xh", "W_hh", "b", "W_hy", "b_y")
 NONLINEARITIES = ("tanh", "relu")
@@ -183,17 +184,15 @@ def stream_position_loss(model: nn.Module, ids: torch.Tensor, batch_size: int, n
     A tensor (num_steps,): entry ``t`` is the mean loss (nats) of the predictions made at
     position ``t`` of the chunks.
     """
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     state, total, chunks = None, torch.zeros(num_steps), 0
-    for X, Y in sequential_batches(ids, batch_size, num_steps):  # (B, T) each
-        logits, state = model(X.to(device), state if carry else None)  # (B, T, V)
-        nll = nn.functional.cross_entropy(logits.transpose(1, 2), Y.to(device),
-                                          reduction="none")  # (B, T)
-        total += nll.mean(dim=0).cpu()
-        chunks += 1
-    model.train(was_training)
+    with eval_mode(model):
+        for X, Y in sequential_batches(ids, batch_size, num_steps):  # (B, T) each
+            logits, state = model(X.to(device), state if carry else None)  # (B, T, V)
+            nll = nn.functional.cross_entropy(logits.transpose(1, 2), Y.to(device),
+                                              reduction="none")  # (B, T)
+            total += nll.mean(dim=0).cpu()
+            chunks += 1
     return total / chunks
 
 

@@ -24,14 +24,18 @@ State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
 @torch.no_grad()
 def reset_parameters(cell: nn.Module) -> nn.Module:
-    """Draw every weight and bias of ``cell`` from U(-1/sqrt(H), 1/sqrt(H)), like ``torch.nn.RNN``.
+    """Initialise ``cell`` as PyTorch initialises ``nn.RNN`` / ``LSTM`` / ``GRU``.
 
-    ``nn.Linear``'s own default would scale by the number of inputs instead, which differs from
-    PyTorch's recurrent layers whenever the input size is not the hidden size.
+    Every weight and bias is drawn from U(-1/sqrt(H), 1/sqrt(H)). The LSTM cell's one bias per
+    gate stands for PyTorch's two, ``b_ih + b_hh`` (see ``copy_from_torch``), so it is drawn as the
+    sum of two such draws. ``nn.Linear``'s own default would scale by the number of inputs instead,
+    which differs from PyTorch's recurrent layers whenever the input size is not the hidden size.
     """
     bound = 1 / math.sqrt(cell.hidden_size)
-    for p in cell.parameters():
+    for name, p in cell.named_parameters():
         p.uniform_(-bound, bound)
+        if isinstance(cell, LSTMCell) and name.endswith("bias"):
+            p.add_(torch.empty_like(p).uniform_(-bound, bound))  # b_ih + b_hh
     return cell
 
 

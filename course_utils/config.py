@@ -72,15 +72,42 @@ def get_mode(mode: str | None = None) -> str:
     return mode
 
 
+def _mps_available() -> bool:
+    return getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available()
+
+
+def available_devices() -> list[str]:
+    """The device types this machine can use, best first: some of ``cuda``, ``mps``, and ``cpu``."""
+    found = ["cuda"] if torch.cuda.is_available() else []
+    found += ["mps"] if _mps_available() else []
+    return found + ["cpu"]
+
+
+def _requested_device(prefer: str) -> torch.device:
+    """``torch.device(prefer)``, checked to exist on this machine, with an error that says what to do."""
+    options = available_devices()
+    try:
+        device = torch.device(prefer)
+    except (RuntimeError, ValueError):
+        device = None
+    if device is None or device.type not in options or (
+            device.type == "cuda" and device.index is not None
+            and device.index >= torch.cuda.device_count()):
+        raise ValueError(f"Device {prefer!r} was requested but is not available on this machine; "
+                         f"available: {', '.join(options)}. Pass one of those, or leave the device "
+                         f"out (setup(device=None)) to use the best available.")
+    return device
+
+
 def pick_device(prefer: str | None = None) -> torch.device:
-    """cuda if available, then Apple's mps, then cpu (or the device named by ``prefer``)."""
+    """cuda if available, then Apple's mps, then cpu; or the device named by ``prefer``.
+
+    A ``prefer`` this machine does not have (``"cuda"`` without a GPU) is an error, not a silent
+    fall-back, so that a notebook asked to run on a GPU never runs on the CPU unnoticed.
+    """
     if prefer:
-        return torch.device(prefer)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
+        return _requested_device(prefer)
+    return torch.device(available_devices()[0])
 
 
 def available_cores() -> int:
@@ -101,6 +128,18 @@ def default_threads() -> int:
     return max(1, available_cores() // 2)
 
 
+def seed_from_env(seed: int) -> int:
+    """``$COURSE_SEED`` if it is set, else ``seed``; a value that is not a whole number is an error."""
+    env = os.environ.get(SEED_ENV)
+    if env is None or not env.strip():
+        return seed
+    try:
+        return int(env)
+    except ValueError:
+        raise ValueError(f"{SEED_ENV} must be a whole number, e.g. {SEED_ENV}=1, got {env!r}; "
+                         f"unset it to use the notebook's own seed.") from None
+
+
 def seed_everything(seed: int) -> None:
     """Seed Python's, NumPy's and PyTorch's (CPU and GPU) random generators."""
     random.seed(seed)
@@ -119,11 +158,12 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
     mode: ``"smoke"``, ``"class"`` or ``"full"``; default ``$COURSE_MODE`` or ``"class"``.
     threads: PyTorch intra-op threads; default ``$COURSE_THREADS`` or half the cores.
     device: force a device (``"cpu"``, ``"cuda"``, ``"mps"``); default the best available.
+        One this machine lacks is a ``ValueError`` naming those it has.
     """
     from . import data  # local import: data imports nothing from here, keep it that way
 
     mode = get_mode(mode)
-    seed = int(os.environ.get(SEED_ENV, seed))
+    seed = seed_from_env(seed)
     threads = threads or default_threads()
     torch.set_num_threads(threads)
     seed_everything(seed)

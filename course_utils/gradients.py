@@ -22,6 +22,8 @@ def state_gradient_norms(cell: nn.Module, X: torch.Tensor, component: int = 0,
     component: for an LSTM, 0 for the hidden state ``h_t``, 1 for the cell state ``C_t``.
     readout: maps the last state (B, H) to a scalar loss; default its sum.
 
+    Nothing is accumulated into the cell's (or ``X``'s) ``.grad``: the measurement leaves no trace.
+
     Returns
     -------
     A tensor (T,) whose entry ``k`` is ``||d loss / d state_{T-1-k}||``, averaged over the batch:
@@ -33,12 +35,11 @@ def state_gradient_norms(cell: nn.Module, X: torch.Tensor, component: int = 0,
     kept = []
     for t in range(X.shape[1]):
         _, state = cell(X[:, t], state)
-        s = state[component] if isinstance(state, tuple) else state  # (B, H)
-        s.retain_grad()
-        kept.append(s)
+        kept.append(state[component] if isinstance(state, tuple) else state)  # (B, H)
     loss = kept[-1].sum() if readout is None else readout(kept[-1])
-    loss.backward()
-    norms = torch.stack([s.grad.norm(dim=-1).mean() for s in kept])  # (T,)
+    # autograd.grad returns the gradients without accumulating into any parameter's .grad
+    grads = torch.autograd.grad(loss, kept)  # T tensors (B, H)
+    norms = torch.stack([g.norm(dim=-1).mean() for g in grads])  # (T,)
     return norms.flip(0).detach()
 
 

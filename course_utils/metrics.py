@@ -7,14 +7,18 @@ import math
 import torch
 from torch import nn
 
+from .training import eval_mode
+
 
 def perplexity(mean_nll: float) -> float:
     """``exp(mean negative log-likelihood per token)``: the effective number of equally likely choices.
 
     A uniform guess over V tokens has perplexity V; a perfect model has 1.
 
-    >>> perplexity(math.log(28))
-    28.000000000000004
+    >>> round(perplexity(math.log(28)), 6)
+    28.0
+    >>> perplexity(0.0)
+    1.0
     """
     return math.exp(mean_nll)
 
@@ -33,18 +37,16 @@ def evaluate_lm(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, batch_size: 
 
     Each window starts from a zero state, as in Dive into Deep Learning's evaluation.
     """
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
     total_nll, total_correct, count = 0.0, 0, 0
-    for start in range(0, len(X), batch_size):
-        x, y = X[start:start + batch_size].to(device), Y[start:start + batch_size].to(device)
-        logits, _ = model(x)  # (B, T, V)
-        total_nll += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                                 y.reshape(-1), reduction="sum").item()
-        total_correct += (logits.argmax(-1) == y).sum().item()
-        count += y.numel()
-    model.train(was_training)
+    with eval_mode(model):
+        for start in range(0, len(X), batch_size):
+            x, y = X[start:start + batch_size].to(device), Y[start:start + batch_size].to(device)
+            logits, _ = model(x)  # (B, T, V)
+            total_nll += nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                                     y.reshape(-1), reduction="sum").item()
+            total_correct += (logits.argmax(-1) == y).sum().item()
+            count += y.numel()
     nll = total_nll / count
     return {"loss": nll, "perplexity": perplexity(nll), "accuracy": total_correct / count}
 
@@ -52,10 +54,34 @@ def evaluate_lm(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, batch_size: 
 @torch.no_grad()
 def evaluate_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> dict:
     """Held-out loss and accuracy of a classifier mapping ``X`` (N, ...) to logits (N, C)."""
-    was_training = model.training
-    model.eval()
     device = next(model.parameters()).device
-    logits = torch.cat([model(X[s:s + batch_size].to(device)).cpu()
-                        for s in range(0, len(X), batch_size)])  # (N, C)
-    model.train(was_training)
+    with eval_mode(model):
+        logits = torch.cat([model(X[s:s + batch_size].to(device)).cpu()
+                            for s in range(0, len(X), batch_size)])  # (N, C)
     return {"loss": nn.functional.cross_entropy(logits, y).item(), "accuracy": accuracy(logits, y)}
+
+
+def corpus_bleu(hypotheses: list[str], references_lists: list[list[str]],
+                lowercase: bool = False) -> tuple[float, str]:
+    """Corpus BLEU (0-100) of detokenised ``hypotheses`` with sacrebleu, and its signature.
+
+    ``references_lists[i]`` holds every reference of hypothesis ``i`` (one or more, the number
+    may vary); pass raw text, sacrebleu tokenises it itself (13a). ``lowercase=True`` scores
+    case-insensitively, which the signature records (``case:lc``).
+
+    >>> round(corpus_bleu(["le chat est là ."], [["le chat est là .", "un chat est là ."]])[0], 6)
+    100.0
+    """
+    import sacrebleu  # local import: only translation needs it
+
+    if len(hypotheses) != len(references_lists):
+        raise ValueError(f"got {len(hypotheses)} hypotheses but {len(references_lists)} lists of "
+                         f"references: give one list of references per hypothesis")
+    empty = [i for i, refs in enumerate(references_lists) if not refs]
+    if empty:
+        raise ValueError(f"hypotheses {empty[:5]} have no reference; every one needs at least one")
+    width = max(len(refs) for refs in references_lists)
+    streams = [[refs[j] if j < len(refs) else None for refs in references_lists] for j in range(width)]
+    bleu = sacrebleu.metrics.BLEU(lowercase=lowercase)
+    score = bleu.corpus_score(list(hypotheses), streams)
+    return score.score, str(bleu.get_signature())

@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -63,6 +64,24 @@ class History:
         return (min if mode == "min" else max)(self.metric(key))
 
 
+SCHEDULES = ("constant", "cosine")
+DEFAULT_LR = 1e-3
+# Progress bars redraw at most every MININTERVAL seconds (each redraw is a message to the notebook).
+# TQDM_MININTERVAL, read by tqdm itself (tqdm >= 4.66.1), wins when it is set, as the tests set it.
+MININTERVAL = 0.5
+MININTERVAL_ENV = "TQDM_MININTERVAL"
+
+
+def _check_data(data) -> None:
+    """``data`` must be readable again and again: a one-shot iterator would end after one pass."""
+    if not callable(data) and iter(data) is data:
+        raise TypeError(
+            f"fit() reads the training data once per pass and cycles over it, but got a one-shot "
+            f"{type(data).__name__} that is empty after its first pass. Pass a list of batches, or "
+            f"a function that returns a fresh iterable each time it is called, e.g. "
+            f"fit(model, lambda: text.random_batches(X, Y, 32), ...).")
+
+
 def _batch_stream(data) -> Iterable:
     """Cycle over ``data`` (re-iterable, or a callable returning a fresh iterable) forever."""
     while True:
@@ -80,8 +99,32 @@ def _to(batch, device):
     return type(batch)(_to(b, device) for b in batch)
 
 
+def _make_optimizer(model: nn.Module, lr: float | None, optimizer):
+    if optimizer is None:
+        return torch.optim.Adam(model.parameters(), lr=DEFAULT_LR if lr is None else lr)
+    if lr is not None:
+        raise ValueError(f"fit() got lr={lr} and an optimizer, whose own learning rate would be "
+                         f"used: set the learning rate on the optimizer (e.g. SGD(params, lr={lr})) "
+                         f"and drop lr=, or drop optimizer= to get Adam with lr={lr}.")
+    return optimizer
+
+
+def _make_scheduler(optimizer, schedule: str, steps: int):
+    if schedule not in SCHEDULES:
+        raise ValueError(f"Unknown schedule {schedule!r}: expected one of {SCHEDULES}.")
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
+    return None
+
+
+def _progress_bar(steps: int, desc: str, progress: bool):
+    """A tqdm bar over steps 1..steps; it redraws every ``MININTERVAL`` s unless $TQDM_MININTERVAL is set."""
+    options = {} if MININTERVAL_ENV in os.environ else {"mininterval": MININTERVAL}
+    return tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False, **options)
+
+
 def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Tensor], *,
-        steps: int, lr: float = 1e-3, optimizer: torch.optim.Optimizer | None = None,
+        steps: int, lr: float | None = None, optimizer: torch.optim.Optimizer | None = None,
         clip: float | None = None, evaluate: Callable[[nn.Module], dict] | None = None,
         eval_every: int | None = None, schedule: str = "constant", device=None,
         progress: bool = True, desc: str = "training") -> History:
@@ -90,24 +133,30 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
     Parameters
     ----------
     data: batches; a re-iterable (list, DataLoader) or a callable returning a fresh iterable,
-        cycled as often as ``steps`` needs.
+        cycled as often as ``steps`` needs. A generator is read only once: pass a list, or a
+        function that makes the generator (``lambda: text.random_batches(X, Y, 32)``).
     loss_fn: ``loss_fn(model, batch) -> scalar loss``.
+    lr: Adam's learning rate (default 1e-3); give either ``lr`` or ``optimizer``, not both.
     optimizer: default Adam with learning rate ``lr``.
     clip: if given, rescale the gradient so that its global norm is at most ``clip``.
     evaluate: ``evaluate(model) -> dict`` of held-out metrics, run every ``eval_every`` steps
         (default: once, at the end) in eval mode.
     schedule: ``"constant"`` or ``"cosine"`` (learning rate decays to 0 over ``steps``).
+    device: where to train: the model is moved there and every batch is; default the device
+        the model's parameters are on.
+    progress: show a tqdm bar; it redraws at most every 0.5 s, or every ``$TQDM_MININTERVAL`` s.
     """
-    device = device or next(model.parameters()).device
-    optimizer = optimizer or torch.optim.Adam(model.parameters(), lr=lr)
-    scheduler = (torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=steps)
-                 if schedule == "cosine" else None)
+    _check_data(data)
+    if device is not None:
+        model.to(device)  # before the optimiser is made: it holds the parameters moved in place
+    device = next(model.parameters()).device
+    optimizer = _make_optimizer(model, lr, optimizer)
+    scheduler = _make_scheduler(optimizer, schedule, steps)
+    stream = _batch_stream(data)
     history, start = History(), time.perf_counter()
     eval_every = eval_every or steps
     model.train()
-    stream = _batch_stream(data)
-    # mininterval: redraw at most twice a second; each redraw is a message to the notebook
-    bar = tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False, mininterval=0.5)
+    bar = _progress_bar(steps, desc, progress)
     for step in bar:
         loss = loss_fn(model, _to(next(stream), device))
         if not math.isfinite(loss.item()):
@@ -124,9 +173,9 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
         history.steps.append(step), history.train_loss.append(loss.item())
         history.grad_norm.append(norm.item())
         if evaluate and (step % eval_every == 0 or step == steps):
-            model.eval()
-            history.eval_steps.append(step), history.evals.append(evaluate(model))
-            model.train()
+            with eval_mode(model):
+                history.evals.append(evaluate(model))
+            history.eval_steps.append(step)
             bar.set_postfix({k: f"{v:.3g}" for k, v in history.evals[-1].items()}, refresh=False)
         elif step % 10 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)

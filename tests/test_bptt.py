@@ -192,3 +192,21 @@ def test_stream_position_loss_shape_and_first_position():
     # the very first chunk starts from zeros either way; later chunks differ only if carried
     assert not torch.allclose(carried, reset)
     assert reset.mean().item() == pytest.approx(bptt.stream_loss(model, ids, 3, 6, carry=False), rel=1e-6)
+
+
+def test_stream_loss_runs_in_eval_mode_and_restores_the_mode_on_error():
+    modes = []
+
+    class Failing(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dummy = nn.Parameter(torch.zeros(()))
+
+        def forward(self, X, state):
+            modes.append(self.training)
+            raise RuntimeError("model failed")
+
+    model = Failing().train()
+    with pytest.raises(RuntimeError, match="model failed"):
+        bptt.stream_loss(model, torch.arange(40), 2, 5)
+    assert modes == [False] and model.training

@@ -52,16 +52,17 @@ def _squeeze(kind, state):
 
 
 def _weight_grads_ours_to_torch(kind, cell, H):
-    """Our parameter gradients rearranged into PyTorch's (weight_ih, weight_hh, bias_ih + bias_hh)."""
+    """Our parameter gradients rearranged into PyTorch's (weight_ih, weight_hh, bias_ih, bias_hh)."""
     if kind == "rnn":
-        return (cell.W_xh.weight.grad, cell.W_hh.weight.grad, cell.W_xh.bias.grad)
+        return (cell.W_xh.weight.grad, cell.W_hh.weight.grad, cell.W_xh.bias.grad, cell.W_hh.bias.grad)
     if kind == "lstm":
         gates = [cell.W_i, cell.W_f, cell.W_C, cell.W_o]  # PyTorch's order
         W = torch.cat([g.weight.grad for g in gates])  # (4H, H + D): acts on [h, x]
-        return W[:, H:], W[:, :H], torch.cat([g.bias.grad for g in gates])
+        b = torch.cat([g.bias.grad for g in gates])  # our one bias per gate is b_ih + b_hh:
+        return W[:, H:], W[:, :H], b, b  # both of PyTorch's receive its gradient
     pairs = [(cell.W_xr, cell.W_hr), (cell.W_xz, cell.W_hz), (cell.W_xh, cell.W_hh)]
     return (torch.cat([x.weight.grad for x, _ in pairs]), torch.cat([h.weight.grad for _, h in pairs]),
-            torch.cat([x.bias.grad for x, _ in pairs]))
+            torch.cat([x.bias.grad for x, _ in pairs]), torch.cat([h.bias.grad for _, h in pairs]))
 
 
 @pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
@@ -89,13 +90,23 @@ def test_weight_gradients_match_torch(kind, B, T, D, H):
     _loss(*Unrolled(cell)(X, state0)).backward()
     out, state = ref(X, _ref_state(kind, state0))
     _loss(out, _squeeze(kind, state)).backward()
-    W_ih, W_hh, b = _weight_grads_ours_to_torch(kind, cell, H)
+    W_ih, W_hh, b_ih, b_hh = _weight_grads_ours_to_torch(kind, cell, H)
     torch.testing.assert_close(W_ih, ref.weight_ih_l0.grad, **TOL)
     torch.testing.assert_close(W_hh, ref.weight_hh_l0.grad, **TOL)
-    # our single bias per gate is PyTorch's b_ih + b_hh: both receive the same gradient
-    torch.testing.assert_close(b, ref.bias_ih_l0.grad, **TOL)
-    if kind != "gru":  # the GRU's candidate has b_hh inside r * (...): its gradient differs
-        torch.testing.assert_close(b, ref.bias_hh_l0.grad, **TOL)
+    torch.testing.assert_close(b_ih, ref.bias_ih_l0.grad, **TOL)
+    # the GRU's hidden-side biases, the candidate's inside r * (W_hh h + b_hh) included
+    torch.testing.assert_close(b_hh, ref.bias_hh_l0.grad, **TOL)
+
+
+def test_gru_candidate_hidden_bias_gradient_is_scaled_by_the_reset_gate():
+    """Reset after the product: d/d b_hh(candidate) differs from d/d b_ih(candidate), as in PyTorch."""
+    cell, ref = _pair("gru", 4, 6)
+    X, h0 = _inputs(3, 5, 4, 6)
+    _loss(*Unrolled(cell)(X, h0)).backward()
+    assert (cell.W_hh.bias.grad - cell.W_xh.bias.grad).abs().max() > 1e-3
+    out, state = ref(X, h0.unsqueeze(0))
+    _loss(out, state.squeeze(0)).backward()
+    torch.testing.assert_close(cell.W_hh.bias.grad, ref.bias_hh_l0.grad[12:], **TOL)
 
 
 def test_relu_rnn_matches_torch():
@@ -155,3 +166,43 @@ def test_unknown_kind_and_nonlinearity():
         RNNCell(2, 2, nonlinearity="sigmoid")
     with pytest.raises(TypeError, match="RNNCell, LSTMCell or GRUCell"):
         copy_from_torch(nn.Linear(2, 2), nn.RNN(2, 2))
+
+
+TORCH_LAYERS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("D,H", [(1, 64), (64, 64), (300, 16)])
+def test_every_parameter_starts_uniform_like_torch(kind, D, H):
+    """U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias, whatever the input size, as PyTorch's layers.
+
+    The LSTM cell's one bias per gate is PyTorch's b_ih + b_hh: the sum of two such draws.
+    """
+    torch.manual_seed(0)
+    for name, p in make_cell(kind, D, H).named_parameters():
+        summed = kind == "lstm" and name.endswith("bias")
+        bound = (2 if summed else 1) * H ** -0.5
+        std = (2 / 3) ** 0.5 * H ** -0.5 if summed else bound / 3 ** 0.5
+        assert p.abs().max().item() <= bound, f"{name} exceeds {bound:.3f}"
+        if p.numel() >= 64:  # the spread of the uniform (or of the sum of two)
+            assert p.std().item() == pytest.approx(std, rel=0.15), name
+            if not summed:  # and the whole range is used
+                assert p.abs().max().item() > 0.9 * bound, f"{name} is narrower than U(-1/sqrt(H), 1/sqrt(H))"
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_scratch_and_torch_layers_start_alike(kind):
+    """At initialisation the unrolled cell and PyTorch's layer give outputs of the same spread.
+
+    The input size (2) is far from the hidden size (64), where an nn.Linear-style initialisation
+    (scaled by the number of inputs) would give inputs 5.7x larger weights than PyTorch's.
+    """
+    X = torch.randn(32, 30, 2, generator=torch.Generator().manual_seed(0))  # (B, T, D)
+    spread = {"ours": [], "torch": []}
+    for seed in range(10):  # the mean over 10 initialisations: within 6% here, measured
+        torch.manual_seed(seed)
+        spread["ours"].append(Unrolled(make_cell(kind, 2, 64))(X)[0].std().item())
+        torch.manual_seed(100 + seed)
+        spread["torch"].append(TORCH_LAYERS[kind](2, 64, batch_first=True)(X)[0].std().item())
+    ours, ref = (sum(v) / len(v) for v in spread.values())
+    assert ours == pytest.approx(ref, rel=0.12), spread

@@ -13,7 +13,7 @@ def test_setup_defaults(monkeypatch):
     cfg = config.setup(seed=3)
     assert cfg.mode == "class" and cfg.seed == 3 and cfg.threads >= 1
     assert torch.get_num_threads() == cfg.threads
-    assert cfg.device.type in ("cpu", "cuda", "mps")
+    assert cfg.device == config.pick_device()
     assert "mode=class" in str(cfg)
 
 
@@ -60,3 +60,41 @@ def test_default_threads_is_half_the_usable_cores(monkeypatch):
     assert config.default_threads() == 1
     monkeypatch.setattr(config, "available_cores", lambda: 16)
     assert config.default_threads() == 8
+
+
+def _machine(monkeypatch, cuda, mps):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: int(cuda))
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+
+
+@pytest.mark.parametrize("cuda, mps, best", [(True, True, "cuda"), (True, False, "cuda"),
+                                             (False, True, "mps"), (False, False, "cpu")])
+def test_device_preference_is_cuda_then_mps_then_cpu(monkeypatch, cuda, mps, best):
+    _machine(monkeypatch, cuda, mps)
+    assert config.pick_device() == torch.device(best)
+    assert config.available_devices()[0] == best and config.available_devices()[-1] == "cpu"
+
+
+def test_requested_device_is_used_when_present(monkeypatch):
+    _machine(monkeypatch, cuda=True, mps=True)
+    assert config.pick_device("mps") == torch.device("mps")  # not the better cuda
+    assert config.pick_device("cuda:0") == torch.device("cuda:0")
+    assert config.pick_device("cpu") == torch.device("cpu")
+
+
+@pytest.mark.parametrize("requested", ["cuda", "cuda:1", "mps", "gpu"])
+def test_requested_device_that_is_absent_is_an_error(monkeypatch, requested):
+    _machine(monkeypatch, cuda=requested == "cuda:1", mps=False)  # one GPU at most: cuda:1 absent
+    with pytest.raises(ValueError, match=rf"'{requested}' was requested but is not available.*cpu"):
+        config.pick_device(requested)
+    monkeypatch.delenv(config.SEED_ENV, raising=False)
+    with pytest.raises(ValueError, match="not available"):
+        config.setup(device=requested)
+
+
+@pytest.mark.parametrize("value", ["seven", "1.5", "0x"])
+def test_bad_seed_names_the_variable_and_a_valid_example(monkeypatch, value):
+    monkeypatch.setenv(config.SEED_ENV, value)
+    with pytest.raises(ValueError, match=rf"COURSE_SEED must be a whole number, e\.g\. COURSE_SEED=1, got '{value}'"):
+        config.setup(seed=0)

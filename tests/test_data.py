@@ -119,11 +119,70 @@ def test_cache_dir_follows_environment(monkeypatch, tmp_path):
     assert data.cache_dir() == Path(data.__file__).resolve().parents[1] / "data"
 
 
+# Small copies of each file's format, with the quirks the parsers must survive, so that the
+# loaders are tested wherever the suite runs; the real files are checked below where present.
+FIXTURES = {
+    ("timemachine", None): "The Time Machine, by H. G. Wells [1898]\n\n\n\n\nI\n",
+    ("sst2", "train.tsv"): "sentence\tlabel\nhide new secretions \t0\nthe greatest musicians \t1\n",
+    ("sst2", "dev.tsv"): ("sentence\tlabel\nit 's a charming and often affecting journey . \t1\n"
+                          "unflinchingly bleak and desperate \t0\n"),
+    # a stray quote that opens on one line and closes on the next, and U+0085 (NEL) inside a line
+    ("sentiment-labelled-sentences", "imdb_labelled.txt"): (
+        'A very "right on case" movie.  \t1\nA sea of faux "masterpieces.  \t1\n'
+        '" The structure is tight.  \t1\nThe plot\u0085 went nowhere.  \t0\n'),
+    ("sentiment-labelled-sentences", "amazon_cells_labelled.txt"): "Good case.\t1\nBad battery.\t0\n",
+    ("sentiment-labelled-sentences", "yelp_labelled.txt"): "Wow... Loved this place.\t1\n",
+    # a narrow no-break space (U+202F) before "!", and no newline after the last line
+    ("fra-eng", None): "Go.\tVa !\nRun!\tCours\u202f!\nWho?\tQui ?",
+}
+
+
+@pytest.fixture
+def fixture_files(monkeypatch):
+    """``data.read_text`` serves FIXTURES instead of fetching; records what was asked for."""
+    asked = []
+
+    def read_text(name, filename=None):
+        asked.append((name, filename))
+        return FIXTURES[name, filename]
+
+    monkeypatch.setattr(data, "read_text", read_text)
+    return asked
+
+
+def test_time_machine_loader_returns_the_text(fixture_files):
+    assert data.load_time_machine() == FIXTURES["timemachine", None]
+
+
+def test_sst2_loader_skips_the_header_and_strips_the_space_before_the_tab(fixture_files):
+    assert data.load_sst2("dev") == [("it 's a charming and often affecting journey .", 1),
+                                     ("unflinchingly bleak and desperate", 0)]
+    assert data.load_sst2() == [("hide new secretions", 0), ("the greatest musicians", 1)]
+    assert fixture_files == [("sst2", "dev.tsv"), ("sst2", "train.tsv")]
+    with pytest.raises(ValueError, match="'train' or 'dev'"):
+        data.load_sst2("test")
+
+
+def test_sentiment_loader_keeps_stray_quotes_and_line_separators_inside_lines(fixture_files):
+    rows = data.load_sentiment_sentences("imdb")
+    assert [label for _, label in rows] == [1, 1, 1, 0]  # no row lost to a quote or to U+0085
+    assert rows[1][0] == 'A sea of faux "masterpieces.' and rows[2][0] == '" The structure is tight.'
+    assert rows[3][0] == "The plot\u0085 went nowhere."
+    assert data.load_sentiment_sentences("amazon") == [("Good case.", 1), ("Bad battery.", 0)]
+    assert data.load_sentiment_sentences() == [("Wow... Loved this place.", 1)]  # yelp
+    with pytest.raises(ValueError, match="source must be one of"):
+        data.load_sentiment_sentences("twitter")
+
+
+def test_fra_eng_loader_keeps_the_narrow_no_break_space_and_the_last_line(fixture_files):
+    assert data.load_fra_eng() == [("Go.", "Va !"), ("Run!", "Cours\u202f!"), ("Who?", "Qui ?")]
+
+
 def test_registry_matches_the_manifest():
     """Every registry hash appears in the offline copy's manifest, with the same URL."""
     manifest = Path(os.environ.get(data.MIRROR_ENV, "")) / "MANIFEST.md"
     if not manifest.exists():
-        pytest.skip("no offline copy with a MANIFEST.md beside the checkout")
+        pytest.skip(f"no offline copy with a MANIFEST.md: set {data.MIRROR_ENV} to check the registry")
     text = manifest.read_text()
     for dataset in data.REGISTRY.values():
         for f in dataset.files:
@@ -135,7 +194,7 @@ def test_registry_matches_the_manifest():
 @pytest.mark.parametrize("name", sorted(data.REGISTRY))
 def test_every_dataset_is_available_offline(name, tmp_path, monkeypatch):
     if not os.environ.get(data.MIRROR_ENV):
-        pytest.skip("no offline copy configured")
+        pytest.skip(f"no offline copy: set {data.MIRROR_ENV} to check the real files")
     monkeypatch.setenv(data.DATA_DIR_ENV, str(tmp_path))
     for f in data.REGISTRY[name].files:
         path = data.fetch(name, Path(f.path).name)
@@ -143,8 +202,9 @@ def test_every_dataset_is_available_offline(name, tmp_path, monkeypatch):
 
 
 def test_loaders_parse_real_files():
+    """The real files parse to the row counts their sources state (MANIFEST.md)."""
     if not os.environ.get(data.MIRROR_ENV):
-        pytest.skip("no offline copy configured")
+        pytest.skip(f"no offline copy: set {data.MIRROR_ENV} to check the real files")
     assert len(data.load_time_machine()) == 178_979
     dev = data.load_sst2("dev")
     assert len(dev) == 872 and {label for _, label in dev} == {0, 1}

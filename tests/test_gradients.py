@@ -74,3 +74,13 @@ def test_scale_spectral_norm_in_place(sigma):
     out = gradients.scale_spectral_norm(W, sigma)
     assert out is W
     assert torch.linalg.svdvals(W)[0].item() == pytest.approx(sigma, rel=1e-5)
+
+
+@pytest.mark.parametrize("kind", ["rnn", "lstm", "gru"])
+def test_measuring_leaves_no_gradients_behind(kind):
+    """The measurement must not accumulate into .grad: a later optimiser step would use it."""
+    torch.manual_seed(0)
+    cell = cells.make_cell(kind, 3, 5)
+    X = torch.randn(2, 6, 3, requires_grad=True)
+    gradients.state_gradient_norms(cell, X)
+    assert all(p.grad is None for p in cell.parameters()) and X.grad is None

@@ -42,3 +42,26 @@ def test_evaluate_classifier_matches_direct_computation():
     with torch.no_grad():
         assert out["accuracy"] == pytest.approx(metrics.accuracy(model(X), y))
         assert out["loss"] == pytest.approx(nn.functional.cross_entropy(model(X), y).item(), rel=1e-5)
+
+
+class Failing(nn.Module):
+    """A model that records its mode when called, then fails."""
+
+    def __init__(self):
+        super().__init__()
+        self.dummy = nn.Parameter(torch.zeros(()))
+        self.modes = []
+
+    def forward(self, X):
+        self.modes.append(self.training)
+        raise RuntimeError("model failed")
+
+
+@pytest.mark.parametrize("evaluate", [metrics.evaluate_lm, metrics.evaluate_classifier])
+def test_evaluation_runs_in_eval_mode_and_restores_the_mode_on_error(evaluate):
+    X = torch.zeros(4, 3, dtype=torch.long)
+    for training in (True, False):
+        model = Failing().train(training)
+        with pytest.raises(RuntimeError, match="model failed"):
+            evaluate(model, X, X) if evaluate is metrics.evaluate_lm else evaluate(model, X, X[:, 0])
+        assert model.modes == [False] and model.training == training

@@ -57,9 +57,22 @@ def test_opening_and_closing_sections(script):
     assert re.search(r"learning goals", first, re.I), "the first cell must list the learning goals"
     setup = next(c for c in nb.cells if c.cell_type == "code")
     assert "config.setup(" in setup.source, "the first code cell must call config.setup()"
+    sections = _sections(nb)
+    assert [name.split()[0] for name in sections[-2:]] == ["Summary", "Exercises"], (
+        f"a notebook ends with a '## Summary' section, then '## Exercises', and no section after "
+        f"them; its last sections are {sections[-3:]}")
+
+
+def _sections(nb):
+    """The '## ' section headings of the markdown cells, in order (code comments are not headings)."""
     text = "\n".join(c.source for c in nb.cells if c.cell_type == "markdown")
-    assert re.search(r"^## Summary", text, re.M), "a notebook ends with a '## Summary' section"
-    assert re.search(r"^## Exercises", text, re.M), "a notebook ends with a '## Exercises' section"
+    return [m.group(1).strip() for m in re.finditer(r"^## (.+)$", text, re.M)]
+
+
+def test_sections_read_in_order():
+    nb = jupytext.reads("# %% [markdown]\n# ## Summary\n\n# %%\nx = 1  # ## not a heading\n\n"
+                        "# %% [markdown]\n# ## Exercises\n# ### 1. Try\n", fmt="py:percent")
+    assert _sections(nb) == ["Summary", "Exercises"]
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
