@@ -43,6 +43,7 @@ class Config:
     device: torch.device
     threads: int
     data_dir: Path
+    note: str = ""  # what setup wants you to know, e.g. that a GPU is idle in class mode
 
     def pick(self, smoke=None, class_=None, full=None, **kwargs):
         """Return the value given for the current mode.
@@ -59,8 +60,30 @@ class Config:
         return value
 
     def __str__(self) -> str:
-        return (f"mode={self.mode} device={self.device.type} threads={self.threads} "
+        text = (f"mode={self.mode} device={self.device.type} threads={self.threads} "
                 f"seed={self.seed} data_dir={self.data_dir}")
+        return f"{text}\n{self.note}" if self.note else text
+
+
+def configure_gpu(device: torch.device, mode: str) -> str:
+    """PyTorch's GPU settings for the course, and a note saying what they are.
+
+    On CUDA, matrix products may use TF32 (faster on recent GPUs, about 3 significant digits:
+    notebooks compare with tolerances that allow it) and, in ``full`` mode, cuDNN picks its
+    fastest algorithms (``cudnn.benchmark``). Neither is bit-deterministic, so a GPU run differs
+    slightly from run to run; every asserted claim has a margin for that. Elsewhere: no change.
+    """
+    if device.type != "cuda":
+        return ""
+    torch.backends.cuda.matmul.allow_tf32 = True
+    torch.backends.cudnn.allow_tf32 = True
+    torch.backends.cudnn.benchmark = mode == "full"
+    torch.backends.cudnn.deterministic = False
+    note = "GPU: TF32 matmuls on, cuDNN not bit-deterministic (asserts have margins)."
+    if mode != "full":
+        note += (f" A GPU is present but the mode is {mode!r}: set {MODE_ENV}=full (or "
+                 f"setup(mode='full')) for the larger experiments.")
+    return note
 
 
 def get_mode(mode: str | None = None) -> str:
@@ -159,6 +182,9 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
     threads: PyTorch intra-op threads; default ``$COURSE_THREADS`` or half the cores.
     device: force a device (``"cpu"``, ``"cuda"``, ``"mps"``); default the best available.
         One this machine lacks is a ``ValueError`` naming those it has.
+
+    On a GPU, ``configure_gpu`` sets TF32 and cuDNN's settings, and the returned ``Config``'s
+    ``note`` says so, and says when a GPU sits idle because the mode is not ``full``.
     """
     from . import data  # local import: data imports nothing from here, keep it that way
 
@@ -167,5 +193,6 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
     threads = threads or default_threads()
     torch.set_num_threads(threads)
     seed_everything(seed)
-    return Config(mode=mode, seed=seed, device=pick_device(device), threads=threads,
-                  data_dir=data.cache_dir())
+    chosen = pick_device(device)
+    return Config(mode=mode, seed=seed, device=chosen, threads=threads, data_dir=data.cache_dir(),
+                  note=configure_gpu(chosen, mode))

@@ -98,3 +98,21 @@ def test_bad_seed_names_the_variable_and_a_valid_example(monkeypatch, value):
     monkeypatch.setenv(config.SEED_ENV, value)
     with pytest.raises(ValueError, match=rf"COURSE_SEED must be a whole number, e\.g\. COURSE_SEED=1, got '{value}'"):
         config.setup(seed=0)
+
+
+@pytest.mark.parametrize("mode, says_full", [("class", True), ("smoke", True), ("full", False)])
+def test_setup_on_a_gpu_states_its_settings_and_points_to_full_mode(monkeypatch, mode, says_full):
+    monkeypatch.setattr(config, "pick_device", lambda prefer=None: torch.device("cuda"))
+    for flag in ("allow_tf32", "benchmark", "deterministic"):
+        monkeypatch.setattr(torch.backends.cudnn, flag, getattr(torch.backends.cudnn, flag))  # restored after
+    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", torch.backends.cuda.matmul.allow_tf32)
+    cfg = config.setup(seed=0, mode=mode, threads=1)
+    assert "TF32" in cfg.note and "not bit-deterministic" in cfg.note
+    assert ("COURSE_MODE=full" in cfg.note) == says_full
+    assert "COURSE_MODE=full" in str(cfg) if says_full else cfg.note in str(cfg)
+    assert torch.backends.cudnn.benchmark == (mode == "full")
+
+
+def test_setup_on_the_cpu_has_nothing_to_note():
+    cfg = config.setup(seed=0, mode="class", device="cpu", threads=1)
+    assert cfg.note == "" and "\n" not in str(cfg)
