@@ -112,8 +112,10 @@ class GRUCell(nn.Module):
         H_t  = Z_t * H_{t-1} + (1 - Z_t) * H~_t
 
     ``reset_after=True`` applies the reset gate after the recurrent matrix multiplication, as
-    ``torch.nn.GRU`` and cuDNN do; ``False`` is the textbook form. Both learn equally well; only
-    the first can be loaded from ``torch.nn.GRU``'s weights and give the same numbers.
+    ``torch.nn.GRU`` and cuDNN do; ``False`` is the textbook form. The two are different functions
+    of the same weights (notebook 06 measures it); only the first can be loaded from
+    ``torch.nn.GRU``'s weights and give the same numbers. Which of them learns better is not
+    settled here (notebook 06, exercise 4).
     """
 
     def __init__(self, input_size: int, hidden_size: int, reset_after: bool = True) -> None:

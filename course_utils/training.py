@@ -118,9 +118,9 @@ def _make_scheduler(optimizer, schedule: str, steps: int):
 
 
 def _progress_bar(steps: int, desc: str, progress: bool):
-    """A tqdm bar over steps 1..steps; it redraws every ``MININTERVAL`` s unless $TQDM_MININTERVAL is set."""
+    """A tqdm bar for ``steps`` steps; it redraws every ``MININTERVAL`` s unless $TQDM_MININTERVAL is set."""
     options = {} if MININTERVAL_ENV in os.environ else {"mininterval": MININTERVAL}
-    return tqdm(range(1, steps + 1), desc=desc, disable=not progress, leave=False, **options)
+    return tqdm(total=steps, desc=desc, disable=not progress, leave=False, **options)
 
 
 def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Tensor], *,
@@ -157,12 +157,14 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
     eval_every = eval_every or steps
     model.train()
     bar = _progress_bar(steps, desc, progress)
-    for step in bar:
+    for step in range(1, steps + 1):
         loss = loss_fn(model, _to(next(stream), device))
         if not math.isfinite(loss.item()):
             history.diverged = True
-            history.steps.append(step), history.train_loss.append(loss.item())
+            history.steps.append(step)
+            history.train_loss.append(loss.item())
             history.grad_norm.append(float("nan"))
+            bar.total = step - 1  # a normal, explained stop: the notebook's bar closes full, not red
             break
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -179,5 +181,7 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
             bar.set_postfix({k: f"{v:.3g}" for k, v in history.evals[-1].items()}, refresh=False)
         elif step % 10 == 0:
             bar.set_postfix(loss=f"{loss.item():.3f}", refresh=False)
+        bar.update(1)
+    bar.close()
     history.seconds = time.perf_counter() - start
     return history

@@ -189,3 +189,19 @@ def test_progress_bar_interval_without_the_environment_variable(monkeypatch):
     bars = _record_bars(monkeypatch)
     fit(nn.Linear(3, 1), _regression(), mse, steps=2)
     assert bars[0].mininterval == training.MININTERVAL
+
+
+def test_a_diverged_run_closes_its_bar_as_a_complete_stop(monkeypatch):
+    """tqdm's notebook bar turns red when closed short of its total: a divergence must not look like a crash."""
+    from course_utils import training
+
+    bars = []
+    real = training._progress_bar
+    monkeypatch.setattr(training, "_progress_bar", lambda *a: bars.append(real(*a)) or bars[-1])
+    model = torch.nn.Linear(1, 1)
+    losses = iter([1.0, 1.0, float("nan")])
+    history = training.fit(model, [torch.zeros(1)], lambda m, b: m(b).sum() * 0 + next(losses),
+                           steps=10, progress=True)
+    assert history.diverged and history.steps == [1, 2, 3]
+    bar = bars[0]
+    assert bar.n == bar.total == 2  # two steps done, and the bar's total says two
