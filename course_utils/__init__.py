@@ -8,11 +8,16 @@ Modules by role:
 - ``cells``: RNN, LSTM and GRU cells from the lecture's equations, and the loop that unrolls them
 - ``models``: recurrent layer (from scratch or PyTorch's), language model, classifier, sampling
 - ``tasks``: synthetic memory tasks (first-symbol recall, the adding problem)
+- ``experiments``: training recipes on those tasks (memory models, gap sweeps, the pronoun task)
 - ``gradients``: gradient norms through time
 - ``bptt``: backpropagation through time written out by hand for the vanilla RNN (notebook 04)
 - ``ball``: the bouncing-ball simulation of notebook 00
+- ``music``: folk tunes in ABC from music21's corpus: normalising, sampling, strict checks, copies, MIDI and audio
 - ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
+- ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities, occlusion (notebook 08)
 - ``assignments``: student versions of the notebooks, solutions replaced by stubs
+- ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, greedy and beam decoding
+- ``translation``: English-French pairs split by English sentence, word-by-word and constant floors
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
 """

@@ -44,22 +44,3 @@ def adding_batch(batch_size: int, length: int, generator: torch.Generator | None
     y = values[rows, first] + values[rows, second]  # (B,)
     return torch.stack([values, markers], dim=-1), y  # (B, T, 2), (B,)
 
-
-def fit_first_symbol(model, length: int, steps: int, held_out: tuple[torch.Tensor, torch.Tensor], *,
-                     num_symbols: int = 8, batch_size: int = 64, lr: float = 3e-3, clip: float = 1.0,
-                     seed: int = 0, eval_every: int | None = None, desc: str = "first symbol"):
-    """Train a classifier on first-symbol recall and return its ``training.History``.
-
-    Every step draws ``batch_size`` fresh sequences of ``length`` symbols from a generator seeded
-    with ``seed``, so models trained with the same seed see exactly the same batches; Adam with
-    gradient-norm clipping. ``held_out`` is ``(X, y)`` from ``first_symbol_batch``; its accuracy
-    is evaluated every ``eval_every`` steps (default: once, at the end).
-    """
-    from . import metrics, models, training  # here, so that tasks itself stays free of models
-
-    generator = torch.Generator().manual_seed(seed)
-    X_held, y_held = held_out
-    return training.fit(
-        model, lambda: [first_symbol_batch(batch_size, length, num_symbols, generator=generator)],
-        models.classification_loss, steps=steps, lr=lr, clip=clip, eval_every=eval_every, desc=desc,
-        evaluate=lambda m: metrics.evaluate_classifier(m, X_held, y_held))

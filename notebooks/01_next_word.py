@@ -86,9 +86,28 @@ assert one_hot.sum() == 1 and one_hot[vocab.token_to_idx[word]] == 1
 # %% [markdown]
 # ## 2. A fixed window of two words
 #
-# The simplest way to predict the next word: look at the last two words only. Every position in
-# the text gives one training example, *(two words) -> the word that follows*.
-# `baselines.window_dataset` slides this window over the token stream.
+# The lecture's running example: "This morning I took my cat for a walk." The simplest way to
+# predict the next word is a fixed window: given these two words, *for a*, predict the next word,
+# *walk*. The window is fed to the network as a **one-hot feature encoding**, which tells us what
+# each word is: one one-hot vector per word of the window, side by side. Here with the sentence's
+# own nine words as the vocabulary:
+
+# %%
+sentence = "This morning I took my cat for a walk."
+tokens = text.preprocess_d2l(sentence).split()  # lower-cased letters only, as for the book
+toy_vocab = list(dict.fromkeys(tokens))  # each word once, in order of appearance
+context, target = tokens[-3:-1], tokens[-1]  # ['for', 'a'] -> 'walk'
+parts = [nn.functional.one_hot(torch.tensor(toy_vocab.index(w)), len(toy_vocab)) for w in context]
+features = torch.cat(parts)  # (2 * 9,): the window's one-hot features
+print("vocabulary:", toy_vocab)
+for w, v in zip(context, parts):
+    print(f"{w!r:7s} -> {v.tolist()}")
+print(f"window {' '.join(context)!r} -> {features.tolist()} -> predict {target!r}")
+assert features.sum() == 2 and features.shape == (2 * len(toy_vocab),)
+
+# %% [markdown]
+# On the book, every position in the text gives one training example, *(two words) -> the word
+# that follows*. `baselines.window_dataset` slides this window over the token stream.
 
 # %%
 window = 2
@@ -114,6 +133,7 @@ for i in range(3):
 
 # %%
 embed_size = 64
+torch.manual_seed(cfg.seed)
 embedding = nn.Embedding(vocab_size, embed_size)
 some_ids = X_train[:5]  # (5, 2)
 looked_up = embedding(some_ids)  # (5, 2, E)
@@ -164,6 +184,7 @@ def next_word_loss(model, batch):
 
 # %%
 gen = torch.Generator().manual_seed(cfg.seed)
+torch.manual_seed(cfg.seed)
 model = WindowMLP(vocab_size, window, embed_size, hidden_size=128, dropout=0.3).to(cfg.device)
 history = training.fit(model, lambda: text.random_batches(X_train, y_train, 128, generator=gen),
                        next_word_loss, steps=cfg.pick(smoke=30, class_=800, full=1000), lr=3e-3,
@@ -172,7 +193,7 @@ history = training.fit(model, lambda: text.random_batches(X_train, y_train, 128,
 window_result = history.evals[-1]
 print(f"trained in {history.seconds:.1f} s: held-out perplexity {window_result['perplexity']:.1f}, "
       f"accuracy {window_result['accuracy']:.1%}")
-plotting.loss_curves({"two-word window": history}, metric="perplexity", title="Two-word window model");
+plotting.loss_curves({"two-word window": history}, metric="perplexity", title="Two-word window model", loss_unit="nats/word");
 
 # %% [markdown]
 # ## 5. Results: better than counting words?
@@ -233,8 +254,10 @@ interact(explore, first="the", second="time");
 # %% [markdown]
 # ## 6. Where the window fails: a word far back
 #
-# Read: *"I grew up in France and ... (many words) ... I speak fluent ___"*. The answer,
-# *french*, is decided by a word far back. A two-word window sees only *"speak fluent"*, which is
+# The lecture's problem #1, "can't model long-term dependencies": "France is where I grew up,
+# but I now live in Boston. I speak fluent \_\_\_\_." We need information from the distant past
+# to accurately predict the correct word. Our version reads *"I grew up in France and ... (many
+# words) ... I speak fluent ___"*. The answer, *french*, is decided by a word far back. A two-word window sees only *"speak fluent"*, which is
 # the same whatever country the sentence began with. The figure shows the window (blue) and the
 # word that matters (orange).
 
@@ -278,6 +301,7 @@ probe_vocab = text.Vocab(w for s in probe_train for w in s)
 pairs = [baselines.window_dataset(probe_vocab.encode(s), window) for s in probe_train]
 X_probe = torch.cat([X for X, _ in pairs])  # (N, 2): windows never cross a sentence boundary
 y_probe = torch.cat([y for _, y in pairs])  # (N,)
+torch.manual_seed(cfg.seed)
 probe_model = WindowMLP(len(probe_vocab), window, embed_size=32).to(cfg.device)
 probe_history = training.fit(probe_model, lambda: text.random_batches(X_probe, y_probe, 128, generator=gen),
                              next_word_loss, steps=cfg.pick(smoke=30, class_=400, full=1000), lr=3e-3)
@@ -314,6 +338,7 @@ def sentence_bags(sentences):  # every word before the blank, counted
                                         len(probe_vocab))  # (N, V)
 
 
+torch.manual_seed(cfg.seed)
 bag_model = nn.Linear(len(probe_vocab), num_pairs).to(cfg.device)
 training.fit(bag_model, [(sentence_bags(probe_train), probe_train_labels)],
              lambda m, b: nn.functional.cross_entropy(m(b[0]), b[1]), steps=cfg.pick(smoke=20, class_=200, full=200),
@@ -346,6 +371,7 @@ def last_window(sentences):  # the big_window words before the blank, and the an
 
 
 X_far, y_far = last_window(far_train)
+torch.manual_seed(cfg.seed)
 big_model = WindowMLP(len(probe_vocab), big_window, embed_size=32).to(cfg.device)
 big_history = training.fit(big_model, lambda: text.random_batches(X_far, y_far, 128, generator=gen),
                            next_word_loss, steps=cfg.pick(smoke=30, class_=400, full=1000), lr=3e-3)
@@ -385,6 +411,8 @@ ax.legend();
 #
 # What we would like instead is a model that reads the sentence one word at a time and carries
 # forward what it has read so far, whatever the distance: a recurrent network (notebook 03).
+# Notebook 04 comes back to this sentence: a recurrent network reads *France* 50 words back, yet
+# training it to use that word is another matter (the vanishing gradient).
 
 # %% [markdown]
 # ## Summary
