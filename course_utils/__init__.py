@@ -15,11 +15,12 @@ Modules by role:
 - ``music``: folk tunes in ABC from music21's corpus: normalising, sampling, strict checks, copies, MIDI and audio
 - ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
 - ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities, occlusion (notebook 08)
-- ``assignments``: student versions of the notebooks, solutions replaced by stubs
+- ``assignments``, ``grading``, ``checks``: student versions (nbgrader's preprocessors), the autograder, the checks students run after each exercise
 - ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, greedy and beam decoding
 - ``translation``: English-French pairs split by English sentence, word-by-word and constant floors
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
+- ``colab``, ``gpucheck``: Colab badges and install cells from one setting; every notebook in one mode, timed
 """
 
 __version__ = "0.2.0"

@@ -138,7 +138,9 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
     loss_fn: ``loss_fn(model, batch) -> scalar loss``.
     lr: Adam's learning rate (default 1e-3); give either ``lr`` or ``optimizer``, not both.
     optimizer: default Adam with learning rate ``lr``.
-    clip: if given, rescale the gradient so that its global norm is at most ``clip``.
+    clip: if given, rescale the gradient so that its global norm is at most ``clip``. Sparse
+        gradients (``nn.Embedding(..., sparse=True)``, with e.g. ``SparseAdam``) are left out of
+        the norm and of the clipping.
     evaluate: ``evaluate(model) -> dict`` of held-out metrics, run every ``eval_every`` steps
         (default: once, at the end) in eval mode.
     schedule: ``"constant"`` or ``"cosine"`` (learning rate decays to 0 over ``steps``).
@@ -168,7 +170,8 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
             break
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        norm = nn.utils.clip_grad_norm_(model.parameters(), clip if clip else float("inf"))
+        dense = [p for p in model.parameters() if p.grad is not None and not p.grad.is_sparse]
+        norm = nn.utils.clip_grad_norm_(dense, clip if clip else float("inf"))  # sparse embedding rows: unclipped
         optimizer.step()
         if scheduler:
             scheduler.step()

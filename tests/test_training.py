@@ -205,3 +205,26 @@ def test_a_diverged_run_closes_its_bar_as_a_complete_stop(monkeypatch):
     assert history.diverged and history.steps == [1, 2, 3]
     bar = bars[0]
     assert bar.n == bar.total == 2  # two steps done, and the bar's total says two
+
+
+def test_fit_trains_a_sparse_embedding_and_clips_only_dense_gradients():
+    torch.manual_seed(0)
+    model = torch.nn.Sequential(torch.nn.Embedding(10, 4, sparse=True), torch.nn.Flatten(), torch.nn.Linear(8, 2))
+    sparse, dense = list(model[0].parameters()), list(model[2].parameters())
+    optimizer = torch.optim.Adam(dense, lr=1e-2)
+    sparse_opt = torch.optim.SparseAdam(sparse, lr=1e-2)
+
+    class Both(torch.optim.Optimizer):  # one optimiser object for fit
+        def __init__(self):
+            super().__init__(sparse + dense, {})
+
+        def step(self, closure=None):
+            optimizer.step()
+            sparse_opt.step()
+
+    X, y = torch.randint(0, 10, (16, 2)), torch.randint(0, 2, (16,))
+    before = model[0].weight.detach().clone()
+    history = training.fit(model, [(X, y)], lambda m, b: torch.nn.functional.cross_entropy(m(b[0]), b[1]),
+                           steps=5, optimizer=Both(), clip=1e-3, progress=False)
+    assert not history.diverged and len(history.grad_norm) == 5
+    assert not torch.equal(before, model[0].weight)  # the sparse rows were trained

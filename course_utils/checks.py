@@ -1,0 +1,195 @@
+"""Checks that students run right after an exercise: PASS, or exactly what is wrong.
+
+Each ``check_*`` function returns a one-line ``"PASS: ..."`` string when the answer is right and
+raises ``CheckFailed`` (an ``AssertionError``) when it is not, saying what was compared, what was
+expected, what was received, and the relative error against its threshold::
+
+    print(checks.check_close("h_t", h_t, expected, rtol=1e-10))
+    # PASS: h_t, shape (4, 6), relative error 2.1e-17 <= 1e-10
+
+The *relative error* of ``got`` against ``expected`` is the largest absolute difference divided
+by the largest absolute entry of ``expected``: 0 for an exact answer, about 1e-16 for float64
+round-off, of order 1 for a wrong formula. ``numeric_gradient`` estimates a gradient by central
+finite differences, the reference that any backward pass written by hand is checked against.
+"""
+
+from __future__ import annotations
+
+from typing import Callable
+
+import torch
+from torch import nn
+
+from . import cells
+
+
+class CheckFailed(AssertionError):
+    """A check found a wrong answer; the message says what, where and by how much."""
+
+
+def rel_error(got: torch.Tensor, expected: torch.Tensor) -> float:
+    """Largest ``|got - expected|`` divided by the largest ``|expected|`` (0 when both are 0).
+
+    >>> rel_error(torch.tensor([1.0, 2.0]), torch.tensor([1.0, 2.2]))  # doctest: +ELLIPSIS
+    0.0909...
+    """
+    got, expected = torch.as_tensor(got).double(), torch.as_tensor(expected).double()
+    scale = expected.abs().max().item() if expected.numel() else 0.0
+    diff = (got - expected).abs().max().item() if expected.numel() else 0.0
+    return diff / scale if scale > 0 else diff
+
+
+def check_shape(name: str, got: torch.Tensor, expected_shape: tuple, hint: str = "") -> str:
+    """PASS if ``got`` is a tensor of ``expected_shape``; otherwise say both shapes."""
+    if not isinstance(got, torch.Tensor):
+        raise CheckFailed(f"{name}: expected a tensor of shape {tuple(expected_shape)}, got "
+                          f"{type(got).__name__}. Does the function return what its docstring says?")
+    if tuple(got.shape) != tuple(expected_shape):
+        raise CheckFailed(f"{name}: wrong shape: expected {tuple(expected_shape)}, got "
+                          f"{tuple(got.shape)}. {hint}".rstrip())
+    return f"PASS: {name}, shape {tuple(got.shape)}"
+
+
+def check_close(name: str, got: torch.Tensor, expected: torch.Tensor, rtol: float = 1e-6,
+                hint: str = "") -> str:
+    """PASS if ``got`` has ``expected``'s shape and ``rel_error(got, expected) <= rtol``.
+
+    On failure the message gives the relative error, the threshold, and the first entry where
+    the two differ most, with both values there.
+
+    >>> check_close("y", torch.ones(2), torch.ones(2))
+    'PASS: y, shape (2,), relative error 0.0e+00 <= 1e-06'
+    """
+    check_shape(name, got, tuple(expected.shape), hint)
+    if not torch.isfinite(got).all():
+        raise CheckFailed(f"{name}: contains NaN or inf values. {hint}".rstrip())
+    err = rel_error(got, expected)
+    if not err <= rtol:
+        diff = (got.double() - expected.double()).abs()
+        where = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape))
+        raise CheckFailed(
+            f"{name}: wrong values: relative error {err:.1e} > threshold {rtol:.0e}; the largest "
+            f"difference is at index {where}: expected {expected[where].item():.6g}, got "
+            f"{got[where].item():.6g}. {hint}".rstrip())
+    return f"PASS: {name}, shape {tuple(got.shape)}, relative error {err:.1e} <= {rtol:.0e}"
+
+
+def check_gradient(name: str, analytic: torch.Tensor, reference: torch.Tensor,
+                   threshold: float = 1e-6, against: str = "finite differences") -> str:
+    """``check_close`` for a gradient: the message names it as one and what it was checked against."""
+    try:
+        err = check_close(f"gradient {name}", analytic, reference, threshold)
+    except CheckFailed as failure:
+        raise CheckFailed(f"{failure} (checked against {against})") from None
+    return f"{err} (against {against})"
+
+
+def numeric_gradient(f: Callable[[], torch.Tensor], x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:
+    """Central finite differences: ``(f(x + eps e_i) - f(x - eps e_i)) / (2 eps)`` for every entry.
+
+    ``f`` takes no arguments and returns a scalar computed from ``x``, which is changed in place
+    one entry at a time and restored. Use float64: the estimate's error is about
+    ``eps**2`` (truncation) plus ``1e-16 / eps`` (round-off), so about 1e-10 relative at eps=1e-6.
+
+    >>> x = torch.tensor([1.0, 2.0], dtype=torch.float64)
+    >>> numeric_gradient(lambda: (x ** 3).sum(), x)  # 3 x^2  # doctest: +ELLIPSIS
+    tensor([ 3.0000, 12.0000], dtype=torch.float64)
+    """
+    if x.dtype != torch.float64:
+        raise TypeError(f"numeric_gradient needs a float64 tensor for accurate differences, got "
+                        f"{x.dtype}: call it on x.double() and compute f in float64")
+    grad = torch.zeros_like(x)
+    flat, flat_grad = x.view(-1), grad.view(-1)
+    with torch.no_grad():
+        for i in range(flat.numel()):
+            old = flat[i].item()
+            flat[i] = old + eps
+            plus = float(f())
+            flat[i] = old - eps
+            minus = float(f())
+            flat[i] = old
+            flat_grad[i] = (plus - minus) / (2 * eps)
+    return grad
+
+
+def _as_tuple(state) -> tuple[torch.Tensor, ...]:
+    return tuple(state) if isinstance(state, (tuple, list)) else (state,)
+
+
+def _unroll(cell: nn.Module, X: torch.Tensor, state):
+    """Run ``cell(x_t, state) -> (h_t, state)`` over X (B, T, D): outputs (B, T, H), final state."""
+    outputs = []
+    for t in range(X.shape[1]):
+        h_t, state = cell(X[:, t], state)  # (B, H)
+        outputs.append(h_t)
+    return torch.stack(outputs, dim=1), state
+
+
+def check_cell_against_torch(cell_class: type, kind: str, input_size: int = 5, hidden_size: int = 7,
+                             batch_size: int = 3, steps: int = 4, seed: int = 0,
+                             rtol: float = 1e-9) -> str:
+    """Hold a cell written from the equations to ``torch.nn.LSTM`` / ``GRU``: values and gradients.
+
+    ``cell_class(input_size, hidden_size)`` must have the parameters of ``course_utils.cells``'s
+    cell of the same ``kind`` (``"lstm"``: ``W_f``, ``W_i``, ``W_C``, ``W_o``; ``"gru"``: ``W_xr``,
+    ``W_hr``, ``W_xz``, ``W_hz``, ``W_xh``, ``W_hh``) and the interface
+    ``cell(x_t, state) -> (h_t, new_state)``. PyTorch's weights are loaded into it; it is
+    unrolled over a random float64 sequence from a random initial state; its outputs and final
+    state are compared with PyTorch's, and the gradients of a random scalar loss with respect to
+    the inputs, the initial state and every parameter with those of the course's tested cell.
+    """
+    torches = {"lstm": nn.LSTM, "gru": nn.GRU}
+    if kind not in torches:
+        raise ValueError(f"kind must be one of {sorted(torches)}, got {kind!r}")
+    D, H, B, T = input_size, hidden_size, batch_size, steps
+    gen = torch.Generator().manual_seed(seed)
+    ref = torches[kind](D, H, batch_first=True).double()
+    with torch.no_grad():
+        for p in ref.parameters():
+            p.copy_(torch.randn(p.shape, generator=gen, dtype=torch.float64) * 0.5)
+    lib = cells.copy_from_torch(cells.make_cell(kind, D, H).double(), ref)
+    ours = cell_class(D, H).double()
+    missing = set(lib.state_dict()) ^ set(ours.state_dict())
+    if missing:
+        raise CheckFailed(f"{cell_class.__name__}: parameters {sorted(missing)} differ from the expected "
+                          f"{sorted(lib.state_dict())}; keep the parameters that __init__ creates")
+    ours.load_state_dict(lib.state_dict())
+    X = torch.randn(B, T, D, generator=gen, dtype=torch.float64)  # (B, T, D)
+    n_state = 2 if kind == "lstm" else 1
+    state0 = [torch.randn(B, H, generator=gen, dtype=torch.float64) for _ in range(n_state)]
+    weights = torch.randn(B, T, H, generator=gen, dtype=torch.float64)  # loss = sum(weights * h)
+
+    def run(cell):
+        Xg = X.clone().requires_grad_()
+        s0 = [s.clone().requires_grad_() for s in state0]
+        out, final = _unroll(cell, Xg, tuple(s0) if kind == "lstm" else s0[0])  # (B, T, H)
+        check_shape(f"{cell_class.__name__} outputs h_1..h_T", out, (B, T, H),
+                    "Each step must return h_t of shape (batch, hidden_size).")
+        final = _as_tuple(final)
+        loss = (weights * out).sum() + sum(f.sum() for f in final)
+        loss.backward()
+        return out, final, Xg.grad, [s.grad for s in s0]
+
+    out, final, dX, dstate = run(ours)
+    out_lib, final_lib, dX_lib, dstate_lib = run(lib)
+    with torch.no_grad():
+        s_ref = (state0[0][None], state0[1][None]) if kind == "lstm" else state0[0][None]
+        out_ref, _ = ref(X, s_ref)  # (B, T, H)
+    name = cell_class.__name__
+    report = [check_close(f"{name} outputs vs torch.nn.{kind.upper()}", out, out_ref, rtol)]
+    for i, (got, exp) in enumerate(zip(final, final_lib)):
+        report.append(check_close(f"{name} final state[{i}]", got, exp, rtol))
+    report.append(check_gradient("dL/dX", dX, dX_lib, rtol, "autograd through the reference cell"))
+    for i, (got, exp) in enumerate(zip(dstate, dstate_lib)):
+        report.append(check_gradient(f"dL/dstate_0[{i}]", got, exp, rtol, "autograd, reference cell"))
+    lib_params = dict(lib.named_parameters())
+    for pname, p in ours.named_parameters():
+        if p.grad is None:
+            raise CheckFailed(f"{name}: parameter {pname} received no gradient: is it used in forward?")
+        report.append(check_gradient(f"dL/d{pname}", p.grad, lib_params[pname].grad, rtol,
+                                     "autograd, reference cell"))
+    worst = max(float(line.split("relative error ")[1].split()[0]) for line in report
+                if "relative error" in line)
+    return (f"PASS: {name} equals torch.nn.{kind.upper()} (D={D}, H={H}, B={B}, T={T}): outputs, "
+            f"final state and the gradients of inputs, initial state and {len(lib_params)} "
+            f"parameters, largest relative error {worst:.1e} <= {rtol:.0e}")
