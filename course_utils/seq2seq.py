@@ -1,0 +1,345 @@
+"""Encoder-decoder models with and without attention, their loss, greedy decoding and beam search.
+
+    model = Seq2Seq(src_vocab_size, tgt_vocab_size, attention="dot")   # or "additive", or None
+    logits, weights = model(src, src_lengths, tgt_in)   # (B, T, V), (B, T, S) attention weights
+    loss = masked_cross_entropy(logits, tgt_out, pad_id=0)   # padding positions count for nothing
+    hyps, weights = greedy_decode(model, src, src_lengths, bos=2, eos=3, max_len=20, forbid=[1])
+    tokens, weights = beam_search(model, src[0, :n], bos=2, eos=3, max_len=20, beam_size=4)
+
+Attention (``DotAttention``, ``AdditiveAttention``) is a soft dictionary lookup: a query is scored
+against keys, a softmax turns the scores into weights, the read is the weighted sum of values.
+Padding positions get exactly zero weight (their scores are set to -inf before the softmax).
+
+The decoder follows Luong et al. (2015): its recurrent layer runs over the previous output tokens,
+then every output state queries the encoder's states, and ``tanh(W [h_t; context_t])`` predicts
+the next token; teacher-forced training runs the whole target in one call of the fused layer.
+Without attention the decoder sees the encoder's final state only: as its initial state and,
+as in Dive into Deep Learning, concatenated to its input at every step.
+
+Decoding takes any model with ``encode(src, lengths) -> (memory, state)`` and
+``step(tokens (B,), state, memory) -> (logits (B, V), state, weights (B, S) or None)``, where
+memory and state are tensors (or tuples of tensors) with the batch first. Tokens listed in
+``forbid`` (for translation: ``<unk>``, ``<pad>``, ``<bos>``) are never produced.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from .models import RecurrentLayer
+
+ATTENTIONS = (None, "dot", "additive")
+
+
+def masked_softmax(scores: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Softmax over the last axis where ``mask`` is True; exactly 0 where it is False.
+
+    ``scores`` (B, T, S) or (B, S), ``mask`` (B, S) boolean (True = a real position). Every row
+    needs at least one real position.
+
+    >>> masked_softmax(torch.tensor([[1.0, 1.0, 5.0]]), torch.tensor([[True, True, False]]))
+    tensor([[0.5000, 0.5000, 0.0000]])
+    """
+    if mask.dim() == scores.dim() - 1:
+        mask = mask.unsqueeze(-2)  # (B, 1, S): the same mask for every query
+    if not bool(mask.any(-1).all()):
+        raise ValueError("every row of the mask needs at least one True (a real position)")
+    return torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=-1)
+
+
+def length_mask(lengths: torch.Tensor, max_len: int) -> torch.Tensor:
+    """(B, max_len) boolean mask, True at the first ``lengths[b]`` positions of row ``b``.
+
+    >>> length_mask(torch.tensor([2, 3]), 4).int().tolist()
+    [[1, 1, 0, 0], [1, 1, 1, 0]]
+    """
+    return torch.arange(max_len, device=lengths.device) < lengths[:, None]  # (B, S)
+
+
+class _Attention(nn.Module):
+    """Shared read: weights = masked softmax of scores, context = weights @ values."""
+
+    def scores(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError
+
+    def forward(self, queries: torch.Tensor, keys: torch.Tensor, values: torch.Tensor,
+                mask: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """queries (B, T, Q) or (B, Q); keys (B, S, K); values (B, S, D); mask (B, S).
+
+        Returns the context (B, T, D) or (B, D) and the weights (B, T, S) or (B, S).
+        """
+        single = queries.dim() == 2
+        if single:
+            queries = queries.unsqueeze(1)  # (B, 1, Q)
+        weights = masked_softmax(self.scores(queries, keys), mask)  # (B, T, S)
+        context = weights @ values  # (B, T, D)
+        if single:
+            return context.squeeze(1), weights.squeeze(1)
+        return context, weights
+
+
+class DotAttention(_Attention):
+    """Scaled dot-product attention: score(q, k) = q . k / sqrt(d). No parameters.
+
+    Queries and keys need the same size ``d``.
+    """
+
+    def scores(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        if queries.shape[-1] != keys.shape[-1]:
+            raise ValueError(f"dot-product attention needs queries and keys of one size, got "
+                             f"{queries.shape[-1]} and {keys.shape[-1]}: use AdditiveAttention")
+        return queries @ keys.transpose(1, 2) / math.sqrt(keys.shape[-1])  # (B, T, S)
+
+
+class AdditiveAttention(_Attention):
+    """Additive (Bahdanau) attention: score(q, k) = v . tanh(W_q q + W_k k)."""
+
+    def __init__(self, query_size: int, key_size: int, attention_size: int) -> None:
+        super().__init__()
+        self.W_q = nn.Linear(query_size, attention_size, bias=False)
+        self.W_k = nn.Linear(key_size, attention_size, bias=False)
+        self.v = nn.Linear(attention_size, 1, bias=False)
+
+    def scores(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
+        features = self.W_q(queries).unsqueeze(2) + self.W_k(keys).unsqueeze(1)  # (B, T, S, A)
+        return self.v(torch.tanh(features)).squeeze(-1)  # (B, T, S)
+
+
+def make_attention(kind: str | None, hidden_size: int) -> _Attention | None:
+    """``None``, ``"dot"`` or ``"additive"`` attention between states of size ``hidden_size``."""
+    if kind not in ATTENTIONS:
+        raise ValueError(f"attention must be one of {ATTENTIONS}, got {kind!r}")
+    if kind == "dot":
+        return DotAttention()
+    if kind == "additive":
+        return AdditiveAttention(hidden_size, hidden_size, hidden_size)
+    return None
+
+
+def _last_hidden(state) -> torch.Tensor:
+    """h (B, H) of a one-layer state: ``h`` itself, or the ``h`` of an LSTM's ``(h, c)``."""
+    return state[0] if isinstance(state, tuple) else state
+
+
+class Encoder(nn.Module):
+    """Embedding and a recurrent layer: ``src`` (B, S) ids -> states (B, S, H) and final state."""
+
+    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, kind: str = "gru",
+                 pad_id: int = 0) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=pad_id)
+        self.rnn = RecurrentLayer(kind, embed_size, hidden_size)
+
+    def forward(self, src: torch.Tensor, lengths: torch.Tensor):
+        return self.rnn(self.embedding(src), lengths=lengths)  # (B, S, H), state (B, H)
+
+
+class Decoder(nn.Module):
+    """Predicts each next target token from the previous ones and the encoder's memory.
+
+    ``forward(tokens (B, T), state, memory) -> logits (B, T, V), state, weights (B, T, S) | None``.
+    ``memory`` is ``(encoder states (B, S, H), mask (B, S), final encoder state (B, H))``.
+    """
+
+    def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, kind: str = "gru",
+                 attention: str | None = None, pad_id: int = 0) -> None:
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=pad_id)
+        self.attention = make_attention(attention, hidden_size)
+        summary_size = 0 if self.attention else hidden_size  # the fixed-size context, fed each step
+        self.rnn = RecurrentLayer(kind, embed_size + summary_size, hidden_size)
+        self.combine = nn.Linear(2 * hidden_size, hidden_size) if self.attention else None
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def forward(self, tokens: torch.Tensor, state, memory):
+        enc_states, mask, summary = memory  # (B, S, H), (B, S), (B, H)
+        x = self.embedding(tokens)  # (B, T, E)
+        if self.attention is None:
+            x = torch.cat([x, summary.unsqueeze(1).expand(-1, x.shape[1], -1)], dim=-1)  # (B, T, E+H)
+        h, state = self.rnn(x, state)  # (B, T, H)
+        weights = None
+        if self.attention is not None:
+            context, weights = self.attention(h, enc_states, enc_states, mask)  # (B, T, H), (B, T, S)
+            h = torch.tanh(self.combine(torch.cat([h, context], dim=-1)))  # (B, T, H)
+        return self.out(h), state, weights  # (B, T, V)
+
+
+class Seq2Seq(nn.Module):
+    """An encoder-decoder translator; ``attention`` is ``None``, ``"dot"`` or ``"additive"``.
+
+    ``forward(src (B, S), src_lengths (B,), tgt_in (B, T)) -> logits (B, T, V), weights``: teacher
+    forcing, ``tgt_in`` is ``<bos>`` followed by the target without its last token.
+    """
+
+    def __init__(self, src_vocab_size: int, tgt_vocab_size: int, embed_size: int = 128,
+                 hidden_size: int = 256, kind: str = "gru", attention: str | None = None,
+                 pad_id: int = 0) -> None:
+        super().__init__()
+        self.pad_id = pad_id
+        self.encoder = Encoder(src_vocab_size, embed_size, hidden_size, kind, pad_id)
+        self.decoder = Decoder(tgt_vocab_size, embed_size, hidden_size, kind, attention, pad_id)
+
+    def encode(self, src: torch.Tensor, src_lengths: torch.Tensor):
+        """-> memory ``(states (B, S, H), mask (B, S), final h (B, H))``, initial decoder state."""
+        enc_states, state = self.encoder(src, src_lengths)  # (B, S, H)
+        mask = length_mask(src_lengths.to(src.device), src.shape[1])  # (B, S)
+        return (enc_states, mask, _last_hidden(state)), state
+
+    def step(self, tokens: torch.Tensor, state, memory):
+        """One decoding step: tokens (B,) -> logits (B, V), state, weights (B, S) or None."""
+        logits, state, weights = self.decoder(tokens.unsqueeze(1), state, memory)
+        return logits.squeeze(1), state, None if weights is None else weights.squeeze(1)
+
+    def forward(self, src: torch.Tensor, src_lengths: torch.Tensor, tgt_in: torch.Tensor):
+        memory, state = self.encode(src, src_lengths)
+        logits, _, weights = self.decoder(tgt_in, state, memory)
+        return logits, weights  # (B, T, V), (B, T, S) or None
+
+
+def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, pad_id: int) -> torch.Tensor:
+    """Mean cross-entropy over the real target tokens; positions holding ``pad_id`` count for nothing.
+
+    ``logits`` (B, T, V), ``targets`` (B, T).
+    """
+    if logits.shape[:-1] != targets.shape:
+        raise ValueError(f"logits {tuple(logits.shape)} and targets {tuple(targets.shape)} do not "
+                         f"line up: expected logits of shape targets.shape + (vocab_size,)")
+    return F.cross_entropy(logits.reshape(-1, logits.shape[-1]), targets.reshape(-1),
+                           ignore_index=pad_id)
+
+
+def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
+    """``training.fit`` loss for batches ``(src, src_lengths, tgt_in, tgt_out)`` from ``make_batches``."""
+    src, src_lengths, tgt_in, tgt_out = batch
+    logits, _ = model(src, src_lengths, tgt_in)  # (B, T, V)
+    return masked_cross_entropy(logits, tgt_out, model.pad_id)
+
+
+def make_batch(src_seqs, tgt_seqs, pad: int, bos: int, eos: int):
+    """Padded tensors ``(src (B, S), src_lengths (B,), tgt_in (B, T), tgt_out (B, T))``.
+
+    ``tgt_in`` is ``<bos> y_1 .. y_n``, ``tgt_out`` is ``y_1 .. y_n <eos>``, both right-padded.
+
+    >>> src, n, tgt_in, tgt_out = make_batch([[5, 6], [7]], [[8], [9, 10]], pad=0, bos=2, eos=3)
+    >>> src.tolist(), n.tolist(), tgt_in.tolist(), tgt_out.tolist()
+    ([[5, 6], [7, 0]], [2, 1], [[2, 8, 0], [2, 9, 10]], [[8, 3, 0], [9, 10, 3]])
+    """
+    from .text import pad_batch
+
+    src, src_lengths = pad_batch(src_seqs, pad)
+    tgt_in, _ = pad_batch([[bos, *y] for y in tgt_seqs], pad)
+    tgt_out, _ = pad_batch([[*y, eos] for y in tgt_seqs], pad)
+    return src, src_lengths, tgt_in, tgt_out
+
+
+def make_batches(src_seqs, tgt_seqs, batch_size: int, pad: int, bos: int, eos: int,
+                 shuffle: bool = True, generator: torch.Generator | None = None) -> list[tuple]:
+    """One epoch of batches of pairs with similar source lengths (``text.length_buckets``)."""
+    from .text import length_buckets
+
+    lengths = [len(s) for s in src_seqs]
+    return [make_batch([src_seqs[i] for i in idx], [tgt_seqs[i] for i in idx], pad, bos, eos)
+            for idx in length_buckets(lengths, batch_size, shuffle=shuffle, generator=generator)]
+
+
+def _select(x, index: torch.Tensor):
+    """Rows ``index`` of a tensor, or of every tensor in a (nested) tuple."""
+    if isinstance(x, tuple):
+        return tuple(_select(v, index) for v in x)
+    return x.index_select(0, index)
+
+
+def _forbid(logits: torch.Tensor, forbid) -> torch.Tensor:
+    if forbid:
+        logits = logits.clone()
+        logits[:, list(forbid)] = float("-inf")
+    return logits
+
+
+@torch.no_grad()
+def greedy_decode(model, src: torch.Tensor, src_lengths: torch.Tensor, bos: int, eos: int,
+                  max_len: int, forbid=()) -> tuple[list[list[int]], list[torch.Tensor | None]]:
+    """The most likely next token at every step, for a whole batch at once.
+
+    Returns, per sentence, the output ids (without ``<eos>``) and its attention weights
+    (len(output) + 1 if it ended with ``<eos>``, S) (the ``<eos>`` step last), or None without
+    attention. ``forbid``: ids never produced.
+    """
+    memory, state = model.encode(src, src_lengths)
+    tokens = torch.full((src.shape[0],), bos, dtype=torch.long, device=src.device)  # (B,)
+    done = torch.zeros_like(tokens, dtype=torch.bool)
+    outputs, weights = [], []
+    for _ in range(max_len):
+        logits, state, w = model.step(tokens, state, memory)  # (B, V), state, (B, S)
+        tokens = _forbid(logits, forbid).argmax(-1)  # (B,)
+        outputs.append(tokens)
+        weights.append(w)
+        done |= tokens == eos
+        if bool(done.all()):
+            break
+    ids = torch.stack(outputs, 1).tolist()  # (B, T)
+    hyps, maps = [], []
+    for b, row in enumerate(ids):
+        n = row.index(eos) if eos in row else len(row)
+        hyps.append(row[:n])
+        rows = min(n + 1, len(row))
+        maps.append(None if weights[0] is None else
+                    torch.stack([w[b] for w in weights[:rows]])[:, :int(src_lengths[b])].cpu())
+    return hyps, maps
+
+
+@torch.no_grad()
+def beam_search(model, src: torch.Tensor, bos: int, eos: int, max_len: int, beam_size: int = 4,
+                forbid=(), length_penalty: float = 0.0) -> tuple[list[int], torch.Tensor | None]:
+    """The most likely output of one source sentence ``src`` (S,) found by beam search.
+
+    Keeps the ``beam_size`` best partial outputs (highest total log-probability) at every step,
+    the beams run as one batch. A finished output scores ``log p / len ** length_penalty``
+    (``len`` counting ``<eos>``; 0 = the plain log-probability). Search stops when ``beam_size``
+    outputs have finished or after ``max_len`` steps. Returns the ids (without ``<eos>``) and the
+    attention weights (len + 1, S), or None.
+    """
+    if src.dim() != 1:
+        raise ValueError(f"beam_search decodes one sentence: src of shape (S,), got {tuple(src.shape)}")
+    memory, state = model.encode(src[None], torch.tensor([len(src)], device=src.device))
+    tokens = torch.tensor([bos], device=src.device)  # (k,)
+    scores = torch.zeros(1, device=src.device)  # (k,) total log-probabilities
+    paths: list[list[int]] = [[]]
+    maps: list[list[torch.Tensor]] = [[]]
+    finished = []  # (normalised score, ids, weights)
+    for t in range(1, max_len + 1):
+        k = len(paths)
+        logits, state, w = model.step(tokens, state, _select(memory, torch.zeros(k, dtype=torch.long,
+                                                                              device=src.device)))
+        logp = F.log_softmax(_forbid(logits, forbid), dim=-1)  # (k, V)
+        total = (scores[:, None] + logp).view(-1)  # (k * V,)
+        best = total.topk(min(2 * beam_size, total.numel()))
+        keep, new_paths, new_maps, new_scores = [], [], [], []
+        for score, flat in zip(best.values.tolist(), best.indices.tolist()):
+            b, token = divmod(flat, logp.shape[1])
+            if score == float("-inf"):
+                break
+            row = maps[b] + ([] if w is None else [w[b]])
+            if token == eos:
+                finished.append((score / t ** length_penalty, paths[b], row))
+            elif len(keep) < beam_size:
+                keep.append(b)
+                new_paths.append(paths[b] + [token])
+                new_maps.append(row)
+                new_scores.append(score)
+        if len(finished) >= beam_size or not keep:
+            break
+        index = torch.tensor(keep, device=src.device)
+        state = _select(state, index)
+        tokens = torch.tensor([p[-1] for p in new_paths], device=src.device)
+        scores = torch.tensor(new_scores, device=src.device)
+        paths, maps = new_paths, new_maps
+    if not finished:  # nothing ended within max_len: take the best unfinished output
+        finished = [(float(s) / max_len ** length_penalty, p, m)
+                    for s, p, m in zip(scores.tolist(), paths, maps)]
+    _, ids, rows = max(finished, key=lambda f: f[0])
+    return ids, (torch.stack(rows).cpu() if rows else None)

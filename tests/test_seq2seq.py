@@ -1,0 +1,143 @@
+"""seq2seq: attention weights, the masked loss, padding invariance, greedy decoding and beam search."""
+
+import math
+
+import pytest
+import torch
+from torch import nn
+
+from course_utils import seq2seq
+
+
+@pytest.mark.parametrize("kind", ["dot", "additive"])
+def test_attention_weights_sum_to_one_and_padding_gets_exactly_zero(kind):
+    torch.manual_seed(0)
+    attention = seq2seq.make_attention(kind, 8)
+    queries, keys, values = torch.randn(3, 4, 8), torch.randn(3, 5, 8), torch.randn(3, 5, 6)
+    mask = seq2seq.length_mask(torch.tensor([5, 2, 1]), 5)  # (B, S)
+    context, weights = attention(queries, keys, values, mask)  # (B, T, D), (B, T, S)
+    assert context.shape == (3, 4, 6) and weights.shape == (3, 4, 5)
+    torch.testing.assert_close(weights.sum(-1), torch.ones(3, 4))
+    assert torch.all(weights[1, :, 2:] == 0) and torch.all(weights[2, :, 1:] == 0)
+    assert torch.all(weights[0] > 0)
+    torch.testing.assert_close(context[2], values[2, :1].expand(4, 6))  # one real key: read it
+    values_changed = values.clone()
+    values_changed[1, 2:] = 1e6  # what padding holds must not leak into the read
+    torch.testing.assert_close(attention(queries, keys, values_changed, mask)[0][1], context[1])
+    single, w_single = attention(queries[:, 0], keys, values, mask)  # one query per sentence
+    torch.testing.assert_close(single, context[:, 0])
+    torch.testing.assert_close(w_single, weights[:, 0])
+
+
+def test_dot_attention_is_a_soft_dictionary():
+    keys = torch.eye(3)[None] * 10  # (1, 3, 3): three very different keys
+    values = torch.tensor([[[1.0], [2.0], [3.0]]])  # (1, 3, 1)
+    context, weights = seq2seq.DotAttention()(keys[:, 1] * 10, keys, values, torch.ones(1, 3, dtype=torch.bool))
+    assert weights[0].argmax() == 1 and context.item() == pytest.approx(2.0, abs=1e-3)
+
+
+def test_masked_softmax_rejects_an_empty_row():
+    with pytest.raises(ValueError, match="at least one True"):
+        seq2seq.masked_softmax(torch.zeros(1, 3), torch.zeros(1, 3, dtype=torch.bool))
+
+
+def test_masked_cross_entropy_ignores_padding():
+    torch.manual_seed(0)
+    logits = torch.randn(2, 4, 7, requires_grad=True)
+    targets = torch.tensor([[4, 5, 3, 0], [6, 3, 0, 0]])  # pad id 0
+    loss = seq2seq.masked_cross_entropy(logits, targets, pad_id=0)
+    real = [(0, 0), (0, 1), (0, 2), (1, 0), (1, 1)]
+    manual = -sum(torch.log_softmax(logits[b, t], -1)[targets[b, t]] for b, t in real) / len(real)
+    torch.testing.assert_close(loss, manual)
+    loss.backward()
+    assert torch.all(logits.grad[0, 3] == 0) and torch.all(logits.grad[1, 2:] == 0)
+    with pytest.raises(ValueError, match="do not line up"):
+        seq2seq.masked_cross_entropy(logits, targets[:, :3], pad_id=0)
+
+
+@pytest.mark.parametrize("attention", [None, "dot", "additive"])
+@pytest.mark.parametrize("kind", ["gru", "lstm"])
+def test_a_padded_batch_gives_what_each_sentence_gives_alone(attention, kind):
+    torch.manual_seed(0)
+    model = seq2seq.Seq2Seq(11, 13, embed_size=6, hidden_size=8, kind=kind, attention=attention).eval()
+    src, src_lengths, tgt_in, tgt_out = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[9, 10], [11, 12, 4]],
+                                                           pad=0, bos=2, eos=3)
+    logits, weights = model(src, src_lengths, tgt_in)  # (B, T, V), (B, T, S)
+    alone, _ = model(src[1:, :2], src_lengths[1:], tgt_in[1:])
+    torch.testing.assert_close(logits[1:], alone)
+    if attention:
+        assert torch.all(weights[1, :, 2] == 0)
+    loss = seq2seq.seq2seq_loss(model, (src, src_lengths, tgt_in, tgt_out))
+    assert loss.item() == pytest.approx(math.log(13), rel=0.2)  # untrained: near uniform
+
+
+def test_batched_greedy_equals_one_at_a_time_and_beam_of_one():
+    torch.manual_seed(1)
+    model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8, attention="dot").eval()
+    src, lengths, _, _ = seq2seq.make_batch([[4, 5, 6, 7], [8, 4]], [[4], [4]], pad=0, bos=2, eos=3)
+    hyps, maps = seq2seq.greedy_decode(model, src, lengths, bos=2, eos=3, max_len=6)
+    for b in range(2):
+        alone, alone_map = seq2seq.greedy_decode(model, src[b:b + 1, :lengths[b]], lengths[b:b + 1], 2, 3, 6)
+        assert alone[0] == hyps[b]
+        torch.testing.assert_close(alone_map[0], maps[b])
+        beam, _ = seq2seq.beam_search(model, src[b, :lengths[b]], 2, 3, 6, beam_size=1)
+        assert beam == hyps[b]
+    assert maps[1].shape[1] == 2  # weights over the real source words only
+
+
+def test_forbidden_tokens_are_never_produced():
+    torch.manual_seed(0)
+    model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8).eval()
+    with torch.no_grad():
+        model.decoder.out.bias[1] = 100.0  # the model wants <unk> everywhere
+    src, lengths, _, _ = seq2seq.make_batch([[4, 5]], [[4]], pad=0, bos=2, eos=3)
+    assert seq2seq.greedy_decode(model, src, lengths, 2, 3, 5)[0][0] == [1] * 5
+    hyps, _ = seq2seq.greedy_decode(model, src, lengths, 2, 3, 5, forbid=(0, 1, 2))
+    assert 1 not in hyps[0]
+    assert 1 not in seq2seq.beam_search(model, src[0], 2, 3, 5, beam_size=3, forbid=(0, 1, 2))[0]
+
+
+class TableModel(nn.Module):
+    """A hand-built decoder: the next token's probabilities depend only on the previous token.
+
+    bos=0, eos=1. From <bos>: A (2) 0.5, B (3) 0.4. After A: X (5) 0.2, four others 0.175 each,
+    <eos> 0.1. After B: C (4) 0.9. After C or X..: <eos>. Greedy takes A X <eos> (p = 0.1); the
+    best output is B C <eos> (p = 0.36).
+    """
+
+    def __init__(self):
+        super().__init__()
+        probs = torch.full((10, 10), 1e-6)
+        probs[0, 2], probs[0, 3] = 0.5, 0.4
+        probs[2, 5], probs[2, 6:10], probs[2, 1] = 0.2, 0.175, 0.1
+        probs[3, 4] = 0.9
+        probs[4:10, 1] = 1.0
+        self.register_buffer("logp", torch.log(probs / probs.sum(1, keepdim=True)))
+        self.dummy = nn.Parameter(torch.zeros(1))
+
+    def encode(self, src, lengths):
+        return (torch.zeros(src.shape[0], 1),), torch.zeros(src.shape[0], 1)
+
+    def step(self, tokens, state, memory):
+        return self.logp[tokens], state, None
+
+
+def test_beam_search_finds_the_sequence_greedy_misses():
+    model = TableModel()
+    greedy, _ = seq2seq.greedy_decode(model, torch.zeros(1, 1, dtype=torch.long), torch.tensor([1]),
+                                      bos=0, eos=1, max_len=5)
+    assert greedy == [[2, 5]]  # A X: 0.5 * 0.2 * 1 = 0.1
+    for beam_size in (2, 3):
+        best, weights = seq2seq.beam_search(model, torch.zeros(1, dtype=torch.long), bos=0, eos=1,
+                                            max_len=5, beam_size=beam_size)
+        assert best == [3, 4] and weights is None  # B C: 0.4 * 0.9 * 1 = 0.36
+    assert seq2seq.beam_search(model, torch.zeros(1, dtype=torch.long), 0, 1, 5, beam_size=1)[0] == [2, 5]
+
+
+def test_make_batches_covers_every_pair_once():
+    src = [[4] * n for n in (3, 1, 2, 5, 1)]
+    tgt = [[5, i + 4] for i in range(5)]
+    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad=0, bos=2, eos=3,
+                                   generator=torch.Generator().manual_seed(0))
+    seen = sorted(int(b[3][i, 1]) - 4 for b in batches for i in range(len(b[3])))
+    assert seen == [0, 1, 2, 3, 4]
