@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 00 · Sequences in the wild
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/00_sequences.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/00_sequences.ipynb)
 #
 # Here is one photograph of a ball in flight. Where will it be a moment later? Up or down, left
 # or right? One picture cannot tell you: the same spot is passed by balls on their way up and
@@ -38,10 +38,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import torch
 from torch import nn
 from collections import Counter

@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 02 · Bag of words
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/02_bag_of_words.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/02_bag_of_words.ipynb)
 #
 # **Learning goals**
 #
@@ -30,10 +30,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 from collections import Counter
 
 import matplotlib.pyplot as plt

@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 03 · Recurrent neural networks
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/03_rnn.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/03_rnn.ipynb)
 #
 # **Learning goals**
 #
@@ -33,10 +33,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import math
 import re
 

@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 04 · Backpropagation through time and the gradient problem
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/04_bptt.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/04_bptt.ipynb)
 #
 # A recurrent network applies the same weights at every step, so training it means following the
 # gradient backwards through every step too: *backpropagation through time* (BPTT). This notebook
@@ -40,10 +40,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch

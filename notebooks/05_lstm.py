@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 05 · Long short-term memory
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/05_lstm.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/05_lstm.ipynb)
 #
 # A vanilla RNN forgets: the gradient that reaches back $k$ steps is a product of $k$ Jacobians
 # $\operatorname{diag}(\tanh') W_{hh}$ and shrinks geometrically (notebook 04). The **long
@@ -41,10 +41,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch

@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 06 · Gated recurrent units
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/06_gru.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/06_gru.ipynb)
 #
 # The LSTM of notebook 05 solved the vanishing gradient with a separate cell state guarded by
 # three gates. The **gated recurrent unit** (GRU; Cho et al., 2014) keeps the idea and drops
@@ -40,10 +40,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import copy
 import math
 

@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 08 · Sentiment classification
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/08_sentiment.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/08_sentiment.ipynb)
 #
 # The lecture's second application: the input is a sequence of words, the output one number, the
 # probability that the sentence is positive. This is **many-to-one**: the recurrent network reads
@@ -39,10 +39,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import json
 from pathlib import Path
 

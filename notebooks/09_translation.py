@@ -17,7 +17,7 @@
 # %% [markdown]
 # # 09 · Machine translation and attention
 #
-# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/main/notebooks/09_translation.ipynb)
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/09_translation.ipynb)
 #
 # The lecture's last application and its last idea. An **encoder** RNN reads an English sentence
 # into a fixed-size state, a **decoder** RNN writes the French one word by word. The fixed-size
@@ -39,10 +39,10 @@
 
 # %%
 import sys
-if "google.colab" in sys.modules:  # on Colab, install the course package first
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
-                    "git+https://github.com/rnn-course/sequence-models"], check=True)
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
 import time
 
 import ipywidgets as widgets

@@ -12,7 +12,7 @@ from pathlib import Path
 import jupytext
 import pytest
 
-from course_utils import REPOSITORY
+from course_utils import RELEASE, REPOSITORY
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SCRIPTS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
@@ -50,7 +50,7 @@ def test_committed_without_outputs(script):
 def test_opening_and_closing_sections(script):
     nb = jupytext.read(script)
     first = nb.cells[0].source
-    badge = (f"https://colab.research.google.com/github/{REPOSITORY}/blob/main/notebooks/"
+    badge = (f"https://colab.research.google.com/github/{REPOSITORY}/blob/{RELEASE}/notebooks/"
              f"{script.stem}.ipynb")
     assert first.startswith("# "), "the first cell must be the title (a '# ' heading)"
     assert badge in first, f"the first cell needs the Open in Colab badge linking to {badge}"
