@@ -67,9 +67,10 @@ def run_notebook(path: Path, mode: str = "full", timeout: int = 1800) -> Result:
     """Execute ``path`` in a fresh kernel with ``COURSE_MODE=mode``; never raises for the notebook's sake."""
     nb = nbformat.read(path, as_version=4)
     nb.cells.append(nbformat.v4.new_code_cell(_REPORT))
-    os.environ["COURSE_MODE"] = mode
     client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
                             resources={"metadata": {"path": str(path.parent)}})
+    previous = os.environ.get("COURSE_MODE")
+    os.environ["COURSE_MODE"] = mode  # the kernel inherits it; put back below, so nothing else does
     start = time.perf_counter()
     try:
         client.execute()
@@ -78,6 +79,11 @@ def run_notebook(path: Path, mode: str = "full", timeout: int = 1800) -> Result:
         ok, error = False, (err.ename or "error") + ": " + str(err.evalue or "")[:200]
     except (CellTimeoutError, DeadKernelError) as err:
         ok, error = False, f"{type(err).__name__}: {str(err)[:200]}"
+    finally:
+        if previous is None:
+            del os.environ["COURSE_MODE"]
+        else:
+            os.environ["COURSE_MODE"] = previous
     seconds = time.perf_counter() - start
     return Result(path.stem, seconds, ok, error, _headlines(nb) if ok else {})
 
