@@ -1,0 +1,518 @@
+"""Folk tunes in ABC notation: reading, normalising, sampling, checking, hearing.
+
+    tunes = load_tunes()                          # normalised tunes from music21's ABC corpus
+    train, valid = split_tunes(tunes)             # by tune, never by character
+    stream = tunes_to_tokens(train)               # characters, END between tunes
+    texts, ended = sample_tunes(lm, vocab, 50, temperature=0.8)   # 50 tunes in one batch
+    check = check_tune(texts[0])                  # strict: headers, a clean parse, >= 8 notes
+    index = CopyIndex(train); index.longest_shared(body(texts[0]))
+    audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
+
+The tunes are the public-domain British and Irish collections that ship inside ``music21``
+(``COLLECTIONS``); the Essen folksongs, whose terms forbid commercial use, are left out.
+ABC is a text format: a header of ``F:value`` lines (X number, T title, R rhythm, M meter,
+L unit note length, K key, which ends the header) and a body of notes ``A-G a-g`` with octave
+marks ``, '``, lengths ``2 /2 3/2``, broken rhythm ``> <``, rests ``z``, bar lines ``| || :| |:``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import io
+import random
+import re
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import torch
+
+END = "<end>"
+"""The tune-boundary token: between tunes in the training stream, and where sampling stops."""
+
+COLLECTIONS = {
+    "oneills1850": "O'Neill's Music of Ireland: Eighteen Hundred and Fifty Melodies (Francis "
+                   "O'Neill, Chicago, 1903); ABC by Norbert Paap, Bob Safranek and others",
+    "ryansMammoth": "Ryan's Mammoth Collection of fiddle tunes (William Bradbury Ryan, Boston, "
+                    "1883); ABC by Ray Davies and others",
+    "airdsAirs": "Aird's Selection of Scotch, English, Irish and Foreign Airs (James Aird, "
+                 "Glasgow, 1778-1803); ABC by Jack Campin",
+    "miscFolk": "Colonial and Civil War American fife music, and Bruce and Stokoe's "
+                "Northumbrian Minstrelsy (1882); ABC by Jack Campin",
+}
+"""The four public-domain collections used (music21's ``corpus/<name>/*.abc``)."""
+
+HEADER_ORDER = ("X", "T", "R", "M", "L", "K")
+REQUIRED_HEADERS = ("X", "T", "M", "L", "K")
+MIN_BODY, MAX_BODY = 100, 600  # characters of a normalised body kept for training
+MIN_NOTES = 8
+
+_FIELD = re.compile(r"^([A-Za-z]):(?![|:])\s*(.*?)\s*$")  # "A:|" is music, not a field
+_BODY_FIELDS = ("K", "L", "M")  # field lines inside the body that change how notes are read
+_INLINE_FIELD = re.compile(r"\[[KLM]:[^\]\n]*\]")
+_DROP = [re.compile(p) for p in (
+    r'"[^"\n]*"',          # chord symbols and text annotations: "Am" "^fine" "4"
+    r"![^!\n]*!",          # decorations: !trill! !fermata!
+    r"\+[^+\n]*\+",        # old-style decorations: +trill+
+    r"\{[^}\n]*\}",        # grace notes: {ag}
+)]
+_DECORATIONS = re.compile(r"[~.`\\!H-Y]|[h-w]|[y]")  # rolls, staccato, bowing u/v, letters ~T H ...
+_ALLOWED = set("ABCDEFGabcdefgzZx,'^_=0123456789/<>|:[]()- \n")
+
+
+class TuneError(ValueError):
+    """A tune that cannot be used: the message says why."""
+
+
+def corpus_dir() -> Path:
+    """The folder of music21's bundled corpus."""
+    import music21.corpus
+    return Path(music21.corpus.__file__).parent
+
+
+def raw_tunes(collection: str) -> list[str]:
+    """The raw ABC text of every tune (from an ``X:`` line to the next one) in a collection."""
+    if collection not in COLLECTIONS:
+        raise ValueError(f"unknown collection {collection!r}: expected one of {sorted(COLLECTIONS)}")
+    files = sorted((corpus_dir() / collection).glob("*.abc"))
+    if not files:
+        raise FileNotFoundError(f"no ABC files in {corpus_dir() / collection}: is music21 installed "
+                                f"with its corpus? (pip install music21)")
+    tunes = []
+    for path in files:
+        text = path.read_text(encoding="utf-8", errors="replace")
+        starts = [m.start() for m in re.finditer(r"^X:", text, re.M)]
+        tunes += [text[a:b].strip() for a, b in zip(starts, starts[1:] + [len(text)])]
+    return tunes
+
+
+def _default_unit(meter: str) -> str:
+    """ABC's default unit note length: 1/16 for meters below 3/4, else 1/8."""
+    meter = {"C": "4/4", "C|": "2/2"}.get(meter, meter)
+    m = re.fullmatch(r"(\d+)/(\d+)", meter)
+    return "1/16" if m and Fraction(int(m[1]), int(m[2])) < Fraction(3, 4) else "1/8"
+
+
+def _clean_line(line: str) -> str:
+    """One body line without comments, annotations, decorations, grace notes or extra spaces."""
+    line = line.split("%", 1)[0]
+    for pattern in _DROP:
+        line = pattern.sub("", line)
+    pieces = _INLINE_FIELD.split(line)
+    fields = _INLINE_FIELD.findall(line)
+    out = _DECORATIONS.sub("", pieces[0])
+    for inline, piece in zip(fields, pieces[1:]):
+        out += inline + _DECORATIONS.sub("", piece)
+    return re.sub(r"\s+", " ", out).strip()
+
+
+def normalize_tune(raw: str) -> str:
+    """One playable, single-voice tune in a fixed form, or ``TuneError`` saying why not.
+
+    Header: ``X:1``, the first title, the rhythm if given, the meter, the unit length (ABC's
+    default written out if missing) and the key, in that order. Body: inline ``K: L: M:``
+    changes kept; comments, other fields, chord symbols, annotations, decorations, bowings and
+    grace notes dropped; spaces collapsed.
+
+    >>> print(normalize_tune('X: 7\\nT: Demo\\nZ: me\\nM: 2/4\\nK: G % key\\n"G"~B2 {c}BA | !trill!G4 |]'))
+    X:1
+    T:Demo
+    M:2/4
+    L:1/16
+    K:G
+    B2 BA | G4 |]
+    """
+    lines = raw.strip().splitlines()
+    header: dict[str, str] = {}
+    body_start = None
+    for i, line in enumerate(lines):
+        m = _FIELD.match(line.split("%", 1)[0].strip())
+        if not m:
+            continue
+        key, value = m[1], m[2]
+        if key == "V":
+            raise TuneError("several voices (V: field)")
+        header.setdefault(key, value)
+        if key == "K":
+            body_start = i + 1
+            break
+    if body_start is None:
+        raise TuneError("no key (K: field)")
+    if not header.get("M"):
+        raise TuneError("no meter (M: field)")
+    header["X"] = "1"
+    header.setdefault("L", _default_unit(header["M"]))
+    header.setdefault("T", "untitled")
+    body_lines = []
+    for line in lines[body_start:]:
+        m = _FIELD.match(line.split("%", 1)[0].strip())
+        if m and m[1] == "V":
+            raise TuneError("several voices (V: field)")
+        if m and m[1] in _BODY_FIELDS:
+            body_lines.append(f"{m[1]}:{m[2]}")
+        elif not m:
+            cleaned = _clean_line(line)
+            if cleaned:
+                body_lines.append(cleaned)
+    body_text = "\n".join(body_lines)
+    if "&" in body_text or "&" in "".join(lines[body_start:]):
+        raise TuneError("voice overlay (&)")
+    odd = sorted(set(re.sub(r"^[KLM]:.*$|\[[KLM]:[^\]]*\]", "", body_text, flags=re.M)) - _ALLOWED)
+    if odd:
+        raise TuneError(f"unexpected characters {''.join(odd)!r}")
+    head = [f"{k}:{header[k]}" for k in HEADER_ORDER if k in header]
+    return "\n".join(head + body_lines)
+
+
+def split_tune(tune: str) -> tuple[dict[str, str], str]:
+    """The header fields (up to and including ``K:``) and the body of a tune.
+
+    >>> split_tune("X:1\\nT:Demo\\nM:2/4\\nL:1/8\\nK:D\\nAB|d2|]")
+    ({'X': '1', 'T': 'Demo', 'M': '2/4', 'L': '1/8', 'K': 'D'}, 'AB|d2|]')
+    """
+    lines = tune.strip().splitlines()
+    header: dict[str, str] = {}
+    for i, line in enumerate(lines):
+        m = _FIELD.match(line)
+        if not m:  # music before any K: line: the header is incomplete
+            return header, "\n".join(lines[i:])
+        header.setdefault(m[1], m[2])
+        if m[1] == "K":
+            return header, "\n".join(lines[i + 1:])
+    return header, ""
+
+
+def body(tune: str) -> str:
+    """The music of a tune: everything after its ``K:`` line."""
+    return split_tune(tune)[1]
+
+
+def load_tunes(collections: Iterable[str] = tuple(COLLECTIONS)) -> tuple[list[str], Counter]:
+    """Every usable tune of the given collections, normalised, and a count of why others were not.
+
+    Tunes whose body has ``MIN_BODY`` to ``MAX_BODY`` characters are kept (most of them).
+
+    Reading and normalising the four collections takes about a second, so nothing is cached.
+    """
+    tunes, dropped = [], Counter()
+    for collection in collections:
+        for raw in raw_tunes(collection):
+            try:
+                tune = normalize_tune(raw)
+            except TuneError as error:
+                dropped[str(error)] += 1
+                continue
+            if MIN_BODY <= len(body(tune)) <= MAX_BODY:
+                tunes.append(tune)
+            else:
+                dropped[f"body shorter than {MIN_BODY} or longer than {MAX_BODY} characters"] += 1
+    return tunes, dropped
+
+
+def _title_key(tune: str) -> str:
+    return re.sub(r"[^a-z]+", "", split_tune(tune)[0].get("T", "").lower())
+
+
+def split_tunes(tunes: Sequence[str], valid_fraction: float = 0.05, seed: int = 0
+                ) -> tuple[list[str], list[str]]:
+    """Train and validation tunes: duplicates removed, then whole tunes held out.
+
+    A body that occurs twice (some tunes are in two collections) is kept once. Tunes with the
+    same title go to the same side, so that two transcriptions of one tune cannot straddle the
+    split. The split depends on ``seed`` only, not on the notebook's seed.
+    """
+    unique = list(dict.fromkeys({body(t): t for t in tunes}.values()))
+    groups: dict[str, list[str]] = {}
+    for tune in unique:
+        groups.setdefault(_title_key(tune), []).append(tune)
+    keys = sorted(groups)
+    random.Random(seed).shuffle(keys)
+    target = valid_fraction * len(unique)
+    valid: list[str] = []
+    for key in keys:
+        if len(valid) >= target:
+            break
+        valid += groups[key]
+    held = set(valid)
+    return [t for t in unique if t not in held], valid
+
+
+def tunes_to_tokens(tunes: Iterable[str]) -> list[str]:
+    """One stream of characters, ``END`` before every tune and after the last.
+
+    >>> tunes_to_tokens(["X:1", "X:1"])
+    ['<end>', 'X', ':', '1', '<end>', 'X', ':', '1', '<end>']
+    """
+    tokens = [END]
+    for tune in tunes:
+        tokens += [*tune, END]
+    return tokens
+
+
+@torch.no_grad()
+def sample_tunes(model: torch.nn.Module, vocab, num_tunes: int = 1, temperature: float = 1.0,
+                 max_chars: int = 1000, generator: torch.Generator | None = None,
+                 prefix: str = "X:1\n") -> tuple[list[str], list[bool]]:
+    """Sample ``num_tunes`` tunes at once, each from ``END`` + ``prefix`` until the model writes ``END``.
+
+    Every normalised tune starts with ``X:1`` (the tunes are renumbered), so the sampler writes
+    that line itself and the model goes on from the title; the prefix is part of each returned
+    tune. A longer prefix asks for more (e.g. ``"X:1\nT:Reel\nR:reel\n"``).
+
+    ``model(X, state)`` maps ids (B, T) to logits (B, T, V) and a state. ``temperature`` divides
+    the logits (0: always the most likely character). ``<unk>`` is never sampled. A tune that
+    has not ended after ``max_chars`` characters is cut there. Returns the texts and, for each,
+    whether it ended at the boundary.
+    """
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if END not in vocab:
+        raise KeyError(f"the vocabulary has no {END!r}: build it with Vocab(tokens, reserved=[music.END])")
+    end_id, unk_id = vocab.token_to_idx[END], vocab.unk
+    device = next(model.parameters()).device
+    was_training = model.training
+    model.eval()
+    start = [end_id] + vocab.encode(list(prefix))
+    ids = torch.tensor([start] * num_tunes, dtype=torch.long, device=device)  # (B, 1 + P)
+    logits, state = model(ids)  # (B, 1 + P, V)
+    out = torch.zeros(num_tunes, max_chars, dtype=torch.long)  # (B, max_chars)
+    lengths = torch.full((num_tunes,), max_chars)  # (B,)
+    done = torch.zeros(num_tunes, dtype=torch.bool)  # (B,)
+    for t in range(max_chars):
+        last = logits[:, -1].float().cpu().clone()  # (B, V)
+        last[:, unk_id] = -float("inf")
+        if temperature == 0:
+            next_ids = last.argmax(-1)  # (B,)
+        else:
+            probs = torch.softmax(last / temperature, dim=-1)  # (B, V)
+            next_ids = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (B,)
+        out[:, t] = next_ids
+        ended = (next_ids == end_id) & ~done  # (B,)
+        lengths[ended] = t
+        done |= ended
+        if bool(done.all()):
+            break
+        logits, state = model(next_ids[:, None].to(device), state)  # (B, 1, V)
+    model.train(was_training)
+    texts = [prefix + "".join(vocab.decode(row[:n].tolist())) for row, n in zip(out, lengths.tolist())]
+    return texts, done.tolist()
+
+
+def parse_abc(tune: str):
+    """Parse a tune with music21; return the score and whatever music21 wrote to stderr or warned.
+
+    music21 reports problems ("abcFormat: WARNING ...") on stderr rather than as exceptions, and
+    raises many types of exception on broken input: they propagate from here.
+    """
+    from music21 import converter
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        score = converter.parse(tune, format="abc")
+    messages = [line for line in err.getvalue().splitlines() if line.strip()]
+    return score, messages + [str(w.message) for w in caught]
+
+
+def _measures(score) -> list:
+    from music21 import stream
+    part = score.parts[0] if getattr(score, "parts", None) else score
+    return list(part.getElementsByClass(stream.Measure))
+
+
+def _bars_on_meter(score) -> tuple[int, int]:
+    """How many inner bars (not the first nor the last) last exactly one bar of the meter."""
+    inner = _measures(score)[1:-1]
+    matching = 0
+    for measure in inner:
+        try:
+            matching += abs(measure.duration.quarterLength - measure.barDuration.quarterLength) < 1e-6
+        except Exception:  # no usable time signature: the bar cannot match
+            pass
+    return matching, len(inner)
+
+
+@dataclass
+class TuneCheck:
+    """What checking a tune found. ``strict`` and ``lenient`` are the two validity measures."""
+
+    missing_headers: tuple[str, ...]
+    error: str = ""  # the exception music21 raised, if any
+    messages: list[str] = field(default_factory=list)  # music21's complaints (stderr, warnings)
+    num_notes: int = 0
+    inner_bars: int = 0
+    bars_on_meter: int = 0
+    parsed: bool = False  # music21 returned a score (complaints or not)
+
+    @property
+    def strict(self) -> bool:
+        """Required headers, a parse with no exception and no complaint, at least ``MIN_NOTES`` notes."""
+        return (not self.missing_headers and not self.error and not self.messages
+                and self.num_notes >= MIN_NOTES)
+
+    @property
+    def lenient(self) -> bool:
+        """The weak criterion: the converter produced something, whatever it contains or lacks."""
+        return self.parsed
+
+    @property
+    def rhythm(self) -> float:
+        """Share of inner bars whose length matches the meter (nan if there are none)."""
+        return self.bars_on_meter / self.inner_bars if self.inner_bars else float("nan")
+
+
+def missing_headers(tune: str) -> tuple[str, ...]:
+    """The required header fields a tune lacks; ``X:`` must come first and ``K:`` last.
+
+    >>> missing_headers("X:1\\nT:a\\nM:2/4\\nK:G\\nAB|")
+    ('L',)
+    """
+    header, _ = split_tune(tune)
+    missing = [k for k in REQUIRED_HEADERS if not header.get(k)]
+    if not tune.lstrip().startswith("X:") and "X" not in missing:
+        missing.insert(0, "X")
+    return tuple(missing)
+
+
+def check_tune(tune: str) -> TuneCheck:
+    """Check a tune strictly (headers, a clean music21 parse, enough notes) and leniently.
+
+    One parse gives both verdicts and the rhythm count: strict needs every required header, no
+    exception, nothing written to stderr or warned, and at least ``MIN_NOTES`` notes; lenient
+    only that music21 returned a score at all (the "a converter produced a file" criterion).
+    """
+    check = TuneCheck(missing_headers=missing_headers(tune))
+    try:
+        score, check.messages = parse_abc(tune)
+        check.parsed = True
+        check.num_notes = len(score.recurse().notes)
+        check.bars_on_meter, check.inner_bars = _bars_on_meter(score)
+    except Exception as error:  # music21 raises ValueError, IndexError, ZeroDivisionError, ...
+        check.error = f"{type(error).__name__}: {error}"[:200]
+    return check
+
+
+def _unshare(score) -> None:
+    """Give each measure its own time and key signature objects.
+
+    music21's ABC reader sometimes puts one ``TimeSignature`` object in two measures, and its
+    MIDI writer then fails ("the object ... is already found in this Stream").
+    """
+    from music21 import key, meter, stream
+    seen = set()
+    for measure in score.recurse().getElementsByClass(stream.Measure):
+        for element in list(measure.getElementsByClass((meter.TimeSignature, key.KeySignature))):
+            if id(element) in seen:
+                measure.replace(element, copy.deepcopy(element))
+            seen.add(id(element))
+
+
+def _midi_from_score(score) -> bytes:
+    from music21.midi import translate
+    _unshare(score)
+    with contextlib.redirect_stderr(io.StringIO()), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return translate.streamToMidiFile(score).writestr()
+
+
+def to_midi(tune: str) -> bytes:
+    """The tune as a standard MIDI file (bytes), written by music21."""
+    score, _ = parse_abc(tune)
+    return _midi_from_score(score)
+
+
+def _pretty(tune: str):
+    import pretty_midi
+    return pretty_midi.PrettyMIDI(io.BytesIO(to_midi(tune)))
+
+
+def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
+    """Audio of the tune: MIDI from music21, sine waves from ``pretty_midi`` (no system packages).
+
+    Returns a float waveform (num_samples,) in [-1, 1] at ``fs`` samples per second, ready for
+    ``IPython.display.Audio(audio, rate=fs)``.
+    """
+    audio = _pretty(tune).synthesize(fs=fs)  # (num_samples,), normalised to peak 1
+    if audio.size == 0:
+        raise ValueError("the tune has no notes to play: check it with check_tune first")
+    return audio
+
+
+def piano_roll(tune: str, fs: int = 20) -> np.ndarray:
+    """The tune as a piano roll (128 MIDI pitches, time frames of ``1 / fs`` s), velocities as values."""
+    return _pretty(tune).get_piano_roll(fs=fs)  # (128, frames)
+
+
+def _grams(codes: np.ndarray, k: int) -> np.ndarray:
+    """Every k-byte window of ``codes`` (N,) packed exactly into one integer (N - k + 1,), k <= 8."""
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    packed = np.zeros(n, dtype=np.uint64)
+    for i in range(k):
+        packed = (packed << np.uint64(8)) | codes[i:i + n].astype(np.uint64)
+    return packed
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
+
+
+class CopyIndex:
+    """Find what a new tune copies from the training tunes: the whole body, or a long stretch.
+
+    ``longest_shared(text)`` is the length of the longest substring of ``text`` that occurs in
+    some training body. The index keeps the sorted set of all substrings of length 1 to
+    ``k`` = 8 (each packed exactly into a 64-bit integer): a stretch up to 8 characters is looked
+    up directly, and a longer one can only occur if every 8-character window in it does, so
+    Python's substring search runs only on the few candidates that pass that filter.
+    """
+
+    def __init__(self, tunes: Iterable[str], k: int = 8) -> None:
+        if not 1 <= k <= 8:
+            raise ValueError(f"k must lie in 1..8 (k bytes are packed into 64 bits), got {k}")
+        bodies = [body(t) for t in tunes]
+        self.k = k
+        self.bodies = set(bodies)
+        self.text = "\x00".join(bodies)  # a separator no tune contains: no match spans two tunes
+        codes = _codes(self.text)
+        self.grams = {m: np.unique(_grams(codes, m)) for m in range(1, k + 1)}
+
+    def is_copy(self, tune: str) -> bool:
+        """Whether the tune's body equals a training body."""
+        return body(tune) in self.bodies
+
+    def _hits(self, codes: np.ndarray, m: int) -> np.ndarray:
+        hits = np.zeros(len(codes), dtype=bool)  # hits[i]: text[i:i+m] occurs in training
+        grams = _grams(codes, m)
+        if len(grams):
+            pos = np.searchsorted(self.grams[m], grams).clip(max=len(self.grams[m]) - 1)
+            hits[:len(grams)] = self.grams[m][pos] == grams
+        return hits
+
+    def longest_shared(self, text: str) -> int:
+        """Length of the longest substring of ``text`` found in a training body."""
+        if "\x00" in text:
+            raise ValueError("text contains the index's separator character \\x00")
+        codes = _codes(text)
+        hits = [None] + [self._hits(codes, m) for m in range(1, self.k + 1)]
+        ahead = np.zeros(len(text) + 1, dtype=np.int64)  # consecutive k-gram hits from i on
+        for i in range(len(text) - 1, -1, -1):
+            ahead[i] = ahead[i + 1] + 1 if hits[self.k][i] else 0
+        best = 0
+        for i in range(len(text)):
+            while i + best < len(text):
+                length = best + 1
+                if length <= self.k:
+                    found = bool(hits[length][i])
+                else:  # all (length - k + 1) windows must occur before a search is worth it
+                    found = (ahead[i] >= length - self.k + 1
+                             and text[i:i + length] in self.text)
+                if not found:
+                    break
+                best = length
+        return best

@@ -1,0 +1,196 @@
+"""Tests for course_utils.music: tunes read, normalised, split, sampled, checked and rendered."""
+
+import random
+
+import numpy as np
+import pytest
+import torch
+
+from course_utils import music
+from course_utils.models import LanguageModel
+from course_utils.text import Vocab
+
+# A real tune as it appears in music21's corpus (O'Neill's, with comment, chord symbols,
+# decorations, grace notes and a field that is not kept)
+RAW = """X: 1
+T: Kiss Me Sweetheart
+T: another title
+R:double jig
+M:6/8
+L:1/8
+N: "collected by F. O'Neill"
+Z: "Transcribed by Norbert Paap"
+K:G % the key
+"G"c|~B2G GBG|{d}A2B c2e|!trill!B2G GBG|ecA .ecA|
+B2G GBG|A2B c2e|dBd gfe|dBG G2:|
+|:c|B2c d2g|ece d2g|BGB dBG|ecA ecA|
+B2c d2g|ece d2c|Bcd gfe|dBG G2:|
+"""
+
+TUNE = """X:1
+T:Kiss Me Sweetheart
+R:double jig
+M:6/8
+L:1/8
+K:G
+c|B2G GBG|A2B c2e|B2G GBG|ecA ecA|
+B2G GBG|A2B c2e|dBd gfe|dBG G2:|
+|:c|B2c d2g|ece d2g|BGB dBG|ecA ecA|
+B2c d2g|ece d2c|Bcd gfe|dBG G2:|"""
+
+
+def test_normalize_keeps_the_music_and_drops_the_rest():
+    assert music.normalize_tune(RAW) == TUNE
+
+
+def test_normalize_keeps_inline_fields_and_writes_the_default_unit():
+    raw = "X:3\nT:t\nM:2/4\nK:D\n" + "ABcd|[M:3/4]dcBA|\nM:6/8\n" + "ABc ABc|" * 12
+    tune = music.normalize_tune(raw)
+    header, body = music.split_tune(tune)
+    assert header["L"] == "1/16"  # ABC's default below 3/4
+    assert "[M:3/4]" in body and "\nM:6/8\n" in body
+
+
+@pytest.mark.parametrize("raw, reason", [
+    ("X:1\nT:t\nM:2/4\nL:1/8\nABc|" * 1, "no key"),
+    ("X:1\nT:t\nL:1/8\nK:G\n" + "ABcd|" * 30, "no meter"),
+    ("X:1\nT:t\nM:2/4\nL:1/8\nV:1\nK:G\n" + "ABcd|" * 30, "voices"),
+    ("X:1\nT:t\nM:2/4\nL:1/8\nK:G\n" + "AB & cd|" * 30, "overlay"),
+])
+def test_normalize_rejects_with_a_reason(raw, reason):
+    with pytest.raises(music.TuneError, match=reason):
+        music.normalize_tune(raw)
+
+
+def test_split_tune_and_missing_headers():
+    header, body = music.split_tune(TUNE)
+    assert list(header) == ["X", "T", "R", "M", "L", "K"]
+    assert body.startswith("c|B2G") and music.body(TUNE) == body
+    assert music.missing_headers(TUNE) == ()
+    assert music.missing_headers(TUNE.replace("M:6/8\n", "")) == ("M",)
+    assert music.missing_headers(TUNE.replace("X:1\n", "")) == ("X",)
+
+
+def test_load_tunes_reads_a_collection():
+    tunes, dropped = music.load_tunes(["miscFolk"])
+    assert len(tunes) > 100, len(tunes)
+    assert all(t.startswith("X:1\nT:") for t in tunes)
+    assert all(music.MIN_BODY <= len(music.body(t)) <= music.MAX_BODY for t in tunes)
+    assert sum(dropped.values()) > 0  # some tunes have several voices or are too long
+    with pytest.raises(ValueError, match="unknown collection"):
+        music.raw_tunes("essenFolksong")
+
+
+def test_split_by_tune_without_duplicates_or_shared_titles():
+    tunes = [f"X:1\nT:Tune {i % 40}\nM:2/4\nL:1/8\nK:G\n" + "AB|" * (i + 40) for i in range(200)]
+    train, valid = music.split_tunes(tunes + tunes[:10], valid_fraction=0.1)
+    assert len(train) + len(valid) == 200  # the ten duplicates are dropped
+    assert not set(train) & set(valid)
+    titles = lambda ts: {music.split_tune(t)[0]["T"] for t in ts}  # noqa: E731
+    assert not titles(train) & titles(valid)
+    assert music.split_tunes(tunes) == music.split_tunes(tunes)  # deterministic
+
+
+def test_tokens_put_the_boundary_between_tunes():
+    tokens = music.tunes_to_tokens(["ab", "c"])
+    assert tokens == [music.END, "a", "b", music.END, "c", music.END]
+
+
+def test_a_real_tune_is_strictly_valid_and_on_the_meter():
+    check = music.check_tune(TUNE)
+    assert check.strict and check.lenient, check
+    assert check.num_notes > 50
+    assert check.rhythm > 0.7, check
+
+
+@pytest.mark.parametrize("corrupt", [
+    lambda t: t[:len(t) // 3 - 40],                 # cut in the header: no key, almost no notes
+    lambda t: t.replace("K:G\n", ""),               # no key
+    lambda t: t.replace("M:6/8\n", ""),             # no meter
+    lambda t: "X:1\nT:x\nM:6/8\nL:1/8\nK:G\nc|B2",  # too few notes
+    lambda t: t.replace("B2G GBG", "B2G G8/0BG"),   # a division by zero
+])
+def test_corrupted_tunes_are_not_strictly_valid(corrupt):
+    assert not music.check_tune(corrupt(TUNE)).strict
+
+
+def test_lenient_accepts_what_strict_rejects():
+    for tune in (TUNE.replace("X:1\nT:Kiss Me Sweetheart\n", ""),  # no number, no title
+                 "X:1\nT:x\nM:6/8\nL:1/8\nK:G\nc|B2"):  # two notes
+        check = music.check_tune(tune)
+        assert check.lenient and not check.strict, check
+
+
+def test_bars_off_the_meter_lower_the_rhythm_share():
+    off = TUNE.replace("A2B c2e", "A2B c2e2").replace("BGB dBG", "BGB")
+    assert music.check_tune(off).rhythm < music.check_tune(TUNE).rhythm
+
+
+def test_longest_shared_matches_brute_force():
+    rng = random.Random(0)
+    tunes = ["X:1\nT:t\nM:2/4\nL:1/8\nK:G\n" + "".join(rng.choice("abcd|") for _ in range(300))
+             for _ in range(5)]
+    index = music.CopyIndex(tunes)
+    bodies = [music.body(t) for t in tunes]
+    for trial in range(20):
+        text = "".join(rng.choice("abcd|") for _ in range(60))
+        if trial % 2:  # plant a long stretch of a training body
+            start = rng.randrange(250)
+            text = text[:20] + bodies[trial % 5][start:start + 30] + text[20:]
+        brute = max((j - i for i in range(len(text)) for j in range(i + 1, len(text) + 1)
+                     if any(text[i:j] in b for b in bodies)), default=0)
+        assert index.longest_shared(text) == brute
+    assert index.is_copy(tunes[2]) and not index.is_copy(tunes[2] + "a")
+    assert index.longest_shared(bodies[0][:10] + "\n" + bodies[1][:10]) == 10  # no joining tunes
+
+
+class _Always(torch.nn.Module):
+    """A 'model' that always predicts one token: sampling must stop (or not) accordingly."""
+
+    def __init__(self, vocab_size, token):
+        super().__init__()
+        self.bias = torch.nn.Parameter(torch.full((vocab_size,), -10.0))
+        with torch.no_grad():
+            self.bias[token] = 10.0
+
+    def forward(self, X, state=None):
+        return self.bias.expand(*X.shape, -1), state
+
+
+def test_sampling_stops_at_the_boundary():
+    vocab = Vocab(music.tunes_to_tokens([TUNE]), reserved=[music.END])
+    texts, ended = music.sample_tunes(_Always(len(vocab), vocab.token_to_idx[music.END]), vocab, 3)
+    assert texts == ["X:1\n"] * 3 and ended == [True, True, True]  # the prefix, then the boundary
+    texts, ended = music.sample_tunes(_Always(len(vocab), vocab.token_to_idx["G"]), vocab, 2,
+                                      temperature=0, max_chars=7, prefix="")
+    assert texts == ["GGGGGGG"] * 2 and ended == [False, False]
+
+
+def test_sampling_a_language_model_in_batches():
+    vocab = Vocab(music.tunes_to_tokens([TUNE]), reserved=[music.END])
+    lm = LanguageModel(len(vocab), kind="lstm", hidden_size=16)
+    gen = torch.Generator().manual_seed(0)
+    texts, ended = music.sample_tunes(lm, vocab, 4, temperature=1.0, max_chars=50, generator=gen, prefix="")
+    assert len(texts) == 4 and all(len(t) <= 50 for t in texts)
+    assert all("<unk>" not in t and music.END not in t for t in texts)
+    assert all(e == (len(t) < 50) or len(t) == 49 for t, e in zip(texts, ended))
+    with pytest.raises(KeyError, match="reserved"):
+        music.sample_tunes(lm, Vocab(list("abc")), 1)
+
+
+def test_midi_audio_and_piano_roll():
+    midi = music.to_midi(TUNE)
+    assert midi[:4] == b"MThd"
+    audio = music.synthesize(TUNE, fs=8000)
+    assert audio.ndim == 1 and np.isfinite(audio).all() and np.abs(audio).max() <= 1.0 + 1e-6
+    assert 40 * 8000 < len(audio) < 56 * 8000  # 32 bars of 6/8 (repeats played) at 120 crotchets a minute
+    roll = music.piano_roll(TUNE, fs=10)
+    pitches = np.nonzero(roll.sum(axis=1))[0]
+    assert roll.shape[0] == 128 and pitches.min() == 67 and pitches.max() == 79  # G4 .. g5
+
+
+def test_midi_of_a_tune_that_reuses_a_time_signature():
+    # music21 puts one TimeSignature object in two measures here; the writer must still work
+    tune = ("X:1\nT:I Could But I Wont\nM:2/4\nL:1/8\nK:G\nD/ | G-<E F>D | G-<B3 d>d | "
+            "ed/2c/2 BG | A>G E/2z/2D/2 |\nG-<E FD | G-<B dd | (ed/2c/2) BG | A>G G ||")
+    assert music.to_midi(tune)[:4] == b"MThd"
