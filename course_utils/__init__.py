@@ -15,12 +15,14 @@ Modules by role:
 - ``music``: folk tunes in ABC from music21's corpus: normalising, sampling, strict checks, copies, MIDI and audio
 - ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
 - ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities, occlusion (notebook 08)
-- ``assignments``, ``grading``, ``checks``: student versions (nbgrader's preprocessors), the autograder, the checks students run after each exercise
+- ``checks``: the checks students run after each exercise
 - ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, greedy and beam decoding
 - ``translation``: English-French pairs split by English sentence, word-by-word and constant floors
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
-- ``colab``, ``gpucheck``: Colab badges and install cells from one setting; every notebook in one mode, timed
+
+The instructor and maintainer tools (student versions, grading, Colab cells, benchmarks) are not
+part of this package: they live in ``tools/`` of the course's repository and run from a checkout.
 """
 
 __version__ = "0.2.0"
@@ -29,4 +31,4 @@ REPOSITORY = "rnn-course/sequence-models"
 """GitHub ``owner/name`` of the course: the notebooks' Colab badges and Colab set-up point here."""
 
 RELEASE = f"v{__version__}"
-"""The git tag that Colab badges open and Colab install cells install (``python -m course_utils.colab``)."""
+"""The git tag that Colab badges open and Colab install cells install (``python -m tools.colab`` in a checkout)."""

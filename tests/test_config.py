@@ -100,12 +100,32 @@ def test_bad_seed_names_the_variable_and_a_valid_example(monkeypatch, value):
         config.setup(seed=0)
 
 
+@pytest.fixture
+def backend_flags():
+    """Save PyTorch's global GPU flags and put them back after the test, explicitly.
+
+    ``monkeypatch.setattr`` cannot do this: the flags are served by the backend modules'
+    ``__getattr__`` and descriptors, and pytest >= 9.2 undoes a patch by restoring the object's
+    ``__dict__``, which deletes such an attribute instead of restoring its value.
+    """
+    cudnn, matmul = torch.backends.cudnn, torch.backends.cuda.matmul
+    saved = {flag: getattr(cudnn, flag) for flag in ("allow_tf32", "benchmark", "deterministic")}
+    saved_matmul = matmul.allow_tf32
+    yield
+    for flag, value in saved.items():
+        setattr(cudnn, flag, value)
+    matmul.allow_tf32 = saved_matmul
+
+
+def test_backend_flags_fixture_puts_the_flags_back(backend_flags):
+    # the fixture's own check: what setup() would change is a real, settable attribute
+    assert isinstance(torch.backends.cuda.matmul.allow_tf32, bool)
+    assert isinstance(torch.backends.cudnn.benchmark, bool)
+
+
 @pytest.mark.parametrize("mode, says_full", [("class", True), ("smoke", True), ("full", False)])
-def test_setup_on_a_gpu_states_its_settings_and_points_to_full_mode(monkeypatch, mode, says_full):
+def test_setup_on_a_gpu_states_its_settings_and_points_to_full_mode(monkeypatch, backend_flags, mode, says_full):
     monkeypatch.setattr(config, "pick_device", lambda prefer=None: torch.device("cuda"))
-    for flag in ("allow_tf32", "benchmark", "deterministic"):
-        monkeypatch.setattr(torch.backends.cudnn, flag, getattr(torch.backends.cudnn, flag))  # restored after
-    monkeypatch.setattr(torch.backends.cuda.matmul, "allow_tf32", torch.backends.cuda.matmul.allow_tf32)
     cfg = config.setup(seed=0, mode=mode, threads=1)
     assert "TF32" in cfg.note and "not bit-deterministic" in cfg.note
     assert ("COURSE_MODE=full" in cfg.note) == says_full
@@ -114,5 +134,7 @@ def test_setup_on_a_gpu_states_its_settings_and_points_to_full_mode(monkeypatch,
 
 
 def test_setup_on_the_cpu_has_nothing_to_note():
+    flags = (torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32)
     cfg = config.setup(seed=0, mode="class", device="cpu", threads=1)
     assert cfg.note == "" and "\n" not in str(cfg)
+    assert (torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32) == flags  # a CPU run sets none

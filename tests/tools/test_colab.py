@@ -10,9 +10,10 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from course_utils import RELEASE, REPOSITORY, __version__, colab
+from course_utils import RELEASE, REPOSITORY, __version__
+from tools import colab
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = colab.notebooks(ROOT)
 FRAGILE = ("torch", "numpy", "ipywidgets")
 
@@ -24,14 +25,14 @@ def _setup_cell(ipynb: Path) -> str:
 
 def _install_block(source: str) -> str:
     match = colab._INSTALL.search(source)
-    assert match, "the setup cell must start with the Colab install block (python -m course_utils.colab)"
+    assert match, "the setup cell must start with the Colab install block (python -m tools.colab)"
     return match.group(0)
 
 
 def test_every_badge_and_install_cell_agrees_with_the_setting():
     stale = colab.sync(ROOT, check=True)
     assert not stale, (f"out of date: {[str(p.relative_to(ROOT)) for p in stale]}; "
-                       f"run  python -m course_utils.colab")
+                       f"run  python -m tools.colab")
 
 
 def test_the_release_is_a_tag_of_this_version():

@@ -4,7 +4,7 @@ import os
 
 import nbformat
 
-from course_utils import gpucheck
+from tools import gpucheck
 
 
 def _notebook(path, *sources):

@@ -5,8 +5,8 @@ The setting is ``REPOSITORY`` (GitHub ``owner/name``) and ``RELEASE`` (a tag) in
 install cell installs the course package from the same tag, so the code a student runs on Colab
 is the code the notebook was written for, never a moving branch. After changing the setting::
 
-    python -m course_utils.colab            # rewrite the badge and install cell of every notebook
-    python -m course_utils.colab --check    # exit 1, naming each notebook that disagrees (CI)
+    python -m tools.colab            # rewrite the badge and install cell of every notebook
+    python -m tools.colab --check    # exit 1, naming each notebook that disagrees (CI)
 
 The install cell runs only on Colab (where ``google.colab`` is imported) and installs the
 package with pip's normal resolution: Colab's own torch, numpy and ipywidgets already satisfy the
@@ -23,7 +23,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import RELEASE, REPOSITORY
+from course_utils import RELEASE, REPOSITORY
 
 ROOT = Path(__file__).resolve().parents[1]
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     for path in stale:
         print(f"{'out of date' if args.check else 'updated'}: {path.relative_to(ROOT)}")
     if args.check and stale:
-        print("Run:  python -m course_utils.colab   to regenerate them.", file=sys.stderr)
+        print("Run:  python -m tools.colab   to regenerate them.", file=sys.stderr)
         return 1
     return 0
 

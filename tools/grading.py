@@ -1,6 +1,6 @@
 """Grade a folder of submitted notebooks with the hidden tests: one score per student and question.
 
-    python -m course_utils.grading submissions/ scores.csv
+    python -m tools.grading submissions/ scores.csv
 
 Every ``*.ipynb`` under ``submissions/`` is a submission; the student is the name of its first
 folder below ``submissions/`` (``submissions/ada/A1_rnns_by_hand.ipynb``) or, for a file directly
@@ -205,11 +205,12 @@ def _grade_path(path: Path, student: str, sources: dict, source: Path, mode: str
     source_path = source / f"{name}.ipynb" if source.is_dir() else source
     with tempfile.TemporaryDirectory() as tmp:
         report = Path(tmp) / "grades.json"
-        command = [sys.executable, "-m", "course_utils.grading", "--one", str(path),
+        command = [sys.executable, "-m", "tools.grading", "--one", str(path),
                    str(source_path), str(report), "--mode", mode,
                    "--cell-timeout", str(cell_timeout), "--timeout", str(total_timeout)]
         try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=total_timeout + 120)
+            run = subprocess.run(command, capture_output=True, text=True, timeout=total_timeout + 120,
+                                 cwd=ROOT)  # tools/ is found from the checkout
             if run.returncode != 0 or not report.exists():
                 result.status = f"grader failed: {run.stderr.strip().splitlines()[-1:]}"
             else:
@@ -261,7 +262,7 @@ def table(results: list[Result]) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.grading",
+    parser = argparse.ArgumentParser(prog="python -m tools.grading",
                                      description="Grade submitted notebooks with the hidden tests.")
     parser.add_argument("submissions", help="folder of submitted notebooks")
     parser.add_argument("scores", help="CSV file to write")
@@ -276,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child process
     parser.add_argument("report", nargs="?", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.one:  # python -m course_utils.grading --one SUBMISSION SOURCE REPORT
+    if args.one:  # python -m tools.grading --one SUBMISSION SOURCE REPORT
         graded = grade_one(Path(args.submissions), Path(args.scores), args.mode,
                            args.cell_timeout, args.timeout)
         Path(args.report).write_text(json.dumps(graded))

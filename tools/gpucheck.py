@@ -1,8 +1,8 @@
 """Run every notebook top to bottom in one size mode and record its time and headline numbers.
 
-    python -m course_utils.gpucheck                       # full mode, every notebook, on this machine
-    python -m course_utils.gpucheck --mode smoke          # seconds per notebook: try this first
-    python -m course_utils.gpucheck notebooks/08_sentiment.ipynb --out gpu.md
+    python -m tools.gpucheck                       # full mode, every notebook, on this machine
+    python -m tools.gpucheck --mode smoke          # seconds per notebook: try this first
+    python -m tools.gpucheck notebooks/08_sentiment.ipynb --out gpu.md
 
 Each notebook runs in a fresh kernel (``COURSE_MODE`` set for it) with a time limit, so one slow
 or failing notebook does not stop the others. After the last cell, the kernel reports the

@@ -16,9 +16,10 @@ import jupytext
 import nbformat
 import pytest
 
-from course_utils import REPOSITORY, assignments, grading
+from course_utils import REPOSITORY
+from tools import assignments, grading
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = sorted((ROOT / "notebooks" / "assignments").glob("*.py"))
 SOURCES = assignments.default_sources()
 SYNC_HINT = "Sync the pair with:  jupytext --sync {path}   (edit the .py, then sync)"
@@ -122,7 +123,7 @@ def test_student_versions_hide_solutions_hidden_tests_and_answers(path, student)
 
 def test_committed_student_versions_are_up_to_date():
     problems = assignments.stale()
-    assert not problems, ("\n".join(problems) + "\nRebuild them with:  python -m course_utils.assignments")
+    assert not problems, ("\n".join(problems) + "\nRebuild them with:  python -m tools.assignments")
 
 
 @pytest.mark.parametrize("script", ASSIGNMENTS, ids=lambda p: p.stem)

@@ -20,8 +20,8 @@ The instructor's notebooks hold the solutions, marked as nbgrader marks them:
 nbconvert's ``ClearOutputPreprocessor`` over each notebook, points its Colab badge at the
 student copy and writes it::
 
-    python -m course_utils.assignments                 # every notebook -> notebooks/student/
-    python -m course_utils.assignments --check         # fail if notebooks/student/ is out of date
+    python -m tools.assignments                 # every notebook -> notebooks/student/
+    python -m tools.assignments --check         # fail if notebooks/student/ is out of date
 
 nbgrader is an instructor-only dependency: ``pip install -e ".[instructor]"``.
 """
@@ -34,6 +34,7 @@ import re
 import sys
 from pathlib import Path
 
+import jupytext
 import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -159,7 +160,9 @@ def build(sources: list[Path] | None = None, out_dir: Path = STUDENT_DIR) -> lis
         path = Path(path)
         nb = student_notebook(read_notebook(path), path.name, target)
         destination = out_dir / f"{path.stem}.ipynb"
+        nb.metadata.setdefault("jupytext", {})["formats"] = "ipynb,py:percent"
         nbformat.write(nb, destination)
+        jupytext.write(nb, destination.with_suffix(".py"), fmt="py:percent")  # the text twin to review
         written.append(destination)
     return written
 
@@ -178,6 +181,9 @@ def stale(sources: list[Path] | None = None, out_dir: Path = STUDENT_DIR) -> lis
                 problems.append(f"{committed} is missing")
             elif _cells(committed) != _cells(path):
                 problems.append(f"{committed} is out of date")
+            twin = committed.with_suffix(".py")
+            if not twin.exists() or twin.read_text(encoding="utf-8") != path.with_suffix(".py").read_text(encoding="utf-8"):
+                problems.append(f"{twin} is missing or out of date")
     return problems
 
 
@@ -195,7 +201,7 @@ def _expand(arguments: list[str]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course_utils.assignments",
+    parser = argparse.ArgumentParser(prog="python -m tools.assignments",
                                      description="Build the student versions of the notebooks.")
     parser.add_argument("sources", nargs="*", help="notebooks or folders (default: notebooks/NN_*.ipynb "
                                                    "and notebooks/assignments/*.ipynb)")
@@ -209,7 +215,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem)
         if problems:
-            print("Rebuild with:  python -m course_utils.assignments")
+            print("Rebuild with:  python -m tools.assignments")
         return 1 if problems else 0
     for path in build(sources, Path(args.out)):
         print(path)
