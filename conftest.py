@@ -10,7 +10,10 @@ from pathlib import Path
 
 # --doctest-modules imports every .py under the test paths to look for examples; the notebooks'
 # .py halves are jupytext scripts that nbval runs through their .ipynb, never to be imported.
-collect_ignore_glob = ["notebooks/*.py"]
+# The student versions (python -m tools.assignments) stop at their first exercise by design:
+# nbval does not run them; tests/tools/test_assignments.py checks that they are up to date and
+# that each fails exactly at its first stub.
+collect_ignore_glob = ["notebooks/*.py", "notebooks/assignments/*.py", "notebooks/student/*"]
 
 _shared = Path(__file__).resolve().parent.parent / "shared" / "data"
 if "COURSE_DATA_MIRROR" not in os.environ and _shared.is_dir():
@@ -22,6 +25,12 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 # when it is imported, which is after this line, and training.fit leaves the interval to it.
 os.environ.setdefault("TQDM_MININTERVAL", "10")
 
+# Under pytest-xdist every worker runs notebooks of its own: one PyTorch thread each, in the
+# workers and in the kernels they start, so that N workers use N cores and never oversubscribe.
+if "PYTEST_XDIST_WORKER" in os.environ:
+    os.environ.setdefault("COURSE_THREADS", "1")
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+
 # The unit tests run in this process: give PyTorch the same thread count a notebook gets
 # (see course_utils.config), not one thread per core, which is far slower on a busy 2-core machine.
 import torch  # noqa: E402
@@ -31,9 +40,25 @@ from course_utils.config import default_threads  # noqa: E402
 torch.set_num_threads(default_threads())
 
 
-# How long each notebook took, printed at the end of a run ("notebook times"): the sum of its
-# cells' setup, run and teardown as pytest measured them, so kernel start and shutdown included.
-# README's timing table is read from this summary of a `python -m pytest` run, CI's command.
+def _start_rank(item) -> int:
+    """Longest work first, so that no worker is left alone with a long notebook at the end:
+    the applications (09, 08, 07), then the other notebooks from the highest number down, then the
+    assignments, then the unit tests. Cells of one notebook keep their order (the sort is stable)."""
+    path = item.nodeid.split("::")[0]
+    if not path.endswith(".ipynb"):
+        return 1000
+    name = path.rsplit("/", 1)[-1]
+    return -int(name[:2]) if name[:2].isdigit() else 100
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=_start_rank)
+
+
+# How long each notebook took in this run, printed at the end ("notebook times"): the sum of its
+# cells' setup, run and teardown as pytest measured them, kernel start and shutdown included. The
+# suite runs notebooks side by side, so these times include sharing the CPU: README's per-notebook
+# times come from `python -m tools.benchmark` (each notebook alone), not from here.
 _notebook_seconds: dict[str, float] = {}
 
 

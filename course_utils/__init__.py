@@ -14,7 +14,8 @@ Modules by role:
 - ``ball``: the bouncing-ball simulation of notebook 00
 - ``music``: folk tunes in ABC from music21's corpus: normalising, sampling, strict checks, copies, MIDI and audio
 - ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
-- ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities, occlusion (notebook 08)
+- ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities,
+  occlusion (notebook 08)
 - ``checks``: the checks students run after each exercise
 - ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, greedy and beam decoding
 - ``translation``: English-French pairs split by English sentence, word-by-word and constant floors

@@ -62,7 +62,8 @@ def bag_of_words(tokens: Sequence[str], vocab: Vocab, binary: bool = False) -> t
     towards ``<unk>`` (id 0). ``binary=True`` records presence (0 or 1) instead of counts.
 
     >>> v = Vocab("the cat saw the dog".split())
-    >>> bag_of_words("the dog saw the cat".split(), v).tolist() == bag_of_words("the cat saw the dog".split(), v).tolist()
+    >>> dog_first = bag_of_words("the dog saw the cat".split(), v)
+    >>> dog_first.tolist() == bag_of_words("the cat saw the dog".split(), v).tolist()
     True
     >>> bag_of_words(["the", "the", "emu"], v)[[0, v.token_to_idx["the"]]].tolist()
     [1.0, 2.0]

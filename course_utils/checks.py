@@ -15,7 +15,7 @@ finite differences, the reference that any backward pass written by hand is chec
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn

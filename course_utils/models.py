@@ -108,7 +108,7 @@ class RecurrentLayer(nn.Module):
             outputs = []
             for direction in range(self.num_directions):
                 k = layer * self.num_directions + direction
-                start = None if state is None else _map_state(state, lambda s: s[k])
+                start = None if state is None else _map_state(state, lambda s, k=k: s[k])
                 x = inputs if direction == 0 else reverse_padded(inputs, lengths)
                 out, final = loops[k](x, start, lengths)  # (B, T, H)
                 outputs.append(out if direction == 0 else reverse_padded(out, lengths))

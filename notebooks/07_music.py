@@ -42,6 +42,7 @@ if "google.colab" in sys.modules:  # on Colab: install the course package at thi
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
+import html
 import time
 from fractions import Fraction
 import ipywidgets as widgets
@@ -377,30 +378,35 @@ plt.show()
 
 # %%
 widget_gen = torch.Generator().manual_seed(cfg.seed + 1)
-slider = widgets.FloatSlider(value=temperature, min=0.2, max=1.6, step=0.1, description="temperature")
+slider = widgets.FloatSlider(value=temperature, min=0.2, max=1.6, step=0.1, description="temperature",
+                             style={"description_width": "initial"})
 button = widgets.Button(description="Write a new tune")
-output = widgets.Output()
+tune_text = widgets.HTML()
+# The tune plays in an Audio widget whose value is replaced, not through display() inside an
+# Output widget: that pattern can leave notebook runners that execute the cells waiting for ever.
+player = widgets.Audio(format="wav", autoplay=False, loop=False, layout={"display": "none"})
 
 
 def write_tune(_=None):
     """Sample one tune at the slider's temperature, check it, and play it if it is valid."""
-    with output:
-        output.clear_output()
-        (tune,), (done,) = music.sample_tunes(lm, vocab, 1, slider.value, generator=widget_gen)
-        check = music.check_tune(tune)
-        print(tune)
-        verdict = "strictly valid" if check.strict and done else "not strictly valid"
-        print(f"\n{verdict}: {check.num_notes} notes, bars in time {check.rhythm:.0%}")
-        if check.strict and done:
-            try:
-                display(Audio(music.synthesize(tune, fs=fs)[:30 * fs], rate=fs))
-            except Exception as error:
-                print(f"could not be rendered: {type(error).__name__}")
+    (tune,), (done,) = music.sample_tunes(lm, vocab, 1, slider.value, generator=widget_gen)
+    check = music.check_tune(tune)
+    verdict = "strictly valid" if check.strict and done else "not strictly valid"
+    summary = f"{verdict}: {check.num_notes} notes, bars in time {check.rhythm:.0%}"
+    player.layout.display = "none"
+    if check.strict and done:
+        try:
+            wave = music.synthesize(tune, fs=fs)[:30 * fs]
+            player.value = Audio(wave, rate=fs).data  # WAV bytes
+            player.layout.display = None
+        except Exception as error:
+            summary += f" (could not be rendered: {type(error).__name__})"
+    tune_text.value = f"<pre>{html.escape(tune)}</pre><p>{html.escape(summary)}</p>"
 
 
 button.on_click(write_tune)
-display(widgets.VBox([widgets.HBox([slider, button]), output]))
 write_tune()
+widgets.VBox([widgets.HBox([slider, button]), tune_text, player])
 
 # %% [markdown]
 # ## Summary

@@ -69,7 +69,8 @@ def test_d2l_split_sizes():
 
 @pytest.mark.parametrize("raw, tokens", [
     ("The food was good, not bad at all.", ["the", "food", "was", "good", ",", "not", "bad", "at", "all", "."]),
-    ("I wouldn't mind. We haven't had any!", ["i", "would", "n't", "mind", ".", "we", "have", "n't", "had", "any", "!"]),
+    ("I wouldn't mind. We haven't had any!",
+     ["i", "would", "n't", "mind", ".", "we", "have", "n't", "had", "any", "!"]),
     ("it 's a charming journey ... ", ["it", "'s", "a", "charming", "journey", "..."]),  # SST's own tokens
     ("J'ai été là, garçon\u202f!", ["j'", "ai", "été", "là", ",", "garçon", "!"]),
     ("L\u2019homme qu'il a vu", ["l'", "homme", "qu'", "il", "a", "vu"]),
@@ -102,7 +103,7 @@ def test_vocab_with_specials_puts_padding_first():
 
 def test_vocab_without_padding_says_how_to_get_it():
     with pytest.raises(KeyError, match="reserved=SPECIALS"):
-        text.Vocab("a b".split()).pad
+        _ = text.Vocab("a b".split()).pad
     with pytest.raises(TypeError, match="sequence of tokens"):
         text.Vocab("a b".split(), reserved="<pad>")
 

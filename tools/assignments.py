@@ -182,7 +182,8 @@ def stale(sources: list[Path] | None = None, out_dir: Path = STUDENT_DIR) -> lis
             elif _cells(committed) != _cells(path):
                 problems.append(f"{committed} is out of date")
             twin = committed.with_suffix(".py")
-            if not twin.exists() or twin.read_text(encoding="utf-8") != path.with_suffix(".py").read_text(encoding="utf-8"):
+            source = path.with_suffix(".py").read_text(encoding="utf-8")
+            if not twin.exists() or twin.read_text(encoding="utf-8") != source:
                 problems.append(f"{twin} is missing or out of date")
     return problems
 

@@ -1,0 +1,98 @@
+"""The benchmark runs each notebook in a fresh kernel, in the mode asked, never waits for ever,
+keeps what notebooks record, and writes README's table; gpucheck is its full-mode front."""
+
+import json
+
+import nbformat
+import pytest
+
+from tools import benchmark, gpucheck
+
+
+def _notebook(path, *sources):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(s) for s in sources]
+    nbformat.write(nb, path)
+    return path
+
+
+def test_runs_in_the_mode_seed_and_threads_asked_and_keeps_recorded_results(tmp_path):
+    good = _notebook(tmp_path / "good.ipynb",
+                     "import os\nassert os.environ['COURSE_MODE'] == 'smoke'\n"
+                     "assert os.environ['COURSE_SEED'] == '3' and os.environ['COURSE_THREADS'] == '1'",
+                     "from course_utils import results\nresults.record('dev accuracy', 0.875)\n"
+                     "results.record('perplexity', 5.1, better='lower', unit='per char')")
+    run = benchmark.run_notebook(good, mode="smoke", seed=3, threads=1, cell_timeout=60)
+    assert run["ok"], run["error"]
+    assert run["results"] == [{"name": "dev accuracy", "value": 0.875, "better": "higher", "unit": ""},
+                              {"name": "perplexity", "value": 5.1, "better": "lower", "unit": "per char"}]
+
+
+def test_an_error_is_reported_with_the_cell_that_raised(tmp_path):
+    bad = _notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('wrong gate')")
+    run = benchmark.run_notebook(bad, mode="smoke", cell_timeout=60)
+    assert not run["ok"]
+    assert run["error"].startswith("ValueError in cell 1 (\"raise ValueError") and "wrong gate" in run["error"]
+
+
+def test_a_stuck_cell_ends_with_a_timeout_naming_it(tmp_path):
+    stuck = _notebook(tmp_path / "stuck.ipynb", "x = 1", "import time\nwhile True:\n    time.sleep(1)")
+    run = benchmark.run_notebook(stuck, mode="smoke", cell_timeout=3)
+    assert not run["ok"] and "in cell 1 ('import time')" in run["error"]
+    assert "Timeout" in run["error"] and run["seconds"] < 60
+
+
+def _report(mode="class"):
+    runs = [{"notebook": "00_a", "path": "notebooks/00_a.ipynb", "seed": s, "seconds": t, "ok": True,
+             "error": "", "results": []} for s, t in ((0, 50.0), (1, 70.0))]
+    runs.append({"notebook": "07_b", "path": "notebooks/07_b.ipynb", "seed": 0, "seconds": 120.0, "ok": False,
+                 "error": "ValueError in cell 3 ('x'): no", "results": []})
+    return {"mode": mode, "seeds": [0, 1], "jobs": 1, "threads": 1, "commit": "abc1234", "date": "2026-12-01",
+            "machine": {"cpu": "Test CPU", "cores": 2, "gpu": None, "torch": "2.13.0", "python": "3.11",
+                        "load_at_start": 0.0}, "runs": runs}
+
+
+def test_budgets_are_listed_only_in_class_mode_and_never_fail_anything():
+    assert benchmark.over_budget(_report()) == ["00_a: 70 s > 60 s"]  # the slowest seed counts
+    assert benchmark.over_budget(_report("smoke")) == []
+    table = benchmark.markdown(_report())
+    assert "| 00_a | 60 ± 14 s | 60 s | passed |" in table
+    assert "| 07_b | 120 s | 180 s | failed for seeds [0] |" in table and "cell 3" in table
+
+
+def test_readme_table_takes_its_times_from_the_report_and_keeps_the_prose():
+    readme = (f"intro\n{benchmark.README_START}\n| # | Notebook | What | Time |\n|---|---|---|---|\n"
+              "| 00 | [A](notebooks/00_a.ipynb) | words, a | b | 999 s |\n"
+              "| 07 | [B](notebooks/07_b.ipynb) | music | 1 s |\n"
+              f"| A1 | [C](notebooks/assignments/A1_c.ipynb) | kept | 5 s |\n{benchmark.README_END}\nrest\n")
+    new = benchmark.readme_table(_report(), readme)
+    assert "| 00 | [A](notebooks/00_a.ipynb) | words, a | b | 60 s (over budget) |" in new
+    assert "| 07 | [B](notebooks/07_b.ipynb) | music | 120 s |" in new
+    assert "| A1 | [C](notebooks/assignments/A1_c.ipynb) | kept | 5 s |" in new  # not in the report: as it was
+    assert "commit abc1234" in new and new.startswith("intro\n") and new.endswith("rest\n")
+    assert benchmark.readme_table(_report(), new) == new  # idempotent
+
+
+def test_readme_table_is_the_committed_benchmark_output():
+    report = benchmark.ROOT / "benchmarks" / "class.json"
+    if not report.exists():
+        pytest.skip("no class-mode benchmark committed yet")
+    readme = (benchmark.ROOT / "README.md").read_text()
+    assert benchmark.readme_table(json.loads(report.read_text()), readme) == readme, (
+        "README's notebook table differs from benchmarks/class.json: run  python -m tools.benchmark --update-readme")
+
+
+def test_every_notebook_has_a_budget_in_course_order():
+    paths = benchmark.notebooks()
+    names = [p.stem[:2] for p in paths]
+    assert names[:10] == [f"{i:02d}" for i in range(10)] and names[10:] == ["A1", "A2"]
+    assert [benchmark.budget(p) for p in paths].count(180.0) == 3
+
+
+def test_gpucheck_writes_the_markdown_table(tmp_path, monkeypatch):
+    nb = _notebook(tmp_path / "tiny.ipynb", "x = 1")
+    monkeypatch.setattr(benchmark, "ROOT", tmp_path)
+    out = tmp_path / "gpu.md"
+    assert gpucheck.main([str(nb), "--mode", "smoke", "--out", str(out)]) == 0
+    assert "| tiny |" in out.read_text() and "Mode `smoke`" in out.read_text()
+    assert json.loads((tmp_path / "benchmarks" / "gpu-smoke.json").read_text())["runs"][0]["ok"]
