@@ -116,7 +116,8 @@ def rollout(position: torch.Tensor, velocity: torch.Tensor, num_steps: int, dt: 
     positions, velocities = [position], [velocity]
     for _ in range(num_steps - 1):
         position, velocity = step(position, velocity, dt, **physics)
-        positions.append(position), velocities.append(velocity)
+        positions.append(position)
+        velocities.append(velocity)
     return torch.stack(positions, 1), torch.stack(velocities, 1)  # (N, T, 2) each
 
 

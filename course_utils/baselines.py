@@ -59,7 +59,7 @@ def bag_of_words(tokens: Sequence[str], vocab: Vocab, binary: bool = False) -> t
     """How often each vocabulary word occurs in ``tokens``: a ``(len(vocab),)`` float tensor.
 
     Order is thrown away: any reordering of ``tokens`` gives the same vector. Unknown words count
-    towards ``<unk>`` (id 0). ``binary=True`` records presence (0 or 1) instead of counts.
+    towards ``<unk>`` (id ``vocab.unk``). ``binary=True`` records presence (0 or 1) instead of counts.
 
     >>> v = Vocab("the cat saw the dog".split())
     >>> dog_first = bag_of_words("the dog saw the cat".split(), v)

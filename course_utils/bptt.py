@@ -19,8 +19,8 @@ reaches ``h_t`` through the recurrence::
 and every weight gradient is a sum over time steps, because the same weights act at every step.
 Nothing here uses autograd; ``tests/test_bptt.py`` holds it to autograd and to finite differences.
 
-``stream_loss`` and ``stream_position_loss`` evaluate a language model over a long token stream in chunks, with or without
-carrying the hidden state across chunks (truncated BPTT's evaluation).
+``stream_loss`` and ``stream_position_loss`` evaluate a language model over a long token stream in
+chunks, with or without carrying the hidden state across chunks (truncated BPTT's evaluation).
 """
 
 from __future__ import annotations
@@ -96,7 +96,8 @@ def rnn_forward(params: dict[str, torch.Tensor], X: torch.Tensor, h0: torch.Tens
     for t in range(T):
         a = X[:, t] @ params["W_xh"].T + h @ params["W_hh"].T + params["b"]  # (B, H)
         h = f(a)  # (B, H)
-        A.append(a), Hs.append(h)
+        A.append(a)
+        Hs.append(h)
     H = torch.stack(Hs, dim=1)  # (B, T, H)
     Y = H @ params["W_hy"].T + params["b_y"]  # (B, T, O)
     return {"X": X, "h0": h_init, "A": torch.stack(A, dim=1), "H": H, "Y": Y,

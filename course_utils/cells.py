@@ -6,7 +6,8 @@ same cell, with the same weights, at every step. All tensors are batch-first:
 
 Every weight and bias starts uniform in ``[-1/sqrt(H), 1/sqrt(H)]``, as in PyTorch's recurrent
 layers (``reset_parameters``), so a model built from these cells trains like one built from
-``torch.nn.RNN`` / ``LSTM`` / ``GRU``.
+``torch.nn.RNN`` / ``LSTM`` / ``GRU``; the LSTM cell's one bias per gate stands for PyTorch's two
+and is the sum of two such draws, so it lies in ``[-2/sqrt(H), 2/sqrt(H)]``.
 
 ``copy_from_torch`` loads the weights of ``torch.nn.RNN`` / ``LSTM`` / ``GRU`` into these cells so
 that tests (``tests/test_cells.py``) can hold them to PyTorch's outputs and gradients.
@@ -216,8 +217,10 @@ def copy_from_torch(cell: nn.Module, ref: nn.Module, layer: int = 0, reverse: bo
         pairs = [(cell.W_xr, cell.W_hr), (cell.W_xz, cell.W_hz), (cell.W_xh, cell.W_hh)]
         for g, (lin_x, lin_h) in enumerate(pairs):
             rows = slice(g * H, (g + 1) * H)
-            lin_x.weight.copy_(W_ih[rows]), lin_x.bias.copy_(b_ih[rows])
-            lin_h.weight.copy_(W_hh[rows]), lin_h.bias.copy_(b_hh[rows])
+            lin_x.weight.copy_(W_ih[rows])
+            lin_x.bias.copy_(b_ih[rows])
+            lin_h.weight.copy_(W_hh[rows])
+            lin_h.bias.copy_(b_hh[rows])
     else:
         raise TypeError(f"copy_from_torch expects an RNNCell, LSTMCell or GRUCell, got {type(cell).__name__}")
     return cell

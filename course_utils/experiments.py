@@ -4,7 +4,7 @@
     held = tasks.first_symbol_batch(1000, 100)
     history = fit_first_symbol(model, 100, 300, held) # one gap T = 100, fresh batches every step
     history = fit_first_symbol(model, (5, 200), 600, held)  # gaps drawn from 5..200, log-uniform
-    accuracy_by_gap(model, [5, 50, 200])              # {5: 1.0, 50: 1.0, 200: 0.99}
+    accuracy_by_gap(model, held_out_sets([5, 50, 200]))  # {5: 1.0, 50: 1.0, 200: 0.99}
 
 ``memory_sweep`` is the "how far back can each cell remember?" experiment of notebook 04: one
 model per cell, each trained on the same batches, then tested at every gap.

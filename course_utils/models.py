@@ -11,6 +11,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -266,32 +268,65 @@ def classification_loss(model: nn.Module, batch: tuple[torch.Tensor, ...]) -> to
 
 
 @torch.no_grad()
+def sample(model: nn.Module, start: torch.Tensor, max_len: int, temperature: float = 1.0,
+           stop_id: int | None = None, forbid: Sequence[int] = (),
+           generator: torch.Generator | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sample up to ``max_len`` tokens for a batch of sequences, each fed back in as the next input.
+
+    ``model(X, state)`` maps ids (B, T) to logits (B, T, V) and a state (``LanguageModel`` does).
+    ``start`` (B, P) is what every sequence begins with; the state carries everything after it,
+    one step at a time. ``temperature`` divides the logits (0: always the most likely token).
+    Tokens in ``forbid`` (e.g. ``<unk>``) are never drawn. A sequence that draws ``stop_id`` has
+    ended: its length is the number of tokens before the stop, and the batch stops early once
+    every sequence has ended.
+
+    Returns ``ids`` (B, max_len), the tokens drawn (after each sequence's end: whatever was
+    drawn, to be cut at its length) and ``lengths`` (B,): the stop's position, or ``max_len``
+    for a sequence that never stopped (compare with ``max_len`` to tell them apart).
+    """
+    if temperature < 0:
+        raise ValueError(f"temperature must be >= 0, got {temperature}")
+    if start.dim() != 2 or start.shape[1] < 1:
+        raise ValueError(f"start must be ids of shape (batch, length >= 1), got {tuple(start.shape)}")
+    device = next(model.parameters()).device
+    B = start.shape[0]
+    out = torch.zeros(B, max_len, dtype=torch.long)  # (B, max_len)
+    lengths = torch.full((B,), max_len)  # (B,)
+    done = torch.zeros(B, dtype=torch.bool)  # (B,)
+    with eval_mode(model):
+        logits, state = model(start.to(device))  # (B, P, V): the state has read the start
+        for t in range(max_len):
+            last = logits[:, -1].float().cpu().clone()  # (B, V)
+            last[:, list(forbid)] = -float("inf")
+            if temperature == 0:
+                next_ids = last.argmax(-1)  # (B,)
+            else:
+                probs = torch.softmax(last / temperature, dim=-1)  # (B, V)
+                next_ids = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (B,)
+            out[:, t] = next_ids
+            if stop_id is not None:
+                ended = (next_ids == stop_id) & ~done  # (B,)
+                lengths[ended] = t
+                done |= ended
+                if bool(done.all()):
+                    break
+            logits, state = model(next_ids[:, None].to(device), state)  # (B, 1, V)
+    return out, lengths
+
+
 def generate(model: LanguageModel, vocab, prefix: str | list[str], num_tokens: int,
              temperature: float = 1.0, generator: torch.Generator | None = None) -> str:
     """Continue ``prefix`` by sampling ``num_tokens`` tokens, one at a time, feeding each back in.
 
     ``temperature`` divides the logits: below 1 sharpens the distribution (safer, repetitive),
     above 1 flattens it (more surprising, more mistakes). ``temperature=0`` takes the most likely
-    token. Characters are joined with ``""``, words with ``" "``.
+    token. Characters are joined with ``""``, words with ``" "``. One sequence of ``sample``.
     """
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
-    device = next(model.parameters()).device
     tokens = list(prefix)
-    ids = torch.tensor([vocab.encode(tokens)], device=device)  # (1, P)
-    with eval_mode(model):
-        logits, state = model(ids)  # warm up the state on the prefix
-        for _ in range(num_tokens):
-            last = logits[0, -1]  # (V,)
-            if temperature == 0:
-                next_id = int(last.argmax())
-            else:
-                probs = torch.softmax(last / temperature, dim=-1)
-                next_id = int(torch.multinomial(probs.cpu(), 1, generator=generator))
-            tokens.append(vocab.idx_to_token[next_id])
-            logits, state = model(torch.tensor([[next_id]], device=device), state)
+    start = torch.tensor([vocab.encode(tokens)])  # (1, P)
+    ids, _ = sample(model, start, num_tokens, temperature, generator=generator)  # (1, num_tokens)
     sep = "" if isinstance(prefix, str) else " "
-    return sep.join(tokens)
+    return sep.join(tokens + vocab.decode(ids[0].tolist()))
 
 
 def scratch_cells(layer: RecurrentLayer) -> list[nn.Module]:

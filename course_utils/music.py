@@ -1,11 +1,12 @@
 """Folk tunes in ABC notation: reading, normalising, sampling, checking, hearing.
 
-    tunes = load_tunes()                          # normalised tunes from music21's ABC corpus
+    tunes, dropped = load_tunes()                 # normalised tunes from music21's ABC corpus, and why others went
     train, valid = split_tunes(tunes)             # by tune, never by character
     stream = tunes_to_tokens(train)               # characters, END between tunes
     texts, ended = sample_tunes(lm, vocab, 50, temperature=0.8)   # 50 tunes in one batch
     check = check_tune(texts[0])                  # strict: headers, a clean parse, >= 8 notes
-    index = CopyIndex(train); index.longest_shared(body(texts[0]))
+
+Copies of training tunes are found with ``text.CopyIndex`` over the tunes' bodies (``body``).
     audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
 
 The tunes are the public-domain British and Irish collections that ship inside ``music21``
@@ -31,6 +32,8 @@ from pathlib import Path
 
 import numpy as np
 import torch
+
+from .models import sample
 
 END = "<end>"
 """The tune-boundary token: between tunes in the training stream, and where sampling stops."""
@@ -269,38 +272,15 @@ def sample_tunes(model: torch.nn.Module, vocab, num_tunes: int = 1, temperature:
     has not ended after ``max_chars`` characters is cut there. Returns the texts and, for each,
     whether it ended at the boundary.
     """
-    if temperature < 0:
-        raise ValueError(f"temperature must be >= 0, got {temperature}")
     if END not in vocab:
         raise KeyError(f"the vocabulary has no {END!r}: build it with Vocab(tokens, reserved=[music.END])")
-    end_id, unk_id = vocab.token_to_idx[END], vocab.unk
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    start = [end_id] + vocab.encode(list(prefix))
-    ids = torch.tensor([start] * num_tunes, dtype=torch.long, device=device)  # (B, 1 + P)
-    logits, state = model(ids)  # (B, 1 + P, V)
-    out = torch.zeros(num_tunes, max_chars, dtype=torch.long)  # (B, max_chars)
-    lengths = torch.full((num_tunes,), max_chars)  # (B,)
-    done = torch.zeros(num_tunes, dtype=torch.bool)  # (B,)
-    for t in range(max_chars):
-        last = logits[:, -1].float().cpu().clone()  # (B, V)
-        last[:, unk_id] = -float("inf")
-        if temperature == 0:
-            next_ids = last.argmax(-1)  # (B,)
-        else:
-            probs = torch.softmax(last / temperature, dim=-1)  # (B, V)
-            next_ids = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (B,)
-        out[:, t] = next_ids
-        ended = (next_ids == end_id) & ~done  # (B,)
-        lengths[ended] = t
-        done |= ended
-        if bool(done.all()):
-            break
-        logits, state = model(next_ids[:, None].to(device), state)  # (B, 1, V)
-    model.train(was_training)
-    texts = [prefix + "".join(vocab.decode(row[:n].tolist())) for row, n in zip(out, lengths.tolist())]
-    return texts, done.tolist()
+    end_id = vocab.token_to_idx[END]
+    start = torch.tensor([[end_id] + vocab.encode(list(prefix))] * num_tunes)  # (B, 1 + P)
+    ids, lengths = sample(model, start, max_chars, temperature, stop_id=end_id, forbid=[vocab.unk],
+                          generator=generator)  # (B, max_chars), (B,)
+    texts = [prefix + "".join(vocab.decode(row[:n].tolist())) for row, n in zip(ids, lengths.tolist())]
+    ended = [n < max_chars for n in lengths.tolist()]
+    return texts, ended
 
 
 def parse_abc(tune: str):
@@ -445,74 +425,3 @@ def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
 def piano_roll(tune: str, fs: int = 20) -> np.ndarray:
     """The tune as a piano roll (128 MIDI pitches, time frames of ``1 / fs`` s), velocities as values."""
     return _pretty(tune).get_piano_roll(fs=fs)  # (128, frames)
-
-
-def _grams(codes: np.ndarray, k: int) -> np.ndarray:
-    """Every k-byte window of ``codes`` (N,) packed exactly into one integer (N - k + 1,), k <= 8."""
-    n = len(codes) - k + 1
-    if n <= 0:
-        return np.zeros(0, dtype=np.uint64)
-    packed = np.zeros(n, dtype=np.uint64)
-    for i in range(k):
-        packed = (packed << np.uint64(8)) | codes[i:i + n].astype(np.uint64)
-    return packed
-
-
-def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
-
-
-class CopyIndex:
-    """Find what a new tune copies from the training tunes: the whole body, or a long stretch.
-
-    ``longest_shared(text)`` is the length of the longest substring of ``text`` that occurs in
-    some training body. The index keeps the sorted set of all substrings of length 1 to
-    ``k`` = 8 (each packed exactly into a 64-bit integer): a stretch up to 8 characters is looked
-    up directly, and a longer one can only occur if every 8-character window in it does, so
-    Python's substring search runs only on the few candidates that pass that filter.
-    """
-
-    def __init__(self, tunes: Iterable[str], k: int = 8) -> None:
-        if not 1 <= k <= 8:
-            raise ValueError(f"k must lie in 1..8 (k bytes are packed into 64 bits), got {k}")
-        bodies = [body(t) for t in tunes]
-        self.k = k
-        self.bodies = set(bodies)
-        self.text = "\x00".join(bodies)  # a separator no tune contains: no match spans two tunes
-        codes = _codes(self.text)
-        self.grams = {m: np.unique(_grams(codes, m)) for m in range(1, k + 1)}
-
-    def is_copy(self, tune: str) -> bool:
-        """Whether the tune's body equals a training body."""
-        return body(tune) in self.bodies
-
-    def _hits(self, codes: np.ndarray, m: int) -> np.ndarray:
-        hits = np.zeros(len(codes), dtype=bool)  # hits[i]: text[i:i+m] occurs in training
-        grams = _grams(codes, m)
-        if len(grams):
-            pos = np.searchsorted(self.grams[m], grams).clip(max=len(self.grams[m]) - 1)
-            hits[:len(grams)] = self.grams[m][pos] == grams
-        return hits
-
-    def longest_shared(self, text: str) -> int:
-        """Length of the longest substring of ``text`` found in a training body."""
-        if "\x00" in text:
-            raise ValueError("text contains the index's separator character \\x00")
-        codes = _codes(text)
-        hits = [None] + [self._hits(codes, m) for m in range(1, self.k + 1)]
-        ahead = np.zeros(len(text) + 1, dtype=np.int64)  # consecutive k-gram hits from i on
-        for i in range(len(text) - 1, -1, -1):
-            ahead[i] = ahead[i + 1] + 1 if hits[self.k][i] else 0
-        best = 0
-        for i in range(len(text)):
-            while i + best < len(text):
-                length = best + 1
-                if length <= self.k:
-                    found = bool(hits[length][i])
-                else:  # all (length - k + 1) windows must occur before a search is worth it
-                    found = (ahead[i] >= length - self.k + 1
-                             and text[i:i + length] in self.text)
-                if not found:
-                    break
-                best = length
-        return best

@@ -67,18 +67,22 @@ def unrolled_rnn(num_steps: int = 4) -> Figure:
     fig, ax = plt.subplots(figsize=(2.2 * (num_steps + 2), 3.6))
     ax.set(xlim=(-0.8, num_steps + 1.2), ylim=(-0.6, 2.6))
     ax.axis("off")
-    _node(ax, (-0.2, 0), "$x_t$", "#cde"), _node(ax, (-0.2, 1), "$h_t$", "#fdb")
+    _node(ax, (-0.2, 0), "$x_t$", "#cde")
+    _node(ax, (-0.2, 1), "$h_t$", "#fdb")
     _node(ax, (-0.2, 2), "$\\hat y_t$", "#cfc")
-    _arrow(ax, (-0.2, 0.2), (-0.2, 0.8), "$W_{xh}$"), _arrow(ax, (-0.2, 1.2), (-0.2, 1.8), "$W_{hy}$")
+    _arrow(ax, (-0.2, 0.2), (-0.2, 0.8), "$W_{xh}$")
+    _arrow(ax, (-0.2, 1.2), (-0.2, 1.8), "$W_{hy}$")
     ax.add_patch(FancyArrowPatch((-0.07, 0.82), (-0.07, 1.18), connectionstyle="arc3,rad=1.6",
                                  arrowstyle="-|>", mutation_scale=12, color="black"))
     ax.text(0.12, 1.0, "$W_{hh}$", color="tab:red", fontsize=9, va="center")
     ax.text(0.45, 1, "=", fontsize=20, ha="center", va="center")
     for t in range(num_steps):
         x = t + 1
-        _node(ax, (x, 0), f"$x_{t}$", "#cde"), _node(ax, (x, 1), f"$h_{t}$", "#fdb")
+        _node(ax, (x, 0), f"$x_{t}$", "#cde")
+        _node(ax, (x, 1), f"$h_{t}$", "#fdb")
         _node(ax, (x, 2), f"$\\hat y_{t}$", "#cfc")
-        _arrow(ax, (x, 0.2), (x, 0.8), "$W_{xh}$"), _arrow(ax, (x, 1.2), (x, 1.8), "$W_{hy}$")
+        _arrow(ax, (x, 0.2), (x, 0.8), "$W_{xh}$")
+        _arrow(ax, (x, 1.2), (x, 1.8), "$W_{hy}$")
         if t + 1 < num_steps:
             _arrow(ax, (x + 0.2, 1), (x + 0.8, 1), "$W_{hh}$")
     ax.set_title("One cell, the same weights at every step: folded (left) and unrolled across time")

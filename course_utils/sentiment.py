@@ -2,6 +2,7 @@
 
     ids = encode([text.tokenize(s, "word") for s, _ in pairs], vocab)   # list of (L_i,) id tensors
     data = epochs(ids, labels, batch_sizes=(256, 64), pad_id=vocab.pad)  # for training.fit
+    fit(model, data, models.classification_loss, steps=..., optimizer=SparseDenseAdam(model, 3e-3), clip=1.0)
     p = predict_proba(model, ids, vocab.pad)              # (N,) P(positive), in the input order
     occlusion(model, tokens, vocab)                       # how much each word moved P(positive)
 
@@ -16,13 +17,8 @@ from collections.abc import Callable, Iterator, Sequence
 import torch
 from torch import nn
 
-import math
-import time
-
-from tqdm.auto import tqdm
-
 from .text import Vocab, length_buckets, pad_batch
-from .training import History, eval_mode
+from .training import eval_mode
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # X (B, T), lengths (B,), y (B,)
 
@@ -93,40 +89,6 @@ class SparseDenseAdam:
     def step(self) -> None:
         for opt in self.optimizers:
             opt.step()
-
-
-def train(model: nn.Module, data: Callable[[], Iterator[Batch]], steps: int, lr: float,
-          clip: float = 1.0, progress: bool = True) -> History:
-    """``training.fit`` for a model with a sparse embedding: Adam + SparseAdam, dense grads clipped.
-
-    ``training.fit`` clips the norm of every gradient, which PyTorch cannot compute for sparse
-    ones; here only the dense gradients are clipped (the embedding rows are updated by SparseAdam).
-    ``data()`` is one pass over the training batches, called again whenever a pass ends.
-    """
-    device = next(model.parameters()).device
-    optimizer = SparseDenseAdam(model, lr)
-    dense = optimizer.optimizers[0].param_groups[0]["params"]
-    history, start, stream = History(), time.perf_counter(), iter(data())
-    model.train()
-    for step in tqdm(range(1, steps + 1), desc="training", disable=not progress, leave=False, mininterval=0.5):
-        batch = next(stream, None)
-        if batch is None:
-            stream = iter(data())
-            batch = next(stream)
-        X, lengths, y = (t.to(device) for t in batch)  # (B, T), (B,), (B,)
-        loss = nn.functional.cross_entropy(model(X, lengths), y)
-        if not math.isfinite(loss.item()):
-            history.diverged = True
-            break
-        optimizer.zero_grad()
-        loss.backward()
-        norm = nn.utils.clip_grad_norm_(dense, clip)
-        optimizer.step()
-        history.steps.append(step)
-        history.train_loss.append(loss.item())
-        history.grad_norm.append(norm.item())
-    history.seconds = time.perf_counter() - start
-    return history
 
 
 @torch.no_grad()

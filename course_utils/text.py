@@ -20,6 +20,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 
+import numpy as np
 import torch
 
 UNK = "<unk>"
@@ -136,6 +137,7 @@ class Vocab:
         kept = sorted((t for t, n in self.counts.items() if n >= min_freq and t not in specials),
                       key=lambda t: (-self.counts[t], t))
         self.idx_to_token: list[str] = specials + kept
+        self.num_reserved = len(specials)  # <unk> and the reserved tokens come first
         self.token_to_idx: dict[str, int] = {t: i for i, t in enumerate(self.idx_to_token)}
 
     def __len__(self) -> int:
@@ -173,7 +175,13 @@ class Vocab:
         return [self.idx_to_token[int(i)] for i in ids]
 
     def __repr__(self) -> str:
-        return f"Vocab(size={len(self)}, most common={self.idx_to_token[1:6]})"
+        """The size, the reserved tokens and the most common others.
+
+        >>> Vocab("b a b c b a".split(), reserved=SPECIALS)
+        Vocab(size=7, reserved=['<pad>', '<unk>', '<bos>', '<eos>'], most common=['b', 'a', 'c'])
+        """
+        common = self.idx_to_token[self.num_reserved:self.num_reserved + 5]
+        return f"Vocab(size={len(self)}, reserved={self.idx_to_token[:self.num_reserved]}, most common={common})"
 
 
 def pad_batch(sequences: Sequence[Sequence[int] | torch.Tensor], pad_id: int
@@ -299,3 +307,81 @@ def d2l_time_machine(text: str, num_steps: int = 32, train_chars: int = 10_000,
     train = ids[:train_chars]
     valid = ids[train_chars:train_chars + valid_chars]
     return vocab, lm_windows(train, num_steps, stride=1), lm_windows(valid, num_steps)
+
+
+def _grams(codes: np.ndarray, k: int) -> np.ndarray:
+    """Every k-byte window of ``codes`` (N,) packed exactly into one integer (N - k + 1,), k <= 8."""
+    n = len(codes) - k + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint64)
+    packed = np.zeros(n, dtype=np.uint64)
+    for i in range(k):
+        packed = (packed << np.uint64(8)) | codes[i:i + n].astype(np.uint64)
+    return packed
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("ascii", errors="replace"), dtype=np.uint8)
+
+
+class CopyIndex:
+    """Find what a new text copies from a set of training texts: the whole text, or a long stretch.
+
+    ``longest_shared(text)`` is the length of the longest substring of ``text`` that occurs in
+    some training text (notebook 07 indexes the bodies of the training tunes). The index keeps
+    the sorted set of all substrings of length 1 to ``k`` = 8 (each packed exactly into a 64-bit
+    integer): a stretch up to 8 characters is looked up directly, and a longer one can only occur
+    if every 8-character window in it does, so Python's substring search runs only on the few
+    candidates that pass that filter.
+
+    >>> index = CopyIndex(["abcabd", "xyz"])
+    >>> index.longest_shared("zzabdq"), index.is_copy("xyz"), index.is_copy("xy")
+    (3, True, False)
+    """
+
+    def __init__(self, texts: Iterable[str], k: int = 8) -> None:
+        if not 1 <= k <= 8:
+            raise ValueError(f"k must lie in 1..8 (k bytes are packed into 64 bits), got {k}")
+        texts = list(texts)
+        if any("\x00" in t for t in texts):
+            raise ValueError("a text contains the index's separator character \\x00")
+        self.k = k
+        self.texts = set(texts)
+        self.text = "\x00".join(texts)  # a separator no text contains: no match spans two texts
+        codes = _codes(self.text)
+        self.grams = {m: np.unique(_grams(codes, m)) for m in range(1, k + 1)}
+
+    def is_copy(self, text: str) -> bool:
+        """Whether ``text`` equals a training text."""
+        return text in self.texts
+
+    def _hits(self, codes: np.ndarray, m: int) -> np.ndarray:
+        hits = np.zeros(len(codes), dtype=bool)  # hits[i]: text[i:i+m] occurs in training
+        grams = _grams(codes, m)
+        if len(grams):
+            pos = np.searchsorted(self.grams[m], grams).clip(max=len(self.grams[m]) - 1)
+            hits[:len(grams)] = self.grams[m][pos] == grams
+        return hits
+
+    def longest_shared(self, text: str) -> int:
+        """Length of the longest substring of ``text`` found in a training text."""
+        if "\x00" in text:
+            raise ValueError("text contains the index's separator character \\x00")
+        codes = _codes(text)
+        hits = [None] + [self._hits(codes, m) for m in range(1, self.k + 1)]
+        ahead = np.zeros(len(text) + 1, dtype=np.int64)  # consecutive k-gram hits from i on
+        for i in range(len(text) - 1, -1, -1):
+            ahead[i] = ahead[i + 1] + 1 if hits[self.k][i] else 0
+        best = 0
+        for i in range(len(text)):
+            while i + best < len(text):
+                length = best + 1
+                if length <= self.k:
+                    found = bool(hits[length][i])
+                else:  # all (length - k + 1) windows must occur before a search is worth it
+                    found = (ahead[i] >= length - self.k + 1
+                             and text[i:i + length] in self.text)
+                if not found:
+                    break
+                best = length
+        return best

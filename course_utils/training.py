@@ -175,7 +175,8 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
         optimizer.step()
         if scheduler:
             scheduler.step()
-        history.steps.append(step), history.train_loss.append(loss.item())
+        history.steps.append(step)
+        history.train_loss.append(loss.item())
         history.grad_norm.append(norm.item())
         if evaluate and (step % eval_every == 0 or step == steps):
             with eval_mode(model):

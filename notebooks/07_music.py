@@ -263,18 +263,18 @@ else:
 #
 # A model can reach perfect validity by copying. For every strictly valid sample we look for its
 # body among the training bodies, and for the **longest stretch** of characters it shares with
-# any training tune (`music.CopyIndex`: every substring of up to 8 characters of the training
+# any training tune (`text.CopyIndex`: every substring of up to 8 characters of the training
 # bodies, in a sorted array, filters the candidates before an exact search). What counts as
 # "long"? Real tunes that the model never saw share stretches with the training tunes too (folk
 # tunes quote each other), so the held-out tunes set the scale.
 
 # %%
 start = time.perf_counter()
-index = music.CopyIndex(train_tunes)
+index = text.CopyIndex(music.body(t) for t in train_tunes)
 valid_bodies = [music.body(t) for t in valid_tunes]
 real_shared = np.array([index.longest_shared(b) for b in valid_bodies])
 good = [s for s, c, e in zip(samples, sample_checks, ended) if c.strict and e]
-copies = sum(index.is_copy(s) for s in good)
+copies = sum(index.is_copy(music.body(s)) for s in good)
 sample_shared = np.array([index.longest_shared(music.body(s)) for s in good] or [0])
 threshold = int(np.percentile(real_shared, 95))
 print(f"index built and {len(valid_bodies) + len(good)} tunes searched in "
@@ -453,7 +453,7 @@ print("Exercise 1: PASS")
 # **2. Copies by brute force.** Write `longest_shared_naive(sample, bodies)`: the length of the
 # longest substring of `sample` that occurs in one of the strings `bodies`. A simple way: keep
 # the best length found so far, and for each start position try to make it one longer. The check
-# compares it with `music.CopyIndex` on a few samples. (Then time both: why does the index need
+# compares it with `text.CopyIndex` on a few samples. (Then time both: why does the index need
 # its sorted array of short substrings?)
 
 # %%
@@ -471,7 +471,7 @@ def longest_shared_naive(sample, bodies):
 
 # %%
 few_bodies = [music.body(t) for t in train_tunes[:300]]
-small_index = music.CopyIndex(train_tunes[:300])
+small_index = text.CopyIndex(music.body(t) for t in train_tunes[:300])
 for s in samples[:3]:
     expected = small_index.longest_shared(music.body(s))
     got = longest_shared_naive(music.body(s), few_bodies)

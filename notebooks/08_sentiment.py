@@ -174,8 +174,10 @@ print(f"{sum(p.numel() for p in lstm.parameters()):,} parameters; {lstm_steps:,}
       f"({lstm_epochs} epoch(s): batches of {batch_sizes[0]}, then {batch_sizes[1]})")
 
 # %%
-lstm_history = sentiment.train(lstm, sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad, gen),
-                               steps=lstm_steps, lr=cfg.pick(smoke=3e-3, class_=3e-3, full=2e-3), clip=1.0)
+lstm_optimizer = sentiment.SparseDenseAdam(lstm, lr=cfg.pick(smoke=3e-3, class_=3e-3, full=2e-3))
+lstm_history = training.fit(lstm, sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad, gen),
+                            models.classification_loss, steps=lstm_steps, optimizer=lstm_optimizer, clip=1.0,
+                            desc="LSTM")
 ms_per_step = 1000 * lstm_history.seconds / len(lstm_history.steps)
 print(f"LSTM: {len(lstm_history.steps):,} steps in {lstm_history.seconds:.0f} s ({ms_per_step:.1f} ms per step)")
 assert not lstm_history.diverged

@@ -1,6 +1,5 @@
 """The bouncing-ball simulator: physics (exact flight, bounces, energy), the box, shapes, seeds."""
 
-import doctest
 import math
 
 import pytest
@@ -11,11 +10,6 @@ from course_utils import ball
 
 def _gen(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
-
-
-def test_docstring_examples():
-    failures, _ = doctest.testmod(ball)
-    assert failures == 0
 
 
 def test_shapes_and_dtype():

@@ -1,18 +1,11 @@
-import doctest
 import random
 
 import pytest
 import torch
 
-from course_utils import baselines
 from course_utils.baselines import (PROBE_PAIRS, bag_of_words, bag_of_words_batch,
                                     cue_position_batch, pad_ids, probe_sentences, window_dataset)
 from course_utils.text import Vocab
-
-
-def test_docstring_examples():
-    failed, attempted = doctest.testmod(baselines)
-    assert attempted > 0 and failed == 0
 
 
 def test_window_dataset_pairs_each_context_with_the_next_token():

@@ -109,8 +109,10 @@ def test_forward_matches_course_cell_and_torch_rnn():
     params, X, _, _ = _problem((3, 9, 4, 6, 2))
     rnn = nn.RNN(4, 6, batch_first=True, dtype=torch.float64)
     with torch.no_grad():
-        rnn.weight_ih_l0.copy_(params["W_xh"]), rnn.weight_hh_l0.copy_(params["W_hh"])
-        rnn.bias_ih_l0.copy_(params["b"]), rnn.bias_hh_l0.zero_()
+        rnn.weight_ih_l0.copy_(params["W_xh"])
+        rnn.weight_hh_l0.copy_(params["W_hh"])
+        rnn.bias_ih_l0.copy_(params["b"])
+        rnn.bias_hh_l0.zero_()
         out, _ = rnn(X)
     torch.testing.assert_close(bptt.rnn_forward(params, X)["H"], out, rtol=1e-12, atol=1e-12)
 

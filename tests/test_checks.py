@@ -1,14 +1,9 @@
-import doctest
 
 import pytest
 import torch
 from torch import nn
 
 from course_utils import cells, checks
-
-
-def test_doctests():
-    assert doctest.testmod(checks).failed == 0
 
 
 def test_check_close_passes_and_reports_error_and_threshold():

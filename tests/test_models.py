@@ -254,3 +254,47 @@ def test_gate_bias_reaches_every_layer_and_direction(scratch):
                   for k in range(4)]
     for cell in cells_:
         torch.testing.assert_close(cell.W_f.bias, torch.full((4,), 3.0))
+
+
+class _Scripted(torch.nn.Module):
+    """A 'model' whose next token is fixed per sequence and step: ``script`` (B, steps)."""
+
+    def __init__(self, script, vocab_size):
+        super().__init__()
+        self.script, self.vocab_size = script, vocab_size
+        self.anchor = torch.nn.Parameter(torch.zeros(1))  # gives the model a device
+
+    def forward(self, X, state=None):
+        step = 0 if state is None else state
+        B, T = X.shape
+        logits = torch.full((B, T, self.vocab_size), -20.0)
+        logits[torch.arange(B), -1, self.script[:, min(step, self.script.shape[1] - 1)]] = 20.0
+        return logits, step + 1
+
+
+def test_sample_stops_each_sequence_at_its_own_stop_and_reports_lengths():
+    script = torch.tensor([[5, 3, 0, 4], [4, 4, 4, 4], [0, 1, 1, 1]])  # stop id 0
+    ids, lengths = models.sample(_Scripted(script, 6), torch.zeros(3, 2, dtype=torch.long), max_len=4,
+                                 temperature=0, stop_id=0)
+    assert lengths.tolist() == [2, 4, 0]  # the stop's position; never stopped: max_len
+    assert ids[0, :2].tolist() == [5, 3] and ids[1].tolist() == [4, 4, 4, 4]
+
+
+def test_sample_never_draws_a_forbidden_token_and_stops_early_when_all_ended():
+    script = torch.tensor([[1, 2], [1, 2]])
+    ids, lengths = models.sample(_Scripted(script, 4), torch.zeros(2, 1, dtype=torch.long), max_len=6,
+                                 temperature=1.0, forbid=[1], generator=torch.Generator().manual_seed(0))
+    assert 1 not in ids.tolist()[0] + ids.tolist()[1] and lengths.tolist() == [6, 6]
+    ids, lengths = models.sample(_Scripted(torch.tensor([[3]]), 4), torch.zeros(1, 1, dtype=torch.long),
+                                 max_len=100, temperature=0, stop_id=3)
+    assert lengths.tolist() == [0] and ids[0, 1:].eq(0).all()  # nothing drawn after everyone stopped
+
+
+@pytest.mark.parametrize("start, temperature, error", [
+    (torch.zeros(3, dtype=torch.long), 1.0, "shape \\(batch, length >= 1\\)"),
+    (torch.zeros(2, 0, dtype=torch.long), 1.0, "shape \\(batch, length >= 1\\)"),
+    (torch.zeros(2, 1, dtype=torch.long), -0.5, "temperature must be >= 0"),
+])
+def test_sample_names_bad_input(start, temperature, error):
+    with pytest.raises(ValueError, match=error):
+        models.sample(_Scripted(torch.tensor([[1]]), 3), start, 5, temperature)

@@ -2,7 +2,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import models, sentiment, text
+from course_utils import models, sentiment, text, training
 from course_utils.training import eval_mode
 
 
@@ -102,15 +102,15 @@ def test_score_pairs():
     assert [r["both_right"] for r in rows] == [True, False, False]
 
 
-def test_train_with_a_sparse_embedding_learns_and_updates_only_seen_rows():
+def test_fit_with_a_sparse_embedding_learns_and_updates_only_seen_rows():
     torch.manual_seed(0)
     ids = [torch.tensor([4, 5]), torch.tensor([6, 7, 5]), torch.tensor([4]), torch.tensor([6])] * 8
     labels = torch.tensor([1, 0, 1, 0] * 8)
     model = models.SequenceClassifier(12, 2, "lstm", embed_size=8, hidden_size=8, pooling="max", padding_idx=0)
     model.embedding.sparse = True
     unseen = model.embedding.weight[8:].detach().clone()
-    history = sentiment.train(model, sentiment.epochs(ids, labels, (8,), pad_id=0), steps=60, lr=1e-2,
-                              progress=False)
+    history = training.fit(model, sentiment.epochs(ids, labels, (8,), pad_id=0), models.classification_loss,
+                           steps=60, optimizer=sentiment.SparseDenseAdam(model, lr=1e-2), clip=1.0, progress=False)
     assert not history.diverged and len(history.steps) == 60
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     assert torch.equal(model.embedding.weight[8:], unseen), "rows of words never seen must not move"

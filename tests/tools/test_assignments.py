@@ -7,7 +7,6 @@ planted bug).
 
 import ast
 import csv
-import doctest
 import json
 import re
 from pathlib import Path
@@ -49,10 +48,6 @@ def _regions(source: str, begin: str, end: str) -> list[str]:
         elif inside:
             found.append(line.strip())
     return found
-
-
-def test_doctests():
-    assert doctest.testmod(assignments).failed == 0
 
 
 def test_hints_come_from_the_hint_line_or_the_function():
