@@ -26,23 +26,22 @@ CELLS = ("rnn", "irnn", "lstm", "gru")
 Gap = int | tuple[int, int]
 
 
-def memory_model(cell: str, num_symbols: int = 8, embed_size: int = 16, hidden_size: int = 64,
+def memory_model(kind: str, num_symbols: int = 8, embed_size: int = 16, hidden_size: int = 64,
                  gate_bias: float | None = 4.0) -> models.SequenceClassifier:
     """A first-symbol classifier (embedding -> recurrent layer -> last state -> logits).
 
-    ``cell``: ``"rnn"`` (tanh, PyTorch's initialisation), ``"irnn"`` (ReLU with ``W_hh = I`` and
+    ``kind``: ``"rnn"`` (tanh, PyTorch's initialisation), ``"irnn"`` (ReLU with ``W_hh = I`` and
     zero biases, Le et al. 2015), ``"lstm"`` or ``"gru"``, whose keep gate (the LSTM's forget
     gate, the GRU's update gate) starts with bias ``gate_bias`` (``None``: PyTorch's default).
     """
-    if cell not in CELLS:
-        raise ValueError(f"cell must be one of {CELLS}, got {cell!r}")
-    kind = "rnn" if cell == "irnn" else cell
-    options = {"nonlinearity": "relu"} if cell == "irnn" else {}
-    model = models.SequenceClassifier(num_symbols, num_symbols, kind, embed_size=embed_size,
-                                      hidden_size=hidden_size, **options)
-    if cell == "irnn":
+    if kind not in CELLS:
+        raise ValueError(f"kind must be one of {CELLS}, got {kind!r}")
+    options = {"nonlinearity": "relu"} if kind == "irnn" else {}
+    model = models.SequenceClassifier(num_symbols, num_symbols, "rnn" if kind == "irnn" else kind,
+                                      embed_size=embed_size, hidden_size=hidden_size, **options)
+    if kind == "irnn":
         models.init_identity(model.rnn)
-    elif cell in ("lstm", "gru") and gate_bias is not None:
+    elif kind in ("lstm", "gru") and gate_bias is not None:
         models.init_gate_bias(model.rnn, gate_bias)
     return model
 

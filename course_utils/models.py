@@ -206,12 +206,12 @@ class SequenceClassifier(nn.Module):
     def __init__(self, vocab_size: int, num_classes: int, kind: str = "lstm",
                  embed_size: int = 32, hidden_size: int = 64, scratch: bool = False,
                  num_layers: int = 1, bidirectional: bool = False, pooling: str = "last",
-                 dropout: float = 0.0, padding_idx: int | None = None, **cell_kwargs) -> None:
+                 dropout: float = 0.0, pad_id: int | None = None, **cell_kwargs) -> None:
         super().__init__()
         if pooling not in POOLINGS:
             raise ValueError(f"pooling must be one of {POOLINGS}, got {pooling!r}")
         self.vocab_size, self.pooling = vocab_size, pooling
-        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=padding_idx)
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=pad_id)
         self.rnn = RecurrentLayer(kind, embed_size, hidden_size, num_layers=num_layers,
                                   bidirectional=bidirectional, dropout=dropout if num_layers > 1 else 0.0,
                                   scratch=scratch, **cell_kwargs)

@@ -164,7 +164,7 @@ size = cfg.pick(smoke=dict(hidden_size=32, num_layers=1, bidirectional=False, em
                 class_=dict(hidden_size=128, num_layers=1, bidirectional=False, embed_size=128),
                 full=dict(hidden_size=256, num_layers=2, bidirectional=True, embed_size=300))
 lstm = models.SequenceClassifier(len(vocab), 2, "lstm", pooling="max", dropout=0.5,
-                                 padding_idx=vocab.pad, **size).to(cfg.device)
+                                 pad_id=vocab.pad, **size).to(cfg.device)
 lstm.embedding.sparse = True  # gradients only for the rows of the batch's words
 batch_sizes = (256, 64)
 lstm_epochs = cfg.pick(smoke=1, class_=7, full=12)

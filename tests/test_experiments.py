@@ -60,7 +60,7 @@ def test_memory_model_initialisations():
     update = gru.rnn.impl.bias_ih_l0[8:16] + gru.rnn.impl.bias_hh_l0[8:16]  # PyTorch order r, z, n
     torch.testing.assert_close(update, torch.full((8,), 3.0))
     assert experiments.memory_model("rnn").rnn.impl.nonlinearity == "tanh"
-    with pytest.raises(ValueError, match="cell must be one of"):
+    with pytest.raises(ValueError, match="kind must be one of"):
         experiments.memory_model("transformer")
 
 

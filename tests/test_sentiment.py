@@ -62,7 +62,7 @@ def test_epochs_switch_batch_size_and_steps_for_counts_them():
 def test_predict_proba_keeps_order_and_matches_one_at_a_time():
     torch.manual_seed(0)
     model = models.SequenceClassifier(10, 2, "lstm", embed_size=8, hidden_size=8, pooling="max",
-                                      dropout=0.5, padding_idx=0)
+                                      dropout=0.5, pad_id=0)
     ids = _ids(20)
     probs = sentiment.predict_proba(model, ids, pad_id=0, batch_size=6)
     assert model.training, "predict_proba must restore the model's mode"
@@ -106,7 +106,7 @@ def test_fit_with_a_sparse_embedding_learns_and_updates_only_seen_rows():
     torch.manual_seed(0)
     ids = [torch.tensor([4, 5]), torch.tensor([6, 7, 5]), torch.tensor([4]), torch.tensor([6])] * 8
     labels = torch.tensor([1, 0, 1, 0] * 8)
-    model = models.SequenceClassifier(12, 2, "lstm", embed_size=8, hidden_size=8, pooling="max", padding_idx=0)
+    model = models.SequenceClassifier(12, 2, "lstm", embed_size=8, hidden_size=8, pooling="max", pad_id=0)
     model.embedding.sparse = True
     unseen = model.embedding.weight[8:].detach().clone()
     history = training.fit(model, sentiment.epochs(ids, labels, (8,), pad_id=0), models.classification_loss,
