@@ -50,7 +50,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from IPython.display import Audio, display
-from course_utils import cells, config, metrics, models, music, text, training
+from course_utils import cells, config, metrics, models, music, results, text, training
 cfg = config.setup(seed=0)
 cfg
 
@@ -161,6 +161,8 @@ history = training.fit(lm, epoch_batches, models.lm_loss, steps=train_steps, lr=
 valid_loss = history.last("loss")
 print(f"trained in {history.seconds:.0f} s; held-out loss {valid_loss:.3f} nats per character "
       f"({valid_loss / np.log(2):.2f} bits), perplexity {history.last('perplexity'):.2f}")
+results.record("held-out loss, character LSTM", valid_loss, better="lower", unit="nats/char")
+results.record("held-out loss, character frequencies (floor)", unigram_loss, better="lower", unit="nats/char")
 
 # %%
 fig, ax = plt.subplots(figsize=(7, 3.5))
@@ -245,6 +247,8 @@ print(f"checked {len(samples)} samples in {check_seconds:.1f} s")
 print(f"{'':28s}{'strict (and ended)':>20s}{'lenient':>10s}")
 print(f"{'held-out real tunes':28s}{real_strict:20.0%}{np.mean([c.lenient for c in real_checks]):10.0%}")
 print(f"{'samples at temperature ' + str(temperature):28s}{strict:20.0%}{lenient:10.0%}")
+results.record("strictly valid samples", 100 * strict, unit="%")
+results.record("strictly valid held-out real tunes", 100 * real_strict, unit="%")
 for s, c in list(zip(samples, sample_checks))[:40]:
     if not c.strict:
         print(f"\nrejected {s[:60]!r}...: missing {c.missing_headers}, {c.num_notes} notes, "
@@ -309,6 +313,8 @@ real_in_time = np.mean(real_rhythm >= 0.7)
 sample_in_time = np.mean(sample_rhythm >= 0.7) if len(sample_rhythm) else 0.0
 print(f"in time (>= 70% of inner bars match the meter): real {real_in_time:.0%}, "
       f"valid samples {sample_in_time:.0%}")
+results.record("valid samples in time", 100 * sample_in_time, unit="%")
+results.record("held-out real tunes in time", 100 * real_in_time, unit="%")
 fig, ax = plt.subplots(figsize=(7, 3.5))
 bins = np.linspace(0, 1, 21)
 ax.hist(real_rhythm, bins, alpha=0.6, density=True, label="held-out real tunes")

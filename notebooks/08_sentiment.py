@@ -51,7 +51,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 
-from course_utils import baselines, config, data, models, plotting, sentiment, text, training
+from course_utils import baselines, config, data, models, plotting, results, sentiment, text, training
 cfg = config.setup(seed=0)
 cfg
 
@@ -212,6 +212,9 @@ p_lstm_dev = sentiment.predict_proba(lstm, dev_ids, vocab.pad)  # (872,)
 bow_acc, lstm_acc = sentiment.accuracy(p_bow_dev, y_dev), sentiment.accuracy(p_lstm_dev, y_dev)
 majority = max(y_dev.float().mean().item(), 1 - y_dev.float().mean().item())
 print(f"seed {cfg.seed}: LSTM dev accuracy {lstm_acc:.4f}, bag of words {bow_acc:.4f} (majority class {majority:.4f})")
+results.record("SST-2 dev accuracy, LSTM", 100 * lstm_acc, unit="%")
+results.record("SST-2 dev accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
+results.record("SST-2 dev accuracy, majority class (floor)", 100 * majority, unit="%")
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))

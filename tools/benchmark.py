@@ -161,7 +161,32 @@ def markdown(report: dict) -> str:
     late = over_budget(report)
     if late:
         lines += ["", "Over budget: " + "; ".join(late) + "."]
-    return "\n".join(lines + ([""] + errors if errors else [])) + "\n"
+    numbers = results_table(report)
+    return "\n".join(lines + ([""] + errors if errors else []) + (["", *numbers] if numbers else [])) + "\n"
+
+
+def results_table(report: dict) -> list[str]:
+    """Markdown rows of what the notebooks recorded: mean ± sd and range over the seeds that passed."""
+    values: dict[tuple[str, str], list[float]] = {}
+    units: dict[tuple[str, str], tuple[str, str]] = {}
+    for run in report["runs"]:
+        for entry in run["results"] if run["ok"] else []:
+            key = (run["notebook"], entry["name"])
+            values.setdefault(key, []).append(entry["value"])
+            units[key] = (entry["unit"], entry["better"])
+    if not values:
+        return []
+    rows = ["| notebook | result | mean ± sd | min - max | seeds | better |", "|---|---|---|---|---|---|"]
+    for (notebook, name), vals in values.items():
+        finite = [v for v in vals if v is not None]
+        unit, better = units[(notebook, name)]
+        if not finite:
+            rows.append(f"| {notebook} | {name} | not finite | - | {len(vals)} | {better} |")
+            continue
+        sd = f" ± {statistics.stdev(finite):.3g}" if len(finite) > 1 else ""
+        rows.append(f"| {notebook} | {name} | {statistics.fmean(finite):.4g}{sd} {unit} | "
+                    f"{min(finite):.4g} - {max(finite):.4g} | {len(vals)} | {better} |")
+    return rows
 
 
 def readme_table(report: dict, readme: str) -> str:

@@ -52,6 +52,17 @@ def _report(mode="class"):
                         "load_at_start": 0.0}, "runs": runs}
 
 
+def test_recorded_results_are_summarised_over_the_seeds_that_passed():
+    report = _report()
+    report["runs"][0]["results"] = [{"name": "ppl", "value": 5.0, "better": "lower", "unit": ""}]
+    report["runs"][1]["results"] = [{"name": "ppl", "value": 6.0, "better": "lower", "unit": ""}]
+    report["runs"][2]["results"] = [{"name": "bleu", "value": 1.0, "better": "higher", "unit": ""}]  # failed run
+    rows = benchmark.results_table(report)
+    assert rows[2] == "| 00_a | ppl | 5.5 ± 0.707  | 5 - 6 | 2 | lower |"
+    assert len(rows) == 3  # the failed run's number is left out
+    assert "| 00_a | ppl |" in benchmark.markdown(report)
+
+
 def test_budgets_are_listed_only_in_class_mode_and_never_fail_anything():
     assert benchmark.over_budget(_report()) == ["00_a: 70 s > 60 s"]  # the slowest seed counts
     assert benchmark.over_budget(_report("smoke")) == []
