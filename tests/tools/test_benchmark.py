@@ -107,3 +107,10 @@ def test_gpucheck_writes_the_markdown_table(tmp_path, monkeypatch):
     assert gpucheck.main([str(nb), "--mode", "smoke", "--out", str(out)]) == 0
     assert "| tiny |" in out.read_text() and "Mode `smoke`" in out.read_text()
     assert json.loads((tmp_path / "benchmarks" / "gpu-smoke.json").read_text())["runs"][0]["ok"]
+
+
+def test_cellbench_times_both_implementations_of_each_cell():
+    from tools import cellbench
+    row = cellbench.compare("gru", batch_size=2, num_steps=3, hidden_size=8, rounds=2)
+    assert row["kind"] == "gru" and row["course_s"] > 0 and row["pytorch_s"] > 0
+    assert row["ratio"] == pytest.approx(row["course_s"] / row["pytorch_s"])
