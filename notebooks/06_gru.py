@@ -382,11 +382,11 @@ assert counts["LSTM"] - counts["GRU"] == recurrent_params(1, D_lm, H_lm)
 # different things:
 #
 # - **Update gate, "pay attention".** $1 - Z_t$ is how much of the current observation enters the
-#   state. $Z_t pprox 1$: the observation is ignored and the state kept (the LSTM with its forget
-#   gate at 1 and input gate at 0); $Z_t pprox 0$: the state attends to the new observation and
+#   state. $Z_t \approx 1$: the observation is ignored and the state kept (the LSTM with its forget
+#   gate at 1 and input gate at 0); $Z_t \approx 0$: the state attends to the new observation and
 #   lets the old one go. In a GRU, paying attention to the new and forgetting the old are one and
 #   the same decision; that is why the table calls $Z_t$ the forget gate.
-# - **Reset gate, "forget".** $R_t pprox 0$ makes the *candidate* forget the past: it is computed
+# - **Reset gate, "forget".** $R_t \approx 0$ makes the *candidate* forget the past: it is computed
 #   as if the sequence started now (checked in section 1). The state itself forgets only as much
 #   as $1 - Z_t$ lets that candidate in. The slide's "forget" is forgetting for the candidate, not
 #   a gate on the memory as the LSTM's forget gate is.

@@ -1,0 +1,554 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,colab
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 00 · Sequences in the wild
+#
+# [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/student/00_sequences.ipynb)
+#
+# *Student version: each exercise raises `NotImplementedError` until you write its body; run the check cell after it to see PASS or what is wrong.*
+#
+# Here is one photograph of a ball in flight. Where will it be a moment later? Up or down, left
+# or right? One picture cannot tell you: the same spot is passed by balls on their way up and
+# on their way down. Give yourself the last few pictures, and the question becomes easy. That
+# is what this course is about: **data whose meaning lies in its order**, and models that
+# remember what came before.
+#
+# **Learning goals**
+#
+# - See why a single frame is *ambiguous*, and measure how much a short history helps: two small
+#   networks predict a bouncing ball's next position, one from the current frame, one from the
+#   last four.
+# - Compare learned predictors with simple baselines ("it stays put", "it keeps its velocity").
+# - Recognise sound as a sequence: thousands of numbers per second, with the pitch hidden in
+#   how they change over time.
+# - Turn text into sequences of characters or of words with a vocabulary, and compare the two.
+# - Set up the next step of the course: predicting the next word from a fixed window.
+
+# %%
+import sys
+if "google.colab" in sys.modules:  # on Colab: install the course package at this release
+    import subprocess
+    subprocess.run([sys.executable, "-m", "pip", "install", "-q",
+                    "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
+import torch
+from torch import nn
+from collections import Counter
+import numpy as np
+import matplotlib.pyplot as plt
+from IPython.display import Audio, display
+from ipywidgets import IntSlider, interact
+from course_utils import ball, config, data, plotting, text, training
+cfg = config.setup(seed=0)
+cfg
+
+# %% [markdown]
+# ## 1. A bouncing ball
+#
+# `course_utils.ball` simulates a ball in a box one metre wide and one metre tall, filmed at
+# 30 frames per second. Gravity pulls it down; it bounces off the floor, the walls and the
+# ceiling, keeping 80% of its speed across the wall at each bounce, so it loses energy and
+# eventually lies on the floor. Each *frame* is just the position of the ball's centre: two
+# numbers, `(x, y)` in metres. A *trajectory* is a sequence of frames, a tensor `(T, 2)`.
+
+# %%
+generator = torch.Generator().manual_seed(cfg.seed)
+num_frames = 60  # 2 seconds at 30 frames per second
+throw = ball.simulate(num_frames, generator=generator)  # (T, 2)
+print(f"one throw: {tuple(throw.shape)} = {num_frames} frames of (x, y), one every "
+      f"{1000 * ball.DT:.0f} ms")
+print("first three frames:", [[round(v, 3) for v in f] for f in throw[:3].tolist()])
+
+fig, ax = plt.subplots(figsize=(5, 4.6))
+ax.plot(*throw.T, color="lightgray", zorder=0)
+points = ax.scatter(*throw.T, c=range(num_frames), cmap="viridis", s=18, label="frames")
+fig.colorbar(points, label="frame number")
+ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xlabel="x (m)", ylabel="height y (m)",
+       title="One simulated throw, frame by frame")
+ax.legend(loc="upper right")
+plt.show()
+
+# %% [markdown]
+# ### One frame, two futures
+#
+# Take a single frame: the ball at `(0.5, 0.45)`. Here are two balls that both pass through
+# exactly this frame. The first is on its way up, the second on its way down. Their pasts
+# differ, and so do their futures; the frame itself is *identical*.
+#
+# (To draw each ball's past we run the simulation backwards in time by flipping its velocity:
+# a flight under gravity looks the same played in reverse, as long as nothing bounces.)
+
+# %%
+here = torch.tensor([[0.5, 0.45], [0.5, 0.45]], dtype=torch.float64)  # (2, 2): the same frame twice
+velocity = torch.tensor([[0.6, 1.6], [0.6, -1.6]], dtype=torch.float64)  # (2, 2): up, down (m/s)
+future, _ = ball.rollout(here, velocity, num_steps=8)  # (2, 8, 2), frame 0 is `here`
+past, _ = ball.rollout(here, -velocity, num_steps=4)  # (2, 4, 2), backwards in time from `here`
+past = past.flip(1)  # (2, 4, 2), oldest first, ending at `here`
+
+gap = (future[0] - future[1]).norm(dim=-1)  # (8,) distance between the two balls, frame by frame
+print(f"same frame: {torch.equal(future[0, 0], future[1, 0])}; within {7 * 1000 * ball.DT:.0f} ms "
+      f"the two balls are up to {100 * gap.max():.0f} cm apart")
+gap = gap.max().item()
+assert torch.equal(future[0, 0], future[1, 0]) and gap > 0.3, gap
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
+axes[0].scatter(*here[0], s=160, color="black", label="the frame")
+axes[0].set_title("What a one-frame model sees")
+for i, (name, color) in enumerate([("going up", "tab:blue"), ("going down", "tab:red")]):
+    axes[1].plot(*past[i].T, "o", color=color, alpha=0.35, label=f"past, {name}")
+    axes[1].plot(*future[i].T, ".--", color=color, label=f"future, {name}")
+axes[1].scatter(*here[0], s=160, color="black", label="the same frame", zorder=3)
+axes[1].set_title("Two balls, the same frame, two futures")
+for ax in axes:
+    ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xlabel="x (m)", ylabel="height y (m)")
+    ax.legend(loc="lower left", fontsize=8)
+plt.show()
+
+# %% [markdown]
+# Is that a contrived example? Let us check on data. We simulate many throws from random
+# starting points and velocities: some to learn from, others held out to test on. For every
+# frame with at least four frames before it, we store the **last five frames** and the
+# **next position** (`ball.next_position_pairs`). Every model below predicts these same targets,
+# whatever part of the history it is given.
+
+# %%
+num_train_throws = cfg.pick(smoke=60, class_=600, full=4000)
+num_test_throws = cfg.pick(smoke=20, class_=200, full=1000)
+max_history = 5
+train_throws = ball.simulate_many(num_train_throws, num_frames, generator=generator)  # (N, T, 2)
+test_throws = ball.simulate_many(num_test_throws, num_frames, generator=generator)  # (N', T, 2)
+X_train, Y_train = ball.next_position_pairs(train_throws, max_history)  # (M, 5, 2), (M, 2)
+X_test, Y_test = ball.next_position_pairs(test_throws, max_history)  # (M', 5, 2), (M', 2)
+print(f"{num_train_throws} training throws -> {len(X_train):,} (frames, next position) pairs; "
+      f"{num_test_throws} held-out throws -> {len(X_test):,} pairs")
+
+# %% [markdown]
+# Now pick one spot, the frame from above, and collect every training frame where the ball was
+# within 5 cm of it. Where did the ball go next? The arrows (stretched 2x to be visible) show
+# the step to the next frame.
+
+# %%
+spot = torch.tensor([0.5, 0.45])
+current, step = X_train[:, -1], Y_train - X_train[:, -1]  # (M, 2) each
+near = (current - spot).norm(dim=-1) < 0.05  # (M,) frames close to the spot
+going_up = step[near, 1] > 0  # (n,)
+fraction_up = going_up.float().mean().item()
+fraction_right = (step[near, 0] > 0).float().mean().item()
+print(f"{int(near.sum())} frames near the spot: {fraction_up:.0%} went up next, "
+      f"{1 - fraction_up:.0%} down; {fraction_right:.0%} went right, {1 - fraction_right:.0%} left")
+if cfg.mode != "smoke":
+    assert near.sum() >= 30, int(near.sum())
+    assert 0.15 < fraction_up < 0.85 and 0.15 < fraction_right < 0.85, (fraction_up, fraction_right)
+else:
+    print("smoke mode: too few throws to check the claim")
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 4.6))
+for mask, color, name in [(going_up, "tab:blue", "next frame higher"),
+                          (~going_up, "tab:red", "next frame lower")]:
+    ax.quiver(*current[near][mask].T, *(2 * step[near][mask]).T, color=color, angles="xy",
+              scale_units="xy", scale=1, width=0.004, label=name)
+ax.set(xlim=(0.3, 0.7), ylim=(0.25, 0.65), aspect="equal", xlabel="x (m)", ylabel="height y (m)",
+       title="Training frames within 5 cm of one spot:\nwhere the ball went next")
+ax.legend(loc="lower left", fontsize=8)
+plt.show()
+
+# %% [markdown]
+# ## 2. Predicting the next position
+#
+# **Two baselines** need no learning:
+#
+# - *Stay put*: the next position is the current one. It uses one frame.
+# - *Constant velocity*: the ball keeps the step it made between the last two frames,
+#   $\hat p_{t+1} = p_t + (p_t - p_{t-1})$. It uses two frames and ignores gravity and bounces.
+#
+# **Two learned models**, the same small network given different inputs: one sees only the
+# current frame, the other the last four. The network predicts the *step* to the next frame and
+# adds it to the current position, $\hat p_{t+1} = p_t + \text{MLP}(p_{t-k+1}, \dots, p_t)$.
+# The error is the mean squared distance between the predicted and the true next position,
+# on the held-out throws.
+
+# %%
+def mse(prediction: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean squared error per coordinate, in square metres: (M, 2), (M, 2) -> float."""
+    return ((prediction - target) ** 2).mean().item()
+
+
+stay_put_mse = mse(X_test[:, -1], Y_test)  # (M', 2) vs (M', 2)
+constant_velocity_mse = mse(2 * X_test[:, -1] - X_test[:, -2], Y_test)
+print(f"stay put:          MSE {stay_put_mse:.2e} m^2")
+print(f"constant velocity: MSE {constant_velocity_mse:.2e} m^2")
+
+
+# %%
+class NextPositionMLP(nn.Module):
+    """Next position = current frame + a step computed from the last ``history`` frames."""
+
+    def __init__(self, history: int, hidden_size: int) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Flatten(),  # (B, k, 2) -> (B, 2k)
+                                 nn.Linear(2 * history, hidden_size), nn.ReLU(),
+                                 nn.Linear(hidden_size, hidden_size), nn.ReLU(),
+                                 nn.Linear(hidden_size, 2))
+
+    def forward(self, frames: torch.Tensor) -> torch.Tensor:  # (B, k, 2), oldest first
+        return frames[:, -1] + self.net(frames)  # (B, 2)
+
+
+def mse_loss(model: nn.Module, batch) -> torch.Tensor:
+    frames, target = batch  # (B, k, 2), (B, 2)
+    return ((model(frames) - target) ** 2).mean()
+
+
+# %% [markdown]
+# Both models are trained the same way: Adam, mini-batches of 256 pairs, a learning rate that
+# decays to zero (`training.fit` shows a progress bar and returns the loss history).
+
+# %%
+hidden_size = cfg.pick(smoke=16, class_=64, full=256)
+num_train_steps = cfg.pick(smoke=50, class_=800, full=6000)
+
+
+def train_next_position(history: int, steps: int = num_train_steps) -> tuple[nn.Module, training.History]:
+    """Train a NextPositionMLP on the last ``history`` frames of the training pairs."""
+    frames = X_train[:, -history:]  # (M, k, 2)
+    model = NextPositionMLP(history, hidden_size).to(cfg.device)
+    log = training.fit(model, lambda: text.random_batches(frames, Y_train, batch_size=256), mse_loss,
+                       steps=steps, lr=3e-3, schedule="cosine", desc=f"{history} frame(s)")
+    return model, log
+
+
+@torch.no_grad()
+def test_mse(model: nn.Module, history: int) -> float:
+    """Held-out MSE of a model given the last ``history`` frames."""
+    model.eval()
+    return mse(model(X_test[:, -history:].to(cfg.device)).cpu(), Y_test)
+
+
+# %%
+history = 4
+one_frame_model, one_frame_log = train_next_position(1)
+history_model, history_log = train_next_position(history)
+one_frame_mse, history_mse = test_mse(one_frame_model, 1), test_mse(history_model, history)
+print(f"trained in {one_frame_log.seconds:.1f} s and {history_log.seconds:.1f} s")
+print(f"one-frame model:   MSE {one_frame_mse:.2e} m^2")
+print(f"{history}-frame model:     MSE {history_mse:.2e} m^2")
+
+# %% [markdown]
+# The same numbers as a typical error in centimetres (the square root of the MSE):
+
+# %%
+errors_cm = {"stay put": stay_put_mse, "one-frame\nMLP": one_frame_mse,
+             "constant\nvelocity": constant_velocity_mse, f"{history}-frame\nMLP": history_mse}
+errors_cm = {name: 100 * value ** 0.5 for name, value in errors_cm.items()}
+plotting.comparison_bars(errors_cm, ylabel="root mean squared error (cm)",
+                         title="Next-position error on held-out throws")
+plt.show()
+print(f"the {history}-frame model's MSE is {history_mse / one_frame_mse:.1%} of the one-frame "
+      f"model's and {history_mse / constant_velocity_mse:.1%} of constant velocity's; the "
+      f"one-frame model's is {one_frame_mse / stay_put_mse:.0%} of staying put")
+if cfg.mode != "smoke":
+    assert history_mse < 0.25 * one_frame_mse, (history_mse, one_frame_mse)  # history wins by far
+    assert history_mse < 0.5 * constant_velocity_mse, (history_mse, constant_velocity_mse)
+    assert one_frame_mse > 0.75 * stay_put_mse, (one_frame_mse, stay_put_mse)  # barely beats it
+else:
+    print("smoke mode: models too small and short-trained to check the claims")
+
+# %% [markdown]
+# Where does the four-frame network beat "constant velocity"? Split the held-out pairs in two.
+# In **free flight** the step changes by exactly gravity's pull each frame,
+# $p_{t+1} - 2p_t + p_{t-1} = (0, -g\,\Delta t^2)$; every other pair has the ball **touching a
+# wall or the floor** (a bounce, or rolling) somewhere between frames $t-1$ and $t+1$.
+
+# %%
+gravity_step = torch.tensor([0.0, -ball.GRAVITY * ball.DT ** 2])  # (2,) free-flight change of step
+constant_velocity = 2 * X_test[:, -1] - X_test[:, -2]  # (M', 2)
+free = (Y_test - constant_velocity - gravity_step).norm(dim=-1) < 1e-4  # (M',) free flight
+with torch.no_grad():
+    history_prediction = history_model(X_test[:, -history:].to(cfg.device)).cpu()  # (M', 2)
+subsets = {"free flight": free, "touching": ~free}
+split = {name: (mse(constant_velocity[m], Y_test[m]), mse(history_prediction[m], Y_test[m]))
+         for name, m in subsets.items()}  # name -> (constant velocity MSE, network MSE)
+for name, (cv, net) in split.items():
+    print(f"{name:>11} ({subsets[name].float().mean():.0%} of pairs): "
+          f"constant velocity MSE {cv:.2e}, {history}-frame model {net:.2e}")
+if cfg.mode != "smoke":
+    assert split["touching"][1] < 0.25 * split["touching"][0], split  # it learned the bounces
+    assert split["free flight"][1] < 0.8 * split["free flight"][0], split  # and some of gravity
+
+# %% [markdown]
+# Three lessons in these numbers:
+#
+# 1. **One frame is nearly useless.** The one-frame network does little better than "the ball
+#    stays where it is": all it can learn is the *average* step taken from each spot, and at most
+#    spots the ball goes every which way.
+# 2. **A short history makes the problem easy.** Two frames give the velocity, three give the
+#    acceleration; the four-frame network's error is a small fraction of the one-frame network's.
+# 3. **Learning beats the obvious rule.** "Constant velocity" also uses the history, but ignores
+#    gravity and bounces. From examples alone the network learned the bounces (its error where
+#    the ball touches a wall is a fraction of the rule's) and part of gravity (in free flight it
+#    beats the rule, though a perfect model would have no error there at all).
+#
+# ### Scrub through a held-out throw
+#
+# Move the slider through time (it starts at the frame where the one-frame model is furthest
+# off). The gray line is the throw so far, the green dots the four frames the history model
+# sees; the right panel zooms in on the ball. Watch the one-frame model (orange) near the top
+# of an arc and at a bounce, and compare it with the four-frame model (green).
+
+# %%
+path_lengths = (test_throws[:, 1:] - test_throws[:, :-1]).norm(dim=-1).sum(1)  # (N',) metres
+demo = test_throws[path_lengths.argmax()]  # (T, 2): the liveliest held-out throw
+demo_X, demo_Y = ball.next_position_pairs(demo[None], max_history)  # (T-5, 5, 2), (T-5, 2)
+with torch.no_grad():
+    demo_one = one_frame_model(demo_X[:, -1:].to(cfg.device)).cpu()  # (T-5, 2)
+    demo_history = history_model(demo_X[:, -history:].to(cfg.device)).cpu()  # (T-5, 2)
+worst = int((demo_one - demo_Y).norm(dim=-1).argmax()) + max_history - 1  # one-frame model's worst
+
+
+# %%
+def draw_prediction(frame: int) -> None:
+    """The throw up to ``frame``, the true next position and both models' guesses (and a zoom)."""
+    i = frame - (max_history - 1)  # row of demo_X whose current frame is `frame`
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4.6))
+    for ax in axes:
+        ax.plot(*demo[:frame + 1].T, ".-", color="lightgray", label="frames so far")
+        ax.plot(*demo_X[i, -history:].T, "o", color="tab:green", alpha=0.4,
+                label=f"last {history} frames")
+        ax.plot(*demo_X[i, -1], "o", mfc="none", mec="black", ms=12, label="current frame")
+        ax.plot(*demo_Y[i], "kx", ms=10, mew=2.5, label="true next position")
+        ax.plot(*demo_one[i], "s", color="tab:orange", ms=8, label="one-frame model")
+        ax.plot(*demo_history[i], "^", color="tab:green", ms=8, label=f"{history}-frame model")
+        ax.set(aspect="equal", xlabel="x (m)", ylabel="height y (m)")
+    one_cm, hist_cm = (100 * (p - demo_Y[i]).norm().item() for p in (demo_one[i], demo_history[i]))
+    axes[0].set(xlim=(0, 1), ylim=(0, 1), title=f"Frame {frame} of a held-out throw")
+    shown = torch.cat([demo_X[i, -2:], demo_Y[i:i + 1], demo_one[i:i + 1], demo_history[i:i + 1]])
+    low, high = shown.min(0).values, shown.max(0).values  # (2,) corners of what matters now
+    centre, half = (low + high) / 2, (high - low).max().item() / 2 + 0.02  # a square, 2 cm margin
+    axes[1].set(xlim=(centre[0] - half, centre[0] + half), ylim=(centre[1] - half, centre[1] + half),
+                title=f"Zoom: off by {one_cm:.1f} cm (one frame), {hist_cm:.1f} cm ({history} frames)")
+    axes[0].legend(loc="upper right", fontsize=8)
+    fig.tight_layout()
+    plt.show()
+
+
+draw_prediction(worst)
+interact(draw_prediction, frame=IntSlider(value=worst, min=max_history - 1, max=num_frames - 2));
+
+# %% [markdown]
+# ## 3. Sound is a sequence
+#
+# A microphone measures air pressure many thousands of times per second. Below we synthesise
+# four notes (C, E, G and the C above, 0.4 s each) as sine waves with a soft attack and decay.
+# At a **sample rate** of 8,000 samples per second (telephone quality; a CD uses 44,100),
+# **one second of sound is 8,000 steps** of a sequence. Press play.
+
+# %%
+sample_rate = 8_000  # samples per second
+notes = {"C4": 261.63, "E4": 329.63, "G4": 392.00, "C5": 523.25}  # Hz
+note_seconds = 0.4
+t = np.arange(int(sample_rate * note_seconds)) / sample_rate  # (S,) seconds within a note
+envelope = np.minimum(1.0, 50 * t) * np.exp(-4 * t)  # (S,) quick attack, slow decay
+segments = [envelope * (0.6 * np.sin(2 * np.pi * f * t) + 0.2 * np.sin(4 * np.pi * f * t))
+            for f in notes.values()]  # 4 x (S,): each note plus its octave overtone
+wave = np.concatenate(segments)  # (4 S,)
+print(f"{len(wave):,} samples for {len(wave) / sample_rate:.1f} s of sound")
+display(Audio(wave, rate=sample_rate))
+
+# %%
+fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
+axes[0].plot(np.arange(len(wave)) / sample_rate, wave, lw=0.5)
+axes[0].set(xlabel="time (s)", ylabel="amplitude", title=f"Four notes: {len(wave):,} steps")
+zoom = slice(int(0.1 * sample_rate), int(0.12 * sample_rate))  # 20 ms from 0.1 s into a note
+for name, segment in zip(["C4", "C5"], [segments[0], segments[3]]):
+    axes[1].plot(1000 * t[zoom], segment[zoom], ".-", ms=3, label=name)
+axes[1].set(xlabel="time within the note (ms)", ylabel="amplitude",
+            title=f"Zoom: 20 ms = {zoom.stop - zoom.start} samples of two notes")
+axes[1].legend()
+plt.tight_layout()
+plt.show()
+
+# %% [markdown]
+# One sample is one number: it says nothing about which note is playing. The pitch lives in how
+# the samples *repeat*: C4 repeats every 30.6 samples, C5 every 15.3. The Fourier transform of
+# each 0.4 s segment finds that repetition again, which we check against the notes we played.
+
+# %%
+for (name, f), segment in zip(notes.items(), segments):
+    spectrum = np.abs(np.fft.rfft(segment))  # (S/2 + 1,)
+    frequencies = np.fft.rfftfreq(len(segment), d=1 / sample_rate)  # (S/2 + 1,) Hz
+    found = frequencies[spectrum.argmax()]
+    print(f"{name}: played {f:.1f} Hz, found {found:.1f} Hz, one period = "
+          f"{sample_rate / found:.1f} samples")
+    assert abs(found - f) <= sample_rate / len(segment), (name, f, found)
+
+# %% [markdown]
+# ## 4. Text is a sequence: of characters, or of words
+#
+# A model reads numbers, not letters. We cut the text into **tokens** (`text.tokenize`, at the
+# level of characters or of words) and number them with a **vocabulary** (`text.Vocab`, most
+# frequent first; id 0 is `<unk>`, for anything not in the vocabulary). Here is the first
+# sentence of H. G. Wells's *The Time Machine* both ways.
+
+# %%
+sentence = ("The Time Traveller (for so it will be convenient to speak of him) "
+            "was expounding a recondite matter to us.")
+chars, words = text.tokenize(sentence, "char"), text.tokenize(sentence, "word")
+char_vocab, word_vocab = text.Vocab(chars), text.Vocab(words)
+char_ids, word_ids = char_vocab.encode(chars), word_vocab.encode(words)  # list[int] each
+print("characters:", chars[:24], "...")
+print("char ids:  ", char_ids[:24], "...")
+print("words:     ", words)
+print("word ids:  ", word_ids)
+print(f"{len(chars)} character tokens from {len(char_vocab)} ids; "
+      f"{len(words)} word tokens from {len(word_vocab)} ids")
+assert "".join(char_vocab.decode(char_ids)) == sentence, "characters should round-trip exactly"
+assert word_vocab.decode(word_ids) == words, "words should round-trip (lower-cased)"
+assert len(chars) > 4 * len(words)
+
+# %% [markdown]
+# Characters round-trip exactly; words lose capital letters (the word tokenizer lower-cases)
+# but nothing else. The character sequence is about five times longer. Now the whole book:
+
+# %%
+book = data.load_time_machine()
+book_chars, book_words = text.tokenize(book, "char"), text.tokenize(book, "word")
+book_char_vocab, book_word_vocab = text.Vocab(book_chars), text.Vocab(book_words)
+seen_once = sum(1 for n in book_word_vocab.counts.values() if n == 1)
+print(f"characters: {len(book_chars):,} tokens, vocabulary {len(book_char_vocab)}")
+print(f"words:      {len(book_words):,} tokens, vocabulary {len(book_word_vocab):,} "
+      f"({seen_once:,} of them seen only once)")
+print("most common words:", book_word_vocab.idx_to_token[1:11])
+print("an unseen word:", book_word_vocab.encode(["smartphone"]), "->",
+      book_word_vocab.decode(book_word_vocab.encode(["smartphone"])))
+assert len(book_char_vocab) < 100 < 1000 < len(book_word_vocab)
+assert len(book_chars) > 4 * len(book_words)
+
+# %% [markdown]
+# The trade-off in two numbers: characters give a **small vocabulary** (under a hundred
+# symbols) but **long sequences**; words give sequences four to five times shorter but a
+# **vocabulary of thousands**, many of them seen once, and every word outside it becomes
+# `<unk>`. Later notebooks use both.
+#
+# ## 5. Next: predict the next word from a fixed window
+#
+# The ball taught us that the next step depends on the recent past. Text is the same: after
+# *"the"* almost anything can follow; after *"the time"* far fewer words can. We count, in the
+# book, which words follow each context:
+
+# %%
+def next_words(context: list[str]) -> Counter:
+    """How often each word follows ``context`` in the book."""
+    n = len(context)
+    return Counter(book_words[i + n] for i in range(len(book_words) - n)
+                   if book_words[i:i + n] == context)
+
+
+top_share = {}
+for context in (["the"], ["the", "time"]):
+    follow = next_words(context)
+    word, count = follow.most_common(1)[0]
+    top_share[" ".join(context)] = count / sum(follow.values())
+    print(f"after '{' '.join(context)}' ({sum(follow.values())} times): {len(follow)} different next "
+          f"words; the most common, '{word}', {top_share[' '.join(context)]:.0%} of the time")
+assert top_share["the time"] > 5 * top_share["the"], top_share
+
+# %% [markdown]
+# The simplest way to use the past is a **fixed window**: give the model the last two words
+# and ask for the next one, exactly like the four-frame ball model. The lecture's example is
+# "This morning I took my cat for a walk.": given these two words, *for a*, predict the next
+# word, *walk*. `text.lm_windows` cuts a token stream into such windows; the last target of each
+# window is the word after it.
+
+# %%
+book_ids = torch.tensor(book_word_vocab.encode(book_words))  # (L,)
+windows, targets = text.lm_windows(book_ids[:2_000], num_steps=2, stride=1)  # (N, 2), (N, 2)
+for row in range(40, 45):
+    print(f"{' '.join(book_word_vocab.decode(windows[row])):>30}  ->  "
+          f"{book_word_vocab.decode([targets[row, -1]])[0]}")
+
+# %% [markdown]
+# The next notebook trains a network on exactly these two-word windows. A fixed window has the
+# weakness the ball already hinted at: whatever lies just outside it is forgotten. Recurrent
+# networks, later in the course, replace the window by a memory that is carried along the
+# whole sequence.
+#
+# ## Summary
+#
+# - A sequence is data whose order matters: positions of a ball frame after frame, air pressure
+#   sample after sample, characters or words one after another.
+# - **One frame is ambiguous.** Near any spot the ball was seen going up and going down; a
+#   network given only the current position did barely better than predicting that the ball
+#   stays put.
+# - **A short history resolves it.** The same network given the last four frames cut the
+#   error by more than 4x (measured above), and also beat the constant-velocity rule because it
+#   learned gravity and bounces.
+# - **Sound** at 8,000 samples per second is 8,000 steps per second; pitch is visible only over
+#   many steps (a period of 15-31 samples for our notes).
+# - **Text** becomes a sequence of ids through a tokenizer and a vocabulary: characters give a
+#   small vocabulary and long sequences, words a large vocabulary and shorter sequences.
+#
+# ## Exercises
+#
+# **1. How many frames of history are needed?** Train the next-position network with
+# `k = 1, 2, 3, 5` frames (use `train_next_position(k)` and `test_mse(model, k)`; all share the
+# same targets) and plot the held-out MSE against `k` on a log scale. Store the errors in a
+# dict `errors_by_history = {k: mse}`. How much does the second frame help? The third?
+# Why might the third frame matter? Think of what two frames cannot tell you when the ball
+# bounced between them. Write your answer in the cell after the check.
+
+# %%
+def history_errors(ks: list[int]) -> dict[int, float]:
+    """Held-out MSE (m^2) of a next-position MLP trained on each number of frames k in ``ks``."""
+    # HINT: for each k, train with train_next_position(k) and measure with test_mse(model, k)
+    raise NotImplementedError("Exercise: for each k, train with train_next_position(k) and measure with test_mse(model, k)")
+
+
+errors_by_history = history_errors([1, 2, 3, 5])
+for k, error in errors_by_history.items():
+    print(f"k = {k}: held-out MSE {error:.2e} m^2")
+fig, ax = plt.subplots(figsize=(5, 3.4))
+ax.semilogy(list(errors_by_history), list(errors_by_history.values()), "o-", label="MLP")
+ax.axhline(constant_velocity_mse, ls="--", color="gray", label="constant velocity")
+ax.set(xticks=list(errors_by_history), xlabel="frames of history k", ylabel="held-out MSE (m$^2$)",
+       title="How much history does the ball need?")
+ax.legend()
+plt.show()
+
+# %%
+assert {1, 2, 3, 5} <= set(errors_by_history), "errors_by_history needs an MSE for k = 1, 2, 3 and 5"
+if cfg.mode != "smoke":
+    assert errors_by_history[2] < 0.5 * errors_by_history[1], (
+        "with two frames the model knows the velocity: its error should be far below one frame's; "
+        f"got {errors_by_history}")
+    assert min(errors_by_history[3], errors_by_history[5]) < 0.5 * errors_by_history[2], (
+        f"a third frame should still help; got {errors_by_history}")
+    print("PASS: a second frame cuts the error several-fold, and more frames cut it further")
+else:
+    print("skipped (smoke mode): models too small and short-trained to check the claims")
+
+# %% [markdown] nbgrader={"cell_type": "markdown", "grade": false, "grade_id": "ex1_history_answer", "locked": false, "schema_version": 3, "solution": true}
+# *Your answer here (a few sentences; replace this line).*
+
+# %% [markdown]
+# **2. Bouncier balls.** Simulate with `restitution=0.95` (pass it to `ball.simulate_many`) and
+# retrain both models. Does the one-frame model's error change? Does the four-frame model's?
+# Explain with the lessons of section 2.
+#
+# **3. Characters or words?** For the first 1,000 characters of the book, how many tokens does
+# each tokenization give, and how many distinct ids? Which would you rather predict one at a
+# time, and why?
