@@ -362,8 +362,8 @@ print(f"  vs unigram {unigram_ppl:.1f} ({unigram_ppl / rnn_ppl:.1f}x higher) "
 # %% [markdown]
 # Context pays. Knowing only how common each character is, the unigram model is as unsure as a
 # choice among as many equally likely characters as its perplexity; the RNN, having read what came
-# before, narrows that to its own perplexity (both printed above). The asserts below hold it to at least 4 times lower than
-# the unigram model and 10 times lower than the uniform guess.
+# before, narrows that to its own perplexity (both printed above). The asserts below hold it to
+# at least 4 times lower than the unigram model and 10 times lower than the uniform guess.
 
 # %%
 if cfg.mode != "smoke":

@@ -674,8 +674,9 @@ else:
 #
 # ## 5 · Truncated BPTT for long streams
 #
-# A language model should read a book as one sequence, but full BPTT over 160,000 characters would
-# store 160,000 hidden states and make one update per pass. **Truncated BPTT** reads the stream in
+# A language model should read a book as one sequence, but full BPTT over the whole book (its
+# training characters are counted in section 3) would store one hidden state per character and
+# make one update per pass. **Truncated BPTT** reads the stream in
 # chunks of `num_steps`:
 #
 # - cut the stream into `batch_size` long rows; batch $k + 1$ is the next `num_steps` characters of
