@@ -210,7 +210,7 @@ unigram = counts / counts.sum()  # (V,)
 unigram_ppl = math.exp(-unigram[valid_ids].log().mean().item())
 unigram_acc = (valid_ids == unigram.argmax()).float().mean().item()
 print(f"{'model':<18}{'perplexity':>11}{'accuracy':>10}")
-print(f"{'uniform guess':<18}{vocab_size:>11.1f}{1 / vocab_size:>10.1%}")
+print(f"{'uniform guess':<18}{vocab_size:>11.1f}{1 / vocab_size:>10.2%}")
 print(f"{'unigram':<18}{unigram_ppl:>11.1f}{unigram_acc:>10.1%}   (always {vocab.idx_to_token[unigram.argmax()]!r})")
 print(f"{'two-word window':<18}{window_result['perplexity']:>11.1f}{window_result['accuracy']:>10.1%}")
 if cfg.mode != "smoke":

@@ -44,6 +44,8 @@ if "google.colab" in sys.modules:  # on Colab: install the course package at thi
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
+import math
+
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
@@ -204,8 +206,7 @@ NUM_STEPS = 40
 def gradient_through_time(sigma, linear, num_steps=NUM_STEPS, seed=cfg.seed):
     """||d l_T / d h_{T-k}|| / ||d l_T / d h_T|| for k = 0 .. num_steps-1, W_hh = sigma * Q.
 
-    In float64: at small sigma the tanh network's ratio falls below float32's smallest number
-    (about 1e-38 for normal numbers) within 40 steps and would be drawn as 0."""
+    In float64, so that rounding plays no part in the comparison with sigma^k."""
     torch.manual_seed(seed)  # the same Q and inputs for every sigma
     cell = cells.RNNCell(input_size=4, hidden_size=32).double()
     nn.init.orthogonal_(cell.W_hh.weight)  # Q: every singular value is 1
@@ -274,9 +275,11 @@ print(f"mean f'(a_t) = {bptt.activation_derivative(run).mean():.3f}; after 30 fa
 # %% [markdown]
 # **Explore.** Move the slider: the largest singular value of $W_{hh}$ sets the slope of the
 # linear network's line exactly ($\sigma^k$, dotted), while the tanh network always sits below it.
-# (These curves are computed in float64. In float32, at $\sigma = 0.3$ the tanh network's ratio
-# falls below the smallest float32 number within 40 steps, underflows to 0 and drops off a log
-# axis.)
+# These curves are computed in float64, but float32 would hold them too: even at the slider's
+# smallest $\sigma$, 0.3, the tanh network's ratio at the last step is many orders of magnitude
+# above float32's smallest normal number (both printed below). A vanishing gradient is too small
+# to teach anything long before it is too small to store; only over far longer spans would
+# $0.3^k$ itself underflow (the step where it would is printed too).
 
 # %%
 def show_sigma(sigma=1.1):
@@ -293,6 +296,12 @@ def show_sigma(sigma=1.1):
 
 
 fig = show_sigma(1.1)
+smallest = gradient_through_time(0.3, linear=False)[-1].item()  # the slider's lowest sigma, last step
+tiny = torch.finfo(torch.float32).tiny  # float32's smallest normal number
+underflow_k = math.ceil(math.log(tiny) / math.log(0.3))  # first k with 0.3^k below it
+print(f"σ = 0.3, tanh, k = {NUM_STEPS - 1}: ratio {smallest:.1e}; float32's smallest normal number "
+      f"{tiny:.1e}, {math.log10(smallest / tiny):.0f} orders of magnitude lower; 0.3^k passes it at k = {underflow_k}")
+assert smallest > 1e6 * tiny, "the curves of the slider fit in float32 with room to spare"
 
 # %%
 widgets.interact(lambda sigma: show_sigma(sigma) and None,
@@ -435,8 +444,8 @@ assert reach["ReLU RNN, W_hh = I (IRNN)"][50] > 0.1 and reach["LSTM cell state, 
 # ### The lecture's two sentences
 #
 # The lecture puts the problem in two sentences. **"The clouds are in the \_\_\_\_"**: the word
-# that decides the blank is four words back. **"I grew up in France,... and I I speak fluent
-# \_\_\_\_"**: it is dozens of words back. Notebook 01 showed that a fixed window cannot see
+# that decides the blank is four words back. **"I grew up in France,... and I I [sic] speak
+# fluent \_\_\_\_"**: it is dozens of words back. Notebook 01 showed that a fixed window cannot see
 # *France* at all. An RNN reads the whole sentence, so in principle it can; the question is
 # whether training can teach it to, when the gradient from the blank must travel back through
 # every word in between. We write both as probes of **the same length** (printed below), with
@@ -665,8 +674,9 @@ else:
 #
 # ## 5 · Truncated BPTT for long streams
 #
-# A language model should read a book as one sequence, but full BPTT over 160,000 characters would
-# store 160,000 hidden states and make one update per pass. **Truncated BPTT** reads the stream in
+# A language model should read a book as one sequence, but full BPTT over the whole book (its
+# training characters are counted in section 3) would store one hidden state per character and
+# make one update per pass. **Truncated BPTT** reads the stream in
 # chunks of `num_steps`:
 #
 # - cut the stream into `batch_size` long rows; batch $k + 1$ is the next `num_steps` characters of

@@ -7,6 +7,7 @@ and the common opening and closing sections.
 
 import json
 import re
+import unicodedata
 from pathlib import Path
 
 import jupytext
@@ -16,6 +17,9 @@ from course_utils import RELEASE, REPOSITORY
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 SCRIPTS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+# Every notebook under notebooks/ (lectures, assignments, student copies) and its jupytext twin.
+ALL_NOTEBOOK_FILES = sorted(p for p in NOTEBOOKS.rglob("*") if p.suffix in (".py", ".ipynb")
+                            and p.name != "conftest.py" and ".ipynb_checkpoints" not in p.parts)
 SYNC_HINT = "Sync the pair with:  jupytext --sync notebooks/{name}.py   (edit the .py, then sync)"
 
 
@@ -81,3 +85,52 @@ def test_solution_markers_are_balanced(script):
     begins, ends = code.count("### BEGIN SOLUTION"), code.count("### END SOLUTION")
     assert begins == ends, f"{begins} BEGIN SOLUTION markers but {ends} END SOLUTION markers"
     assert begins >= 1, "each notebook has at least one exercise with a marked solution"
+
+
+def _strings(node, where=""):
+    """Every string in a parsed .ipynb (sources, metadata, outputs), with where it sits."""
+    if isinstance(node, str):
+        yield where, node
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _strings(value, f"{where}/{key}")
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            yield from _strings(value, f"{where}/{i}")
+
+
+# What the escapes a Python string knows turn into (the control characters have no Unicode name).
+_ESCAPES = {"\a": "BEL (\\a)", "\b": "BS (\\b)", "\f": "FF (\\f)", "\r": "CR (\\r)", "\v": "VT (\\v)",
+            "\x1b": "ESC", "\x00": "NUL"}
+
+
+def control_characters(text: str) -> list[tuple[int, str, str]]:
+    """(line, character, the line around it) for each control character but tab and newline."""
+    found = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        for ch in line:
+            if unicodedata.category(ch) == "Cc" and ch != "\t":
+                found.append((number, f"U+{ord(ch):04X} {_ESCAPES.get(ch, '')}".strip(), line.strip()[:80]))
+    return found
+
+
+def test_control_characters_are_found():
+    # "\approx" typed in a Python string that is not raw loses its backslash-a to a BEL character
+    assert [f[1] for f in control_characters("$Z_t \approx 1$\tok\nnext")] == ["U+0007 BEL (\\a)"]
+    assert control_characters("tab\tand newline\nare fine") == []
+    assert [f[0] for f in control_characters("a\r\nb\x0c")] == [1, 2]
+
+
+@pytest.mark.parametrize("path", ALL_NOTEBOOK_FILES, ids=lambda p: str(p.relative_to(NOTEBOOKS)))
+def test_no_control_characters(path):
+    raw = path.read_text(encoding="utf-8")
+    if path.suffix == ".ipynb":  # JSON escapes them (\u0007): look in the decoded strings
+        found = [(f"{where} line {line}", name, context)
+                 for where, string in _strings(json.loads(raw)) for line, name, context in control_characters(string)]
+    else:
+        found = [(f"line {line}", name, context) for line, name, context in control_characters(raw)]
+    assert not found, (
+        f"{path.relative_to(NOTEBOOKS)} holds control characters (only tab and newline belong in a notebook): "
+        f"{found[:5]}. A LaTeX command written in a Python string that is not raw loses its first "
+        f"letter to an escape (\\approx -> BEL, \\theta -> TAB, \\beta -> BS, \\frac -> FF, \\rho -> CR): "
+        f"fix the .py, write such strings as r\"...\", then jupytext --sync and python -m tools.assignments.")

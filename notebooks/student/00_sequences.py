@@ -69,7 +69,7 @@ generator = torch.Generator().manual_seed(cfg.seed)
 num_frames = 60  # 2 seconds at 30 frames per second
 throw = ball.simulate(num_frames, generator=generator)  # (T, 2)
 print(f"one throw: {tuple(throw.shape)} = {num_frames} frames of (x, y), one every "
-      f"{1000 * ball.DT:.0f} ms")
+      f"{1000 * ball.DT:.0f} ms; a bounce keeps {ball.RESTITUTION:.0%} of the speed across the wall")
 print("first three frames:", [[round(v, 3) for v in f] for f in throw[:3].tolist()])
 
 fig, ax = plt.subplots(figsize=(5, 4.6))
@@ -384,8 +384,9 @@ plt.show()
 
 # %% [markdown]
 # One sample is one number: it says nothing about which note is playing. The pitch lives in how
-# the samples *repeat*: C4 repeats every 30.6 samples, C5 every 15.3. The Fourier transform of
-# each 0.4 s segment finds that repetition again, which we check against the notes we played.
+# the samples *repeat*: the higher the note, the fewer samples in one period (C5, an octave above
+# C4, repeats twice as often). The Fourier transform of each 0.4 s segment finds that repetition
+# again, which we check against the notes we played; the periods it finds are printed below.
 
 # %%
 for (name, f), segment in zip(notes.items(), segments):
@@ -422,7 +423,8 @@ assert len(chars) > 4 * len(words)
 
 # %% [markdown]
 # Characters round-trip exactly; words lose capital letters (the word tokenizer lower-cases)
-# but nothing else. The character sequence is about five times longer. Now the whole book:
+# but nothing else. The character sequence is more than four times longer (the counts are
+# printed above). Now the whole book:
 
 # %%
 book = data.load_time_machine()
@@ -440,9 +442,9 @@ assert len(book_chars) > 4 * len(book_words)
 
 # %% [markdown]
 # The trade-off in two numbers: characters give a **small vocabulary** (under a hundred
-# symbols) but **long sequences**; words give sequences four to five times shorter but a
+# symbols) but **long sequences**; words give sequences more than four times shorter but a
 # **vocabulary of thousands**, many of them seen once, and every word outside it becomes
-# `<unk>`. Later notebooks use both.
+# `<unk>` (the counts are printed above). Later notebooks use both.
 #
 # ## 5. Next: predict the next word from a fixed window
 #
@@ -535,9 +537,9 @@ if cfg.mode != "smoke":
     assert errors_by_history[2] < 0.5 * errors_by_history[1], (
         "with two frames the model knows the velocity: its error should be far below one frame's; "
         f"got {errors_by_history}")
-    assert min(errors_by_history[3], errors_by_history[5]) < 0.5 * errors_by_history[2], (
-        f"a third frame should still help; got {errors_by_history}")
-    print("PASS: a second frame cuts the error several-fold, and more frames cut it further")
+    assert min(errors_by_history[3], errors_by_history[5]) < 0.8 * errors_by_history[2], (
+        f"three or five frames should still do better than two; got {errors_by_history}")
+    print("PASS: a second frame cuts the error by more than half, and more frames cut it further")
 else:
     print("skipped (smoke mode): models too small and short-trained to check the claims")
 
