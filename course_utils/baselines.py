@@ -73,21 +73,6 @@ def bag_of_words(tokens: Sequence[str], vocab: Vocab, binary: bool = False) -> t
     return counts.clamp(max=1.0) if binary else counts
 
 
-def pad_ids(sequences: Sequence[Sequence[int]], pad_id: int = -1) -> torch.Tensor:
-    """Stack id lists of different lengths into one ``(N, max_len)`` tensor, padded with ``pad_id``.
-
-    >>> pad_ids([[1, 2, 3], [4]]).tolist()
-    [[1, 2, 3], [4, -1, -1]]
-    """
-    if len(sequences) == 0:
-        raise ValueError("pad_ids needs at least one sequence")
-    width = max(1, max(len(s) for s in sequences))
-    out = torch.full((len(sequences), width), pad_id, dtype=torch.long)  # (N, T)
-    for row, seq in enumerate(sequences):
-        out[row, :len(seq)] = torch.as_tensor(list(seq), dtype=torch.long)
-    return out
-
-
 def bag_of_words_batch(ids: torch.Tensor, vocab_size: int, pad_id: int = -1,
                        binary: bool = False) -> torch.Tensor:
     """``bag_of_words`` for a padded batch of id rows ``(B, T)``: returns ``(B, vocab_size)`` floats.

@@ -334,8 +334,8 @@ assert probe_acc <= chance + 0.02, f"a two-word window cannot beat chance here, 
 
 # %%
 def sentence_bags(sentences):  # every word before the blank, counted
-    return baselines.bag_of_words_batch(baselines.pad_ids([probe_vocab.encode(s[:-1]) for s in sentences]),
-                                        len(probe_vocab))  # (N, V)
+    ids, _ = text.pad_batch([probe_vocab.encode(s[:-1]) for s in sentences], pad_id=-1)  # (N, T)
+    return baselines.bag_of_words_batch(ids, len(probe_vocab))  # (N, V)
 
 
 torch.manual_seed(cfg.seed)

@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from course_utils.baselines import (PROBE_PAIRS, bag_of_words, bag_of_words_batch,
-                                    cue_position_batch, pad_ids, probe_sentences, window_dataset)
-from course_utils.text import Vocab
+                                    cue_position_batch, probe_sentences, window_dataset)
+from course_utils.text import Vocab, pad_batch
 
 
 def test_window_dataset_pairs_each_context_with_the_next_token():
@@ -39,7 +39,7 @@ def test_bag_of_words_ignores_order_and_counts_unknowns():
 def test_bag_of_words_batch_matches_one_at_a_time():
     vocab = Vocab("a b c d e".split())
     sentences = [["a", "b", "a"], ["e"], ["c", "zz", "d", "d"]]
-    ids = pad_ids([vocab.encode(s) for s in sentences])
+    ids, _ = pad_batch([vocab.encode(s) for s in sentences], pad_id=-1)
     assert ids.shape == (3, 4) and (ids[1, 1:] == -1).all()
     batch = bag_of_words_batch(ids, len(vocab))
     for row, s in zip(batch, sentences):

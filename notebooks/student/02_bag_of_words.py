@@ -104,10 +104,10 @@ ax.legend();
 # `baselines.bag_of_words_batch` turns them into count vectors `(B, V)`.
 
 # %%
-X_train = baselines.pad_ids([vocab.encode(t) for t in train_tokens])  # (N, T) ids, -1 = padding
+X_train, _ = text.pad_batch([vocab.encode(t) for t in train_tokens], pad_id=-1)  # (N, T) ids, -1 = padding
 y_train = torch.tensor([label for _, label in sst_train]).float()  # (N,)
-dev_bags = baselines.bag_of_words_batch(baselines.pad_ids([vocab.encode(t) for t in dev_tokens]),
-                                        vocab_size).to(cfg.device)  # (872, V)
+X_dev, _ = text.pad_batch([vocab.encode(t) for t in dev_tokens], pad_id=-1)  # (872, T)
+dev_bags = baselines.bag_of_words_batch(X_dev, vocab_size).to(cfg.device)  # (872, V)
 y_dev = torch.tensor([label for _, label in sst_dev]).float()  # (872,)
 assert torch.equal(dev_bags[0].cpu(), baselines.bag_of_words(dev_tokens[0], vocab)), "batch = one at a time"
 
