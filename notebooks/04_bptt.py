@@ -381,11 +381,12 @@ fig.tight_layout()
 # step is capped at length `lr × θ`, so the spikes cost little and the loss falls.
 
 # %%
-clipped_final = sum(clipped.train_loss[-20:]) / len(clipped.train_loss[-20:])
+tail_steps = min(20, len(clipped.train_loss) // 4)  # the end of the run, not the whole of a short one
+clipped_final = sum(clipped.train_loss[-tail_steps:]) / tail_steps
 fate = (f"diverged (loss {unclipped.train_loss[-1]}) at step {unclipped.steps[-1]}"
         if unclipped.diverged else f"ended at loss {unclipped.train_loss[-1]:.3g}")
 print(f"no clipping: {fate}; largest gradient norm {max(unclipped.grad_norm):.2e}")
-print(f"clipped:     loss {clipped.train_loss[0]:.3f} -> {clipped_final:.3f} (mean of the last 20 "
+print(f"clipped:     loss {clipped.train_loss[0]:.3f} -> {clipped_final:.3f} (mean of the last {tail_steps} "
       f"steps) in {clipped.seconds:.1f} s; largest gradient norm {max(clipped.grad_norm):.2e}")
 if cfg.mode != "smoke":
     assert unclipped.diverged or unclipped.train_loss[-1] > 10 * clipped_final, "no explosion?"
