@@ -27,19 +27,28 @@ Gap = int | tuple[int, int]
 
 
 def memory_model(kind: str, num_symbols: int = 8, embed_size: int = 16, hidden_size: int = 64,
-                 gate_bias: float | None = 4.0) -> models.SequenceClassifier:
+                 gate_bias: float | None = 4.0, nonlinearity: str = "tanh",
+                 identity: bool = False) -> models.SequenceClassifier:
     """A first-symbol classifier (embedding -> recurrent layer -> last state -> logits).
 
-    ``kind``: ``"rnn"`` (tanh, PyTorch's initialisation), ``"irnn"`` (ReLU with ``W_hh = I`` and
-    zero biases, Le et al. 2015), ``"lstm"`` or ``"gru"``, whose keep gate (the LSTM's forget
-    gate, the GRU's update gate) starts with bias ``gate_bias`` (``None``: PyTorch's default).
+    ``kind``: ``"rnn"`` (PyTorch's initialisation; ``nonlinearity="relu"`` for a ReLU RNN,
+    ``identity=True`` for ``W_hh = I`` and zero biases), ``"irnn"`` (both: ReLU with the identity,
+    Le et al. 2015), ``"lstm"`` or ``"gru"``, whose keep gate (the LSTM's forget gate, the GRU's
+    update gate) starts with bias ``gate_bias`` (``None``: PyTorch's default).
+
+    >>> memory_model("rnn", nonlinearity="relu", identity=True).rnn.impl.nonlinearity
+    'relu'
     """
     if kind not in CELLS:
         raise ValueError(f"kind must be one of {CELLS}, got {kind!r}")
-    options = {"nonlinearity": "relu"} if kind == "irnn" else {}
-    model = models.SequenceClassifier(num_symbols, num_symbols, "rnn" if kind == "irnn" else kind,
-                                      embed_size=embed_size, hidden_size=hidden_size, **options)
     if kind == "irnn":
+        kind, nonlinearity, identity = "rnn", "relu", True
+    if kind != "rnn" and (identity or nonlinearity != "tanh"):
+        raise ValueError(f"nonlinearity and identity are options of kind='rnn', not {kind!r}")
+    options = {"nonlinearity": nonlinearity} if nonlinearity != "tanh" else {}
+    model = models.SequenceClassifier(num_symbols, num_symbols, kind, embed_size=embed_size,
+                                      hidden_size=hidden_size, **options)
+    if identity:
         models.init_identity(model.rnn)
     elif kind in ("lstm", "gru") and gate_bias is not None:
         models.init_gate_bias(model.rnn, gate_bias)

@@ -145,10 +145,12 @@ H_0 = torch.rand(4, 16) * 2 - 1  # (B, H), any state in [-1, 1]
 with torch.no_grad():
     gru.b_z.fill_(30.0)
     kept = gru_unroll(gru, X, H_0)[1]  # (B, H)
-    gru.b_z.fill_(-100.0), gru.b_r.fill_(-100.0)
+    gru.b_z.fill_(-100.0)
+    gru.b_r.fill_(-100.0)
     from_H_0 = gru_unroll(gru, X, H_0)[1]  # (B, H)
     from_zeros = gru_unroll(gru, X, torch.zeros(4, 16))[1]  # (B, H)
-    gru.b_z.zero_(), gru.b_r.zero_()
+    gru.b_z.zero_()
+    gru.b_r.zero_()
 forgot = (from_H_0 - from_zeros).abs().max().item()
 print(f"Z = 1:        max |H_12 - H_0| = {(kept - H_0).abs().max():.1e}")
 print(f"Z = 0, R = 0: max |H_12(from H_0) - H_12(from zeros)| = {forgot:.1e}")
@@ -349,7 +351,8 @@ assert ours_count == counts["GRU"] - 2 * H_lm
 torch.manual_seed(cfg.seed)
 lstm_cell, gru_cell = cells.LSTMCell(8, 32), cells.GRUCell(8, 32)
 with torch.no_grad():
-    lstm_cell.W_f.bias.fill_(4.0), lstm_cell.W_i.bias.fill_(4.0)  # keep and write
+    lstm_cell.W_f.bias.fill_(4.0)
+    lstm_cell.W_i.bias.fill_(4.0)  # keep and write
     gru_cell.W_xz.bias.fill_(4.0)  # keep (so write little)
     X_long = torch.randn(16, 100, 8)  # (B, T, D)
     _, (h_lstm, C_lstm) = cells.Unrolled(lstm_cell)(X_long)  # (B, H) each
@@ -470,9 +473,7 @@ print(f"T = {T_mem} steps, {mem_steps} training steps, held-out {tuple(X_held.sh
 def train_memory(kind):
     """Train one cell on the first-symbol task; return the model and its History."""
     torch.manual_seed(cfg.seed)
-    model = models.SequenceClassifier(num_symbols, num_symbols, kind, embed_size=16, hidden_size=64)
-    if kind != "rnn":
-        models.init_gate_bias(model.rnn, 4.0)
+    model = experiments.memory_model(kind, num_symbols, gate_bias=4.0)  # keep-gate bias +4 (LSTM, GRU)
     history = experiments.fit_first_symbol(model.to(cfg.device), T_mem, mem_steps, (X_held, y_held),
                                            num_symbols=num_symbols, seed=cfg.seed,  # same batches for all
                                            eval_every=cfg.pick(smoke=10, class_=50, full=100), desc=kind)
@@ -630,7 +631,8 @@ names = [r[0] for r in rows]
 positions = torch.arange(len(rows)).float()
 ours_bars = ax.bar(positions - 0.2, [r[2] for r in rows], width=0.4, label=f"this notebook ({lm_steps} steps)")
 d2l_bars = ax.bar(positions + 0.2, [r[3] for r in rows], width=0.4, label="Dive into Deep Learning")
-ax.bar_label(ours_bars, fmt="%.2f"), ax.bar_label(d2l_bars, fmt="%.1f")
+ax.bar_label(ours_bars, fmt="%.2f")
+ax.bar_label(d2l_bars, fmt="%.1f")
 ax.set_xticks(positions.tolist(), names)
 ax.set(ylabel="final held-out perplexity", title="The Time Machine, d2l's split (lower is better)",
        ylim=(0, 1.35 * max(max(r[2], r[3]) for r in rows)))

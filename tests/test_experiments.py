@@ -99,3 +99,17 @@ def test_pronoun_batch_label_is_the_gender_of_the_last_subject():
 def test_pronoun_batch_rejects_too_short_sequences():
     with pytest.raises(ValueError, match="length >= 2"):
         experiments.pronoun_batch(4, 5, max_subjects=3)
+
+
+def test_memory_model_variants_of_the_vanilla_rnn():
+    relu = experiments.memory_model("rnn", nonlinearity="relu")
+    assert relu.rnn.impl.nonlinearity == "relu"
+    eye = experiments.memory_model("rnn", identity=True)
+    assert torch.equal(eye.rnn.impl.weight_hh_l0, torch.eye(64))
+    torch.manual_seed(0)
+    irnn = experiments.memory_model("irnn")
+    torch.manual_seed(0)
+    same = experiments.memory_model("rnn", nonlinearity="relu", identity=True)
+    assert all(torch.equal(a, b) for a, b in zip(irnn.parameters(), same.parameters()))
+    with pytest.raises(ValueError, match="options of kind='rnn'"):
+        experiments.memory_model("lstm", identity=True)

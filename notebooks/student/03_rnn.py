@@ -177,8 +177,10 @@ ref_rnn = nn.RNN(D, H, batch_first=True).double()
 ref_head = nn.Linear(H, O, bias=False).double()  # plays W_hy
 ours = RNNCell(D, H, O).double()
 with torch.no_grad():
-    ours.W_xh.copy_(ref_rnn.weight_ih_l0), ours.W_hh.copy_(ref_rnn.weight_hh_l0)
-    ours.b.copy_(ref_rnn.bias_ih_l0 + ref_rnn.bias_hh_l0), ours.W_hy.copy_(ref_head.weight)
+    ours.W_xh.copy_(ref_rnn.weight_ih_l0)
+    ours.W_hh.copy_(ref_rnn.weight_hh_l0)
+    ours.b.copy_(ref_rnn.bias_ih_l0 + ref_rnn.bias_hh_l0)
+    ours.W_hy.copy_(ref_head.weight)
 
 X = torch.randn(B, T, D, dtype=torch.float64)  # (B, T, D)
 h0 = torch.randn(B, H, dtype=torch.float64)  # (B, H)
@@ -558,12 +560,14 @@ class ReLURNNCell(RNNCell):
 relu_ref = nn.RNN(D, H, nonlinearity="relu", batch_first=True).double()
 relu_ours = ReLURNNCell(D, H, O).double()
 with torch.no_grad():
-    relu_ours.W_xh.copy_(relu_ref.weight_ih_l0), relu_ours.W_hh.copy_(relu_ref.weight_hh_l0)
+    relu_ours.W_xh.copy_(relu_ref.weight_ih_l0)
+    relu_ours.W_hh.copy_(relu_ref.weight_hh_l0)
     relu_ours.b.copy_(relu_ref.bias_ih_l0 + relu_ref.bias_hh_l0)
 X_ours, X_ref = X.clone().requires_grad_(), X.clone().requires_grad_()
 _, hs_ours = unroll(relu_ours, X_ours, h0)  # (B, T, H)
 hs_ref, _ = relu_ref(X_ref, h0.unsqueeze(0))  # (B, T, H)
-(weights[..., :1] * hs_ours).sum().backward(), (weights[..., :1] * hs_ref).sum().backward()
+(weights[..., :1] * hs_ours).sum().backward()
+(weights[..., :1] * hs_ref).sum().backward()
 torch.testing.assert_close(hs_ours, hs_ref, **tight,
                            msg="ReLURNNCell's states differ from nn.RNN(nonlinearity='relu')")
 torch.testing.assert_close(relu_ours.W_hh.grad, relu_ref.weight_hh_l0.grad, **tight,

@@ -351,7 +351,7 @@ for clip in (None, 1.0):
     lm = relu_lm(sigma=1.25)
     g = torch.Generator().manual_seed(cfg.seed)  # the same batches for both runs
     clip_runs[clip] = training.fit(
-        lm, lambda: text.random_batches(X_train, Y_train, 32, generator=g), models.lm_loss,
+        lm, lambda g=g: text.random_batches(X_train, Y_train, 32, generator=g), models.lm_loss,
         steps=clip_steps, optimizer=torch.optim.SGD(lm.parameters(), lr=1.0), clip=clip,
         desc=f"SGD lr 1, clip={clip}", progress=clip is not None)  # the unclipped run stops early
 unclipped, clipped = clip_runs[None], clip_runs[1.0]
@@ -374,7 +374,8 @@ ax_norm.axhline(1.0, color="gray", ls="--", label="clipping threshold θ = 1")
 ax_norm.set(xlabel="step", ylabel="gradient norm before clipping",
             title="The gradient explodes in both runs")
 for ax in (ax_loss, ax_norm):
-    ax.legend(), ax.grid(alpha=0.3)
+    ax.legend()
+    ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]
@@ -426,7 +427,9 @@ torch.manual_seed(cfg.seed)
 X_probe = torch.randn(32, 60, 16)  # (B, T, D)
 tanh_cell = cells.RNNCell(16, 64)  # default initialisation
 irnn_cell = cells.RNNCell(16, 64, nonlinearity="relu")
-nn.init.eye_(irnn_cell.W_hh.weight), nn.init.zeros_(irnn_cell.W_hh.bias), nn.init.zeros_(irnn_cell.W_xh.bias)
+nn.init.eye_(irnn_cell.W_hh.weight)
+nn.init.zeros_(irnn_cell.W_hh.bias)
+nn.init.zeros_(irnn_cell.W_xh.bias)
 lstm_cell = cells.LSTMCell(16, 64)
 nn.init.constant_(lstm_cell.W_f.bias, 4.0)  # forget gate starts near sigmoid(4) = 0.98
 reach = {"tanh RNN (default init)": gradients.state_gradient_norms(tanh_cell, X_probe),
@@ -524,16 +527,14 @@ else:
 # on 1,000 held-out sequences.
 
 # %%
-def memory_model(variant, embed_size=16, hidden_size=64):
-    """'tanh' or 'relu' (default init), 'tanh + I' or 'IRNN' (W_hh = I), 'LSTM' (forget bias +4)."""
-    options = {"nonlinearity": "relu"} if variant in ("relu", "IRNN") else {}
-    model = models.SequenceClassifier(8, 8, kind="lstm" if variant == "LSTM" else "rnn",
-                                      embed_size=embed_size, hidden_size=hidden_size, **options)
-    if variant in ("tanh + I", "IRNN"):
-        models.init_identity(model.rnn)
-    if variant == "LSTM":
-        models.init_gate_bias(model.rnn, 4.0)
-    return model.to(cfg.device)
+VARIANTS = {"tanh": dict(kind="rnn"), "relu": dict(kind="rnn", nonlinearity="relu"),
+            "tanh + I": dict(kind="rnn", identity=True), "IRNN": dict(kind="irnn"),
+            "LSTM": dict(kind="lstm", gate_bias=4.0)}  # W_hh = I for the two "+ I"; forget bias +4
+
+
+def memory_model(variant):
+    """One of VARIANTS, built by experiments.memory_model (embedding 16, hidden 64, 8 symbols)."""
+    return experiments.memory_model(**VARIANTS[variant]).to(cfg.device)
 
 
 def memory_accuracy(variant, length, steps):
@@ -561,7 +562,8 @@ ax.axhline(1 / 8, color="gray", ls="--", label="chance")
 ax.set(xlabel="sequence length T (steps between the symbol and the answer)", ylabel="held-out accuracy",
        title=f"How far back can each model learn? ({memory_steps} steps each)")
 ax.set_xticks(lengths)
-ax.legend(), ax.grid(alpha=0.3)
+ax.legend()
+ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %%
@@ -797,7 +799,8 @@ ax_pos.plot(pos_reset, marker="o", label="state reset to zero")
 ax_pos.set(xlabel="position in the 16-character chunk", ylabel="held-out loss (nats/char)",
            title="Held-out loss by position in the chunk")
 for ax in (ax_train, ax_pos):
-    ax.legend(), ax.grid(alpha=0.3)
+    ax.legend()
+    ax.grid(alpha=0.3)
 fig.tight_layout()
 
 # %% [markdown]

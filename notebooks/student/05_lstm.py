@@ -191,7 +191,8 @@ def run_lstm(cell, X, state=None):
     for t in range(X.shape[1]):
         h_t, C_t, g = lstm_step(cell, X[:, t], state)  # (B, H) each
         state = (h_t, C_t)
-        hs.append(h_t), gates.append(g)
+        hs.append(h_t)
+        gates.append(g)
     gates = {k: torch.stack([g[k] for g in gates], dim=1) for k in gates[0]}  # each (B, T, H)
     return torch.stack(hs, dim=1), state, gates  # (B, T, H), ((B, H), (B, H)), gates
 
@@ -336,7 +337,8 @@ C_path, f_path = [], []
 for t in range(X_probe.shape[1]):
     h, C, g = lstm_step(probe, X_probe[:, t], (h.detach(), C))  # the cut: gates see h as data
     C.retain_grad()
-    C_path.append(C), f_path.append(g["f"].detach())  # (B, H) each
+    C_path.append(C)
+    f_path.append(g["f"].detach())  # (B, H) each
 C_path[-1].sum().backward()  # L = sum of C_T, so dL/dC_T = 1 in every unit
 
 for k in (1, 10, 50):  # k steps before the last
@@ -459,9 +461,7 @@ print(f"T = {T_mem}, {mem_steps} training steps each, held-out {tuple(X_held.sha
 def train_memory(kind, forget_bias=None):
     """Train one model on the first-symbol task; return the model and its History."""
     torch.manual_seed(cfg.seed)
-    model = models.SequenceClassifier(num_symbols, num_symbols, kind, embed_size=16, hidden_size=64)
-    if forget_bias is not None:
-        models.init_gate_bias(model.rnn, forget_bias)  # b_f = forget_bias
+    model = experiments.memory_model(kind, num_symbols, gate_bias=forget_bias)  # b_f = forget_bias
     history = experiments.fit_first_symbol(model.to(cfg.device), T_mem, mem_steps, (X_held, y_held),
                                            num_symbols=num_symbols, seed=cfg.seed,  # same batches for all
                                            eval_every=cfg.pick(smoke=10, class_=50, full=100), desc=kind)
@@ -820,7 +820,8 @@ with torch.no_grad():
     torch.testing.assert_close(C_1 - C_tilde_ex, f_ex * (C_ex - C_tilde_ex), msg=(
         "C_t should be f_t * C_{t-1} + (1 - f_t) * C~_t: a weighted average of memory and candidate"))
     torch.testing.assert_close(h_1, output(ex_cell.W_o, hx_ex, C_1)[1], msg="h_t = o_t * tanh(C_t)")
-    ex_cell.W_i.weight.normal_(), ex_cell.W_i.bias.fill_(5.0)
+    ex_cell.W_i.weight.normal_()
+    ex_cell.W_i.bias.fill_(5.0)
     torch.testing.assert_close(coupled_step(ex_cell, x_ex, (h_ex, C_ex))[1], C_1, msg=(
         "the coupled cell has no input gate of its own: changing W_i must not change C_t"))
 print("Exercise 1: PASS")
