@@ -1,0 +1,153 @@
+"""A throwaway folder and a bubblewrap sandbox for one submission's kernel.
+
+The kernel runs under Debian's ``bwrap`` (package ``bubblewrap``):
+
+- no network (its own network namespace, loopback only), its own PID namespace (every process
+  it starts dies with it), its own user namespace with no capabilities;
+- a read-only view of the system folders, of Python and of the installed package, and of the
+  data mirror; an empty ``/tmp``; nothing else of the machine: not the checkout, not the
+  instructor's notebooks, not the other submissions, not the scores;
+- its own folder writable, and nothing else;
+- resource limits (``prlimit``): address space, processes, CPU time, file size, open files.
+
+Where ``bwrap`` is missing or cannot create namespaces, ``available()`` says why; the grader
+then refuses to run unless the instructor passes ``--unsandboxed``, and the CSV says so.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+
+
+@dataclass
+class Limits:
+    """What one submission's kernel may use."""
+
+    memory_mb: int = 6000  # address space per process (PyTorch reserves much it never touches)
+    processes: int = 256  # tasks (processes and threads) beyond those already running as this user
+    cpu_seconds: int = 3600  # CPU time per process
+    file_mb: int = 200  # size of any one file it writes
+    open_files: int = 512
+    output_kb: int = 256  # of the kernel's own stdout and stderr that the grader reads
+
+
+def available() -> str | None:
+    """``None`` when bubblewrap can sandbox a process here, else the reason it cannot."""
+    if shutil.which("bwrap") is None:
+        return "bwrap not found (Debian/Ubuntu: apt-get install bubblewrap)"
+    if shutil.which("prlimit") is None:
+        return "prlimit not found (util-linux)"
+    try:
+        run = subprocess.run(["bwrap", *_namespaces(), "--ro-bind", "/", "/", "--", "true"],
+                             capture_output=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bwrap failed to start: {error}"
+    if run.returncode != 0:
+        return "bwrap cannot create namespaces here: " + run.stderr.decode("utf-8", "replace").strip()
+    return None
+
+
+def _namespaces() -> list[str]:
+    return ["--unshare-all", "--unshare-user", "--uid", "1000", "--gid", "1000",
+            "--cap-drop", "ALL", "--die-with-parent", "--new-session"]
+
+
+def workdir() -> Path:
+    """A fresh folder for one submission, with a short path (kernel sockets live in it)."""
+    return Path(tempfile.mkdtemp(prefix="grade-", dir="/tmp"))
+
+
+def readable_paths() -> list[Path]:
+    """What the kernel needs to read: Python, its packages and the course package."""
+    import course_utils
+
+    paths = {Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent}
+    for entry in sys.path:
+        if entry and Path(entry).is_dir() and not _inside(Path(entry), _checkout()):
+            paths.add(Path(entry))
+    return sorted(p.resolve() for p in paths if p.exists())
+
+
+def _checkout() -> Path:
+    return Path(__file__).resolve().parents[1]
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def _tasks_of_this_user() -> int:
+    """Processes and threads running as this user: RLIMIT_NPROC counts them all."""
+    uid, count = os.getuid(), 0
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                if entry.stat().st_uid == uid:
+                    count += len(os.listdir(f"/proc/{entry.name}/task"))
+            except OSError:
+                continue
+    return count
+
+
+def command(argv: list[str], folder: Path, env: dict[str, str], limits: Limits,
+            data: Path | None = None) -> list[str]:
+    """``argv`` wrapped in bwrap and prlimit: run in ``folder``, with ``env`` only."""
+    wrap = ["bwrap", *_namespaces()]
+    for path in SYSTEM_DIRS:
+        if Path(path).exists():
+            wrap += ["--ro-bind", path, path]
+    for path in readable_paths():
+        wrap += ["--ro-bind", str(path), str(path)]
+    if data is not None and data.is_dir():
+        wrap += ["--ro-bind", str(data), str(data)]
+    wrap += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
+             "--bind", str(folder), str(folder), "--chdir", str(folder), "--clearenv"]
+    for key, value in env.items():
+        wrap += ["--setenv", key, value]
+    mb = 1024 * 1024
+    return [*wrap, "--", "prlimit", f"--as={limits.memory_mb * mb}",
+            f"--nproc={_tasks_of_this_user() + limits.processes}", f"--cpu={limits.cpu_seconds}",
+            f"--fsize={limits.file_mb * mb}", f"--nofile={limits.open_files}", "--core=0",
+            "--", *argv]
+
+
+def unsandboxed(argv: list[str], folder: Path, env: dict[str, str], limits: Limits,
+                data: Path | None = None) -> list[str]:
+    """``argv`` with the resource limits only (``--unsandboxed``: no namespaces, no hiding)."""
+    mb = 1024 * 1024
+    return ["prlimit", f"--as={limits.memory_mb * mb}", f"--cpu={limits.cpu_seconds}",
+            f"--fsize={limits.file_mb * mb}", "--core=0", "--", *argv]
+
+
+def kernel_env(folder: Path, mode: str, data: Path | None) -> dict[str, str]:
+    """The kernel's whole environment: nothing of the instructor's but what it needs."""
+    env = {"HOME": str(folder), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+           "LANG": "C.UTF-8", "COURSE_MODE": mode, "COURSE_DATA_DIR": str(folder / "data"),
+           "COURSE_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(folder / ".mpl"),
+           "IPYTHONDIR": str(folder / ".ipython"), "JUPYTER_RUNTIME_DIR": str(folder / ".jupyter"),
+           "PYTHONDONTWRITEBYTECODE": "1", "TQDM_MININTERVAL": "10", "TQDM_DISABLE": "1"}
+    if data is not None:
+        env["COURSE_DATA_MIRROR"] = str(data)
+    return env
+
+
+def data_mirror() -> Path | None:
+    """The instructor's datasets, shown read-only to kernels: the mirror, else the cache."""
+    from course_utils import data
+
+    mirror = os.environ.get(data.MIRROR_ENV)
+    path = Path(mirror) if mirror else data.cache_dir()
+    return path.resolve() if path.is_dir() else None
