@@ -91,7 +91,7 @@ def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
     """Grade one submission; whatever it does, a ``Result`` comes back (never an exception)."""
     qs = questions(source) if source is not None else []
     result = Result(sub.student, sub.assignment, {q.grade_id: 0.0 for q in qs},
-                    {q.grade_id: q.points for q in qs}, path=str(sub.path),
+                    {q.grade_id: q.points for q in qs}, path=sub.name,
                     sandbox="bwrap" if settings.sandboxed else "none (--unsandboxed)")
     if sub.status:
         result.status, result.reason = sub.status, sub.reason

@@ -16,6 +16,7 @@ it started); verdicts reached before that are kept.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -42,67 +43,85 @@ class Run:
 
 
 class Kernel:
-    """One sandboxed ipykernel and a client for it; a context manager that always cleans up."""
+    """One sandboxed ipykernel and the grader's sockets to it; a context manager that cleans up."""
 
     def __init__(self, folder: Path, mode: str, limits: sandbox.Limits, sandboxed: bool = True):
         self.folder, self.limits = folder, limits
         data = sandbox.data_mirror()
         env = sandbox.kernel_env(folder, mode, data)
         self.connection = folder / "kernel.json"
-        _write_connection(self.connection, folder)
+        self.info = _write_connection(self.connection, folder)
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection),
                 "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
         wrap = sandbox.command if sandboxed else sandbox.unsandboxed
         if not sandboxed:
             env = {**os.environ, **env}
         self.command, self.env = wrap(argv, folder, env, limits, data), env
+        self.cgroup = sandbox.pids_cgroup(folder.name, limits.processes)
+        self.command = sandbox.in_cgroup(self.command, self.cgroup)
+        self.namespace = None
+        self.log_path = folder.parent / f"{folder.name}.log"
         self.process = None
-        self.client = None
+        self.context = None
 
-    def __enter__(self) -> "Kernel":
-        self.log_file = open(self.folder.parent / f"{self.folder.name}.log", "wb")
-        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=self.log_file,
-                                        stderr=subprocess.STDOUT, start_new_session=True,
-                                        env=self.env, cwd=self.folder)
-        self.client = _client(self.connection)
+    def __enter__(self) -> Kernel:
+        import zmq
+        from jupyter_client.session import Session
+
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True,
+                                            env=self.env, cwd=self.folder)
+        self.session = Session(key=self.info["key"].encode(), signature_scheme=self.info["signature_scheme"])
+        self.context = zmq.Context()
+        self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # a larger message is cut off
+        self.context.setsockopt(zmq.LINGER, 0)
+        self.shell = self._socket(zmq.DEALER, "shell_port")
+        self.control = self._socket(zmq.DEALER, "control_port")
+        self.iopub = self._socket(zmq.SUB, "iopub_port")
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
         return self
 
+    def _socket(self, kind: int, port: str):
+        socket = self.context.socket(kind)
+        socket.connect(f"ipc://{self.info['ip']}-{self.info[port]}")
+        return socket
+
     def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+        if self.process is None or self.process.poll() is not None:
+            return False
+        if self.namespace is None:
+            self.namespace = sandbox.namespace_of_child(self.process.pid)
+        return True
 
     def __exit__(self, *exc) -> None:
-        if self.client is not None:
-            try:
-                self.client.stop_channels()
-                self.client.context.destroy(linger=0)
-            except Exception:  # noqa: BLE001 - cleanup goes on whatever the client did
-                pass
+        if self.context is not None:
+            self.context.destroy(linger=0)
         if self.process is not None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)  # bwrap, and the namespace with it
             except ProcessLookupError:
                 pass
             self.process.wait()
-        self.log_file.close()
+        sandbox.kill_all(self.cgroup, self.namespace)
 
     def log(self) -> str:
         """The kernel process's stdout and stderr, capped, undecodable bytes replaced."""
-        path = self.folder.parent / f"{self.folder.name}.log"
-        with open(path, "rb") as f:
+        with open(self.log_path, "rb") as f:
             raw = f.read(self.limits.output_kb * 1024)
         return raw.decode("utf-8", "replace")
 
     def execute(self, code: str, timeout: float, silent: bool = False) -> str:
         """Run ``code``; its verdict: ``ok``, ``error: <ename>``, ``timeout`` or ``kernel died``."""
-        client = self.client
-        msg_id = client.execute(code, silent=silent, store_history=not silent, allow_stdin=False,
-                                stop_on_error=False)
+        content = {"code": code, "silent": silent, "store_history": not silent,
+                   "user_expressions": {}, "allow_stdin": False, "stop_on_error": False}
+        msg_id = self.session.send(self.shell, "execute_request", content)["header"]["msg_id"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
                 return "kernel died"
-            _drain(client)
-            reply = _message(client.get_shell_msg, min(0.2, max(deadline - time.monotonic(), 0.01)))
+            self._drain()
+            reply = self._reply(min(0.2, max(deadline - time.monotonic(), 0.01)))
             if reply is None or reply.get("parent_header", {}).get("msg_id") != msg_id:
                 continue
             if reply.get("msg_type") != "execute_reply":
@@ -113,52 +132,47 @@ class Kernel:
             return f"error: {str(content.get('ename', '?'))[:80]}"
         return "timeout"
 
+    def _reply(self, timeout: float) -> dict | None:
+        """The next message on the shell socket, or ``None`` (nothing, or it did not parse)."""
+        import zmq
+
+        if not self.shell.poll(int(timeout * 1000)):
+            return None
+        try:
+            frames = self.shell.recv_multipart(zmq.NOBLOCK)
+            _, frames = self.session.feed_identities(frames)
+            msg = self.session.deserialize(frames)
+        except Exception:  # noqa: BLE001 - malformed, badly signed or undecodable: dropped
+            return None
+        return msg if isinstance(msg, dict) else None
+
+    def _drain(self, most: int = 10_000) -> None:
+        """Discard what the kernel published: outputs are not evidence, they only fill memory."""
+        import zmq
+
+        for _ in range(most):
+            try:
+                self.iopub.recv_multipart(zmq.NOBLOCK)
+            except zmq.Again:
+                return
+            except zmq.ZMQError:
+                return
+
     def interrupt(self, grace: float = 5.0) -> bool:
         """Ask the kernel to stop its cell; ``True`` when it is idle again within ``grace`` s."""
         try:
-            self.client.control_channel.send(self.client.session.msg("interrupt_request", {}))
+            self.session.send(self.control, "interrupt_request", {})
         except Exception:  # noqa: BLE001
             return False
         return self.execute("pass", grace, silent=True) == "ok"
 
 
-def _write_connection(path: Path, folder: Path) -> None:
+def _write_connection(path: Path, folder: Path) -> dict:
     """A connection file for Unix-socket transport: sockets in ``folder``, a fresh key."""
     from jupyter_client.connect import write_connection_file
 
     write_connection_file(str(path), transport="ipc", ip=str(folder / "k"), key=os.urandom(32).hex().encode())
-
-
-def _client(connection: Path):
-    import zmq
-    from jupyter_client import BlockingKernelClient
-
-    context = zmq.Context()
-    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # a flood of huge messages is cut off
-    client = BlockingKernelClient(connection_file=str(connection), context=context)
-    client.load_connection_file()
-    client.start_channels()
-    return client
-
-
-def _message(get, timeout: float) -> dict | None:
-    """The next message, or ``None`` (nothing came, or what came did not parse)."""
-    try:
-        msg = get(timeout=timeout)
-    except Exception:  # noqa: BLE001 - queue.Empty, or a malformed or badly signed message
-        return None
-    return msg if isinstance(msg, dict) else None
-
-
-def _drain(client, most: int = 1000) -> None:
-    """Discard what the kernel published (outputs are not evidence; they only fill memory)."""
-    for _ in range(most):
-        try:
-            if not client.iopub_channel.msg_ready():
-                return
-            client.get_iopub_msg(timeout=0)
-        except Exception:  # noqa: BLE001
-            continue
+    return json.loads(path.read_text())
 
 
 def wait_ready(kernel: Kernel, timeout: float) -> bool:

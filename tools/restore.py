@@ -8,7 +8,8 @@ moved, edited, retagged, duplicated or deleted it:
 - the student's copies of a test cell (any cell that carries its ``grade_id``) are removed;
 - each test cell is re-inserted after the last student cell that carries the id of an
   instructor cell that precedes it (its exercise, normally), and never before the test cell
-  before it, so a deleted cell comes back where it belongs;
+  before it, so a deleted cell comes back where it belongs; with no such cell at all (every id
+  removed), the test cells go at the end, in order;
 - a solution id used by several cells is kept on the first; the others keep their code as
   plain cells (only their metadata goes).
 
@@ -115,7 +116,7 @@ def _insert_tests(cells: list, source, tests: list) -> tuple[nbformat.NotebookNo
     for test in tests:
         before = set(order[:source.cells.index(test)]) - {None}
         anchors = [i for i, c in enumerate(cells) if _grade_id(c) in before]
-        at = max([floor, *anchors]) + 1
+        at = max([floor, *anchors]) + 1 if anchors or floor >= 0 else len(cells)  # no anchor: at the end
         cells.insert(at, nbformat.from_dict(copy.deepcopy(test)))
         cells[at].outputs, cells[at].execution_count = [], None
         placed = [p + 1 if p >= at else p for p in placed] + [at]
@@ -135,7 +136,7 @@ def _cell(source: str, grade_id: str, solution: bool = False, points: float = 0)
 # What an honest answer does not need, for the instructor to read (never an automatic zero).
 FLAGS = {
     "reference implementation": r"\bbptt\b|course_utils\s*\.\s*(cells|bptt)|\bcells\s*\.\s*(RNN|LSTM|GRU)"
-                                r"|\bfrom\s+course_utils\b|\bimport\s+course_utils\b|\bcopy_from_torch\b",
+                                r"|\bimport\b[^\n]*\b(cells|bptt)\b|\bcopy_from_torch\b|\bmake_cell\b",
     "checks module": r"\bchecks\b|\bCheckFailed\b",
     "get_ipython": r"\bget_ipython\b|\bIPython\b|\bipykernel\b|^\s*[%!]",
     "exception handling": r"\bexcepthook\b|\bset_custom_exc\b|\bcustom_exceptions\b"
@@ -161,4 +162,4 @@ def flags(graded, source) -> list[str]:
     given = {c.source for c in source.cells if c.cell_type == "code"}
     code = "\n".join(c.source for c in graded.cells
                      if c.cell_type == "code" and c.source not in given)
-    return [name for name, pattern in FLAGS.items() if re.search(pattern, code, re.M)]
+    return [name for name, pattern in FLAGS.items() if re.search(pattern, code, re.MULTILINE)]

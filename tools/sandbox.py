@@ -8,7 +8,10 @@ The kernel runs under Debian's ``bwrap`` (package ``bubblewrap``):
   data mirror; an empty ``/tmp``; nothing else of the machine: not the checkout, not the
   instructor's notebooks, not the other submissions, not the scores;
 - its own folder writable, and nothing else;
-- resource limits (``prlimit``): address space, processes, CPU time, file size, open files.
+- resource limits: address space, CPU time, file size and open files per process
+  (``prlimit``), and a cap on the processes and threads of the whole sandbox (a ``pids``
+  cgroup, where the grader may create one: as root on most machines);
+- when it ends, every process in its PID namespace (and its cgroup) is killed and waited for.
 
 Where ``bwrap`` is missing or cannot create namespaces, ``available()`` says why; the grader
 then refuses to run unless the instructor passes ``--unsandboxed``, and the CSV says so.
@@ -32,9 +35,9 @@ class Limits:
     """What one submission's kernel may use."""
 
     memory_mb: int = 6000  # address space per process (PyTorch reserves much it never touches)
-    processes: int = 256  # tasks (processes and threads) beyond those already running as this user
+    processes: int = 128  # tasks (processes and threads) of the whole sandbox, where a cgroup can cap them
     cpu_seconds: int = 3600  # CPU time per process
-    file_mb: int = 200  # size of any one file it writes
+    file_mb: int = 100  # size of any one file it writes
     open_files: int = 512
     output_kb: int = 256  # of the kernel's own stdout and stderr that the grader reads
 
@@ -47,7 +50,7 @@ def available() -> str | None:
         return "prlimit not found (util-linux)"
     try:
         run = subprocess.run(["bwrap", *_namespaces(), "--ro-bind", "/", "/", "--", "true"],
-                             capture_output=True, timeout=30)
+                             capture_output=True, timeout=30, check=False)
     except (OSError, subprocess.TimeoutExpired) as error:
         return f"bwrap failed to start: {error}"
     if run.returncode != 0:
@@ -118,7 +121,8 @@ def command(argv: list[str], folder: Path, env: dict[str, str], limits: Limits,
         wrap += ["--setenv", key, value]
     mb = 1024 * 1024
     return [*wrap, "--", "prlimit", f"--as={limits.memory_mb * mb}",
-            f"--nproc={_tasks_of_this_user() + limits.processes}", f"--cpu={limits.cpu_seconds}",
+            f"--nproc={_tasks_of_this_user() + limits.processes}",  # counts where no user namespace hides it
+            f"--cpu={limits.cpu_seconds}",
             f"--fsize={limits.file_mb * mb}", f"--nofile={limits.open_files}", "--core=0",
             "--", *argv]
 
@@ -151,3 +155,83 @@ def data_mirror() -> Path | None:
     mirror = os.environ.get(data.MIRROR_ENV)
     path = Path(mirror) if mirror else data.cache_dir()
     return path.resolve() if path.is_dir() else None
+
+
+PIDS_CGROUPS = (Path("/sys/fs/cgroup/pids"), Path("/sys/fs/cgroup"))  # cgroup v1, then v2
+
+
+def pids_cgroup(name: str, limit: int) -> Path | None:
+    """A new cgroup that holds at most ``limit`` tasks, or ``None`` where none can be made."""
+    for root in PIDS_CGROUPS:
+        if not (root / "cgroup.procs").exists():
+            continue
+        group = root / name
+        try:
+            group.mkdir()
+            (group / "pids.max").write_text(str(limit))
+            return group
+        except OSError:
+            remove_cgroup(group)
+    return None
+
+
+def in_cgroup(argv: list[str], group: Path | None) -> list[str]:
+    """``argv`` started inside ``group`` (its first process joins, so all its children do)."""
+    if group is None:
+        return argv
+    return ["sh", "-c", 'echo $$ > "$1" && shift && exec "$@"', "sh", str(group / "cgroup.procs"), *argv]
+
+
+def kill_all(group: Path | None, namespace: str | None, wait: float = 10.0) -> None:
+    """SIGKILL every process in ``group`` or in the PID ``namespace``; return once none is left."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + wait
+    while True:
+        pids = _members(group, namespace)
+        if not pids or time.monotonic() > deadline:
+            break
+        for pid in pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
+        time.sleep(0.05)
+    remove_cgroup(group)
+
+
+def _members(group: Path | None, namespace: str | None) -> set[int]:
+    pids = set()
+    if group is not None:
+        try:
+            pids |= {int(p) for p in (group / "cgroup.procs").read_text().split()}
+        except (OSError, ValueError):
+            pass
+    if namespace is not None:
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    if os.readlink(f"/proc/{entry.name}/ns/pid") == namespace:
+                        pids.add(int(entry.name))
+                except OSError:
+                    continue
+    return pids
+
+
+def remove_cgroup(group: Path | None) -> None:
+    if group is not None:
+        try:
+            group.rmdir()
+        except OSError:
+            pass
+
+
+def namespace_of_child(pid: int) -> str | None:
+    """The PID namespace of the first child of ``pid`` (bwrap's init in the sandbox)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        found = os.readlink(f"/proc/{children[0]}/ns/pid") if children else None
+    except OSError:
+        return None
+    return None if found == os.readlink("/proc/self/ns/pid") else found  # never the grader's own

@@ -32,6 +32,7 @@ class Submission:
 
     path: Path
     student: str
+    name: str = ""  # the path relative to the submissions folder, for the CSV
     assignment: str = "?"
     notebook: nbformat.NotebookNode | None = None
     status: str = ""  # "" when it can be graded
@@ -54,7 +55,9 @@ def find(root: Path, sources: dict) -> list[Submission]:
             if name.endswith(".ipynb"):
                 found.append(_read(Path(folder, name), root, sources))
     _refuse_duplicates(found)
-    return sorted(found, key=lambda s: str(s.path))
+    for sub in found:
+        sub.name = sub.path.relative_to(root).as_posix()
+    return sorted(found, key=lambda s: s.name)
 
 
 def _student(path: Path, root: Path) -> str:
@@ -76,7 +79,7 @@ def _read(path: Path, root: Path, sources: dict) -> Submission:
             raise ValueError(f"larger than {MAX_BYTES // (1024 * 1024)} MB")
         nb = nbformat.reads(raw.decode("utf-8-sig"), as_version=4)
         if not isinstance(nb.get("cells"), list):
-            raise ValueError("no list of cells")
+            raise TypeError("no list of cells")
     except (OSError, ValueError, TypeError, KeyError, AttributeError, json.JSONDecodeError) as error:
         sub.status, sub.reason = "unreadable", _short(f"{type(error).__name__}: {error}")
         return sub
