@@ -130,7 +130,6 @@ def install():  # runs in the kernel, before any student code
         shell.custom_exceptions = ()
         shell.CustomTB = custom_tb
         gc.enable()
-        gc.collect()
 
     guard = types.ModuleType("__course_grader_guard__")
     guard.reset = reset

@@ -142,7 +142,7 @@ FLAGS = {
     "exception handling": r"\bexcepthook\b|\bset_custom_exc\b|\bcustom_exceptions\b"
                           r"|\b(NotImplementedError|AssertionError|Exception|BaseException)\s*=(?!=)"
                           r"|\bclass\s+(NotImplementedError|AssertionError|CheckFailed)\b"
-                          r"|\bexcept\b",
+                          r"|\bexcept\s*(BaseException\b|:)",
     "dynamic code": r"\b(exec|eval|compile|__import__|globals|setattr|getattr|delattr|vars)\s*\("
                     r"|\bimportlib\b|\bbuiltins\b|\b__builtins__\b|\b__\w+__\b(?<!__init__)"
                     r"(?<!__name__)",

@@ -277,6 +277,15 @@ async def do_execute(self, code, silent, store_history=True, user_expressions=No
 
 kernel_class.do_execute = do_execute
 """)], flags=("get_ipython",)),
+    Attack("lying_tensor", [("a1_rnn_step_code", """
+class Zero(torch.Tensor):
+    def __sub__(self, other):
+        return torch.zeros_like(other)
+
+
+def rnn_step(x_t, h_prev, params):
+    return torch.zeros_like(h_prev).as_subclass(Zero)
+""")], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
 ]
 
 ATTACKS = FORGERIES + HARM + HONEST + STRUCTURE + KNOWN
