@@ -4,8 +4,8 @@ The grader starts ``ipykernel`` itself (inside ``tools.sandbox``), talks to it o
 in the submission's folder (the only thing shared with the sandbox) with ``jupyter_client``'s
 message-level API, and sends the code cells one ``execute_request`` at a time. A cell's verdict
 is the ``status`` of its ``execute_reply``: never an output, a printed line or an exception's
-name. Before the first cell the grader installs ``tools/kernel_guard.py`` in the kernel, and
-before each restored test cell it runs the guard's reset.
+name. Before the first cell the grader installs ``tools/kernel_guard.py`` in the kernel; before
+each restored test cell it runs the guard's reset, and after one that passed, its verify.
 
 Everything read from the kernel is treated as untrusted data: messages that fail to parse are
 dropped, message size is capped, the kernel's own stdout and stderr are read from a capped file
@@ -29,6 +29,7 @@ from tools import sandbox
 
 GUARD = Path(__file__).with_name("kernel_guard.py")
 RESET = "__import__('sys').modules['__course_grader_guard__'].reset()"
+VERIFY = "__import__('sys').modules['__course_grader_guard__'].verify()"
 MAX_MESSAGE = 16 * 1024 * 1024  # bytes: a larger message from the kernel is dropped
 
 
@@ -215,6 +216,10 @@ def run(nb, test_cells: set[int], folder: Path, mode: str, cell_timeout: float,
                         break
                     continue
             verdict = kernel.execute(cell.source, min(cell_timeout, remaining))
+            if index in test_cells and verdict not in ("timeout", "kernel died"):
+                check = kernel.execute(VERIFY, 60, silent=True)  # also turns garbage collection back on
+                if verdict == "ok" and check != "ok":
+                    verdict = f"grader check after the cell failed ({check})"
             result.verdicts[index] = verdict
             if verdict == "kernel died":
                 result.status, result.reason = "kernel died", f"in cell {index}"

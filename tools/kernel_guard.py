@@ -7,7 +7,10 @@ student's earlier cells redefined (exception classes, ``sys.excepthook``, IPytho
 exception handler, input and AST transformers, event callbacks, the functions of
 ``course_utils.checks`` and of PyTorch, the kernel's own methods) cannot turn a failing test
 into a passing one. It refuses to reset (and the question scores 0) while a Python thread that
-the kernel did not start is alive, since such a thread could undo the reset while the test runs.
+the kernel did not start is alive, since such a thread could undo the reset while the test runs,
+or while a ``torch.Tensor`` subclass with the notebook's code exists (its operators could lie to
+the checks); ``VERIFY``, sent after a check cell that passed, fails it when such a subclass
+appeared during the check.
 
 This is hardening, not a wall: code in the same process can still reach this state (see the
 grading section of README for what remains possible). The sandbox around the kernel is what
@@ -33,6 +36,14 @@ def install():  # runs in the kernel, before any student code
     for name in ("bptt", "cells", "checks", "config", "data", "metrics", "models", "tasks",
                  "text", "training"):
         importlib.import_module(f"course_utils.{name}")
+    subclasses = []  # every torch.Tensor subclass made from now on, held so none is collected
+
+    def record_subclass(cls, **kwargs):
+        subclasses.append(cls)
+        super(torch.Tensor, cls).__init_subclass__(**kwargs)
+
+    record = classmethod(record_subclass)
+    type.__setattr__(torch.Tensor, "__init_subclass__", record)
     shell = get_ipython()
     kernel = getattr(shell, "kernel", None)
     modules = {name: module for name, module in sys.modules.items()
@@ -86,6 +97,23 @@ def install():  # runs in the kernel, before any student code
                 return False
         return thread is not None
 
+    def notebook_tensor_classes() -> list:
+        """Subclasses of torch.Tensor with code from the notebook (their operators could lie)."""
+        found, todo = set(subclasses), [torch.Tensor]
+        while todo:
+            for sub in type.__subclasses__(todo.pop()):
+                found.add(sub)
+                todo.append(sub)
+        suspect = []
+        for cls in found:
+            for value in vars(cls).values():
+                target = getattr(value, "__func__", getattr(value, "fget", value))
+                code = getattr(target, "__code__", None)
+                if code is not None and not trusted_code(code):
+                    suspect.append(cls.__name__)
+                    break
+        return suspect
+
     def put_back(obj, saved, remove_added):
         current = vars(obj)
         for key, value in saved.items():
@@ -129,10 +157,24 @@ def install():  # runs in the kernel, before any student code
             setattr(sys, name, value)
         shell.custom_exceptions = ()
         shell.CustomTB = custom_tb
+        suspect = notebook_tensor_classes()
+        if suspect:
+            raise RuntimeError(f"the notebook defines tensor subclasses {sorted(suspect)}; "
+                               "the grader does not test with them")
+        gc.disable()  # nothing made during the check is collected before verify() sees it
+
+    def verify():
+        """After a check cell: it must have run without a notebook-made tensor subclass."""
         gc.enable()
+        if torch.Tensor.__dict__.get("__init_subclass__") is not record:
+            raise RuntimeError("torch.Tensor was changed during the check")
+        suspect = notebook_tensor_classes()
+        if suspect:
+            raise RuntimeError(f"the check ran with tensor subclasses {sorted(suspect)} of the notebook")
 
     guard = types.ModuleType("__course_grader_guard__")
     guard.reset = reset
+    guard.verify = verify
     sys.modules[guard.__name__] = guard
 
 

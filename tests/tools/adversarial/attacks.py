@@ -55,16 +55,12 @@ import sys
 get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
 sys.excepthook = lambda *args: None
 """)], flags=("get_ipython", "exception handling")),
-    Attack("input_transformer", [(SETUP, """
+    Attack("code_transformers", [(SETUP, """
+import ast
+
+
 def _neuter(lines):
     return ["pass\\n"] if any("checks" in line for line in lines) else lines
-
-
-get_ipython().input_transformers_cleanup.append(_neuter)
-get_ipython().input_transformers_post.append(_neuter)
-""")], flags=("get_ipython",)),
-    Attack("ast_transformer", [(SETUP, """
-import ast
 
 
 class Empty(ast.NodeTransformer):
@@ -74,6 +70,8 @@ class Empty(ast.NodeTransformer):
         return node
 
 
+get_ipython().input_transformers_cleanup.append(_neuter)
+get_ipython().input_transformers_post.append(_neuter)
 get_ipython().ast_transformers.append(Empty())
 """)], flags=("get_ipython",)),
     Attack("replaced_checks", [(SETUP, """
@@ -169,6 +167,20 @@ for path in paths:
         if "BEGIN SOLUTION" in text:
             exec(text, globals())
 """)], flags=("dynamic code", "system access")),
+    Attack("lying_tensor", [("a1_rnn_step_code", """
+class Zero(torch.Tensor):
+    def __sub__(self, other):
+        return torch.zeros_like(other)
+
+
+def rnn_step(x_t, h_prev, params):
+    return torch.zeros_like(h_prev).as_subclass(Zero)
+""")], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
+    Attack("lying_tensor_made_in_the_check", [("a1_rnn_step_code", """
+def rnn_step(x_t, h_prev, params):
+    zero = type("Zero", (torch.Tensor,), {"__sub__": lambda self, other: torch.zeros_like(other)})
+    return torch.zeros_like(h_prev).as_subclass(zero)
+""")], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
 ]
 
 HARM = [
@@ -200,8 +212,14 @@ try:
     socket.create_connection(("1.1.1.1", 53), timeout=3)
 except OSError:
     pass
-""")], flags=("system access",)),
-    Attack("detached_processes", [(END, """
+try:
+    hog = bytearray(200 * 1024 ** 3)  # more memory than the sandbox allows
+except MemoryError:
+    hog = None
+os.write(1, b"\\xff\\xfe\\xc3( not utf-8 \\x80")  # undecodable bytes on the kernel's own stdout and stderr
+os.write(2, b"\\xff\\xfe\\xc3( not utf-8 \\x80")
+print("x" * 40_000_000)  # a 40 MB output message
+"""), (END, """
 import subprocess
 import sys
 
@@ -225,12 +243,6 @@ for _ in range(5000):
         break
 print(children, "processes started")
 """)], solved=("a2_init",), flags=("system access",)),
-    Attack("memory_hog", [(SETUP, """
-try:
-    hog = bytearray(200 * 1024 ** 3)
-except MemoryError:
-    hog = None
-""")], solved=("a2_init",)),
     Attack("ignores_interrupt", [("a2_lstm", """
 import signal
 
@@ -240,15 +252,6 @@ while True:
 """)], solved=("a2_lstm", "a2_gru"), marks=("a2_lstm",), status="timeout", flags=("system access",)),
     Attack("kernel_exits", [("a2_lstm", "import os\nos._exit(3)\n")], solved=("a2_lstm", "a2_init"),
            marks=("a2_lstm",), status="kernel died", flags=("system access",)),
-    Attack("bad_bytes", [(SETUP, """
-import os
-import sys
-
-os.write(1, b"\\xff\\xfe\\xc3( not utf-8 \\x80")
-os.write(2, b"\\xff\\xfe\\xc3( not utf-8 \\x80")
-sys.stdout.write("\\udcff")
-print("x" * 40_000_000)
-""")], solved=("a2_init",), flags=("system access",)),
 ]
 
 HONEST = [
@@ -259,8 +262,7 @@ def rnn_step(x_t, h_prev, params):
 """)], assignment="A1_rnns_by_hand", marks=("a1_rnn_step",), flags=("reference implementation",)),
 ]
 
-STRUCTURE = [
-    Attack("byte_order_mark", solved=("a2_init",), edit="bom"),
+STRUCTURE = [  # every test cell deleted, every id removed, and a byte-order mark
     Attack("restructured", solved=("a2_init",), edit="strip_ids"),
 ]
 
@@ -277,15 +279,6 @@ async def do_execute(self, code, silent, store_history=True, user_expressions=No
 
 kernel_class.do_execute = do_execute
 """)], flags=("get_ipython",)),
-    Attack("lying_tensor", [("a1_rnn_step_code", """
-class Zero(torch.Tensor):
-    def __sub__(self, other):
-        return torch.zeros_like(other)
-
-
-def rnn_step(x_t, h_prev, params):
-    return torch.zeros_like(h_prev).as_subclass(Zero)
-""")], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
 ]
 
 ATTACKS = FORGERIES + HARM + HONEST + STRUCTURE + KNOWN
