@@ -125,7 +125,7 @@ class ScoreSheet:
         self.header = ["student", "assignment", *self.columns, "total", "max", "status", "reason",
                        "failed", "flags", "sandbox", "file"]
         self.lock = threading.Lock()
-        self.file = open(path, "w", newline="", encoding="utf-8")
+        self.file = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - open while grading
         self.writer = csv.writer(self.file)
         self.writer.writerow(self.header)
         self.file.flush()

@@ -100,10 +100,11 @@ def _notebooks(out: Path, repository: str, tag: str) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for path in assignments.build(assignments.default_sources(), Path(tmp)):
             nb = nbformat.read(path, as_version=4)
-            relative = f"notebooks/{path.name}"
+            badge = colab.badge(f"notebooks/{path.name}", repository, tag)
+            install = colab.install_code(repository, tag)
             for cell in nb.cells:
-                cell.source = colab._BADGE.sub(lambda _: colab.badge(relative, repository, tag), cell.source)
-                cell.source = colab._INSTALL.sub(lambda _: colab.install_code(repository, tag), cell.source)
+                cell.source = colab._BADGE.sub(lambda _, text=badge: text, cell.source)
+                cell.source = colab._INSTALL.sub(lambda _, text=install: text, cell.source)
             nb.metadata.get("jupytext", {}).pop("formats", None)  # no .py twin in the release
             nbformat.write(nb, out / path.name)
 
