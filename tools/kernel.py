@@ -66,7 +66,7 @@ class Kernel:
         self.process = None
         self.context = None
 
-    def __enter__(self) -> Kernel:
+    def __enter__(self) -> Self:
         import zmq
         from jupyter_client.session import Session
 
