@@ -50,7 +50,7 @@ class Kernel:
     def __init__(self, folder: Path, mode: str, limits: sandbox.Limits, sandboxed: bool = True):
         self.folder, self.limits = folder, limits
         data = sandbox.data_mirror()
-        env = sandbox.kernel_env(folder, mode, data)
+        env = sandbox.kernel_env(Path(sandbox.HOME) if sandboxed else folder, mode, data)
         self.connection = folder / "kernel.json"
         self.info = _write_connection(self.connection, folder)
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection),

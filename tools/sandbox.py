@@ -7,7 +7,8 @@ The kernel runs under Debian's ``bwrap`` (package ``bubblewrap``):
 - a read-only view of the system folders, of Python and of the installed package, and of the
   data mirror; an empty ``/tmp``; nothing else of the machine: not the checkout, not the
   instructor's notebooks, not the other submissions, not the scores;
-- its own folder writable, and nothing else;
+- writable: its home and working folder and ``/tmp`` (size-limited, in memory, gone with it),
+  and the folder that holds its kernel sockets (each file size-limited); nothing else;
 - resource limits: address space, CPU time, file size and open files per process
   (``prlimit``), and a cap on the processes and threads of the whole sandbox (a ``pids``
   cgroup, where the grader may create one: as root on most machines);
@@ -28,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
+HOME = "/home/student"  # the kernel's home and working folder, a size-limited tmpfs
 
 
 @dataclass
@@ -40,6 +42,7 @@ class Limits:
     file_mb: int = 100  # size of any one file it writes
     open_files: int = 512
     output_kb: int = 256  # of the kernel's own stdout and stderr that the grader reads
+    scratch_mb: int = 512  # each of the kernel's writable folders, home and /tmp (in memory)
 
 
 def available() -> str | None:
@@ -115,8 +118,10 @@ def command(argv: list[str], folder: Path, env: dict[str, str], limits: Limits,
         wrap += ["--ro-bind", str(path), str(path)]
     if data is not None and data.is_dir():
         wrap += ["--ro-bind", str(data), str(data)]
-    wrap += ["--dev", "/dev", "--proc", "/proc", "--tmpfs", "/tmp",
-             "--bind", str(folder), str(folder), "--chdir", str(folder), "--clearenv"]
+    scratch = str(limits.scratch_mb * 1024 * 1024)
+    wrap += ["--dev", "/dev", "--proc", "/proc", "--size", scratch, "--tmpfs", "/tmp",
+             "--size", scratch, "--tmpfs", HOME, "--bind", str(folder), str(folder),
+             "--chdir", HOME, "--clearenv"]
     for key, value in env.items():
         wrap += ["--setenv", key, value]
     mb = 1024 * 1024
@@ -135,13 +140,13 @@ def unsandboxed(argv: list[str], folder: Path, env: dict[str, str], limits: Limi
             f"--fsize={limits.file_mb * mb}", "--core=0", "--", *argv]
 
 
-def kernel_env(folder: Path, mode: str, data: Path | None) -> dict[str, str]:
+def kernel_env(home: Path, mode: str, data: Path | None) -> dict[str, str]:
     """The kernel's whole environment: nothing of the instructor's but what it needs."""
-    env = {"HOME": str(folder), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
-           "LANG": "C.UTF-8", "COURSE_MODE": mode, "COURSE_DATA_DIR": str(folder / "data"),
+    env = {"HOME": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+           "LANG": "C.UTF-8", "COURSE_MODE": mode, "COURSE_DATA_DIR": str(home / "data"),
            "COURSE_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
-           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(folder / ".mpl"),
-           "IPYTHONDIR": str(folder / ".ipython"), "JUPYTER_RUNTIME_DIR": str(folder / ".jupyter"),
+           "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".mpl"),
+           "IPYTHONDIR": str(home / ".ipython"), "JUPYTER_RUNTIME_DIR": str(home / ".jupyter"),
            "PYTHONDONTWRITEBYTECODE": "1", "TQDM_MININTERVAL": "10", "TQDM_DISABLE": "1"}
     if data is not None:
         env["COURSE_DATA_MIRROR"] = str(data)

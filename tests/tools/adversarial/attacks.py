@@ -212,6 +212,13 @@ try:
     socket.create_connection(("1.1.1.1", 53), timeout=3)
 except OSError:
     pass
+for folder in (os.path.expanduser("~"), "/tmp", os.getcwd()):  # 1 GB each: more than there is room for
+    try:
+        with open(os.path.join(folder, "fill"), "wb") as f:
+            for _ in range(64):
+                f.write(bytes(16 * 1024 * 1024))
+    except OSError:
+        pass
 try:
     hog = bytearray(200 * 1024 ** 3)  # more memory than the sandbox allows
 except MemoryError:
