@@ -193,9 +193,9 @@ def kill_all(group: Path | None, namespace: str | None, wait: float = 10.0) -> N
     import time
 
     deadline = time.monotonic() + wait
-    while True:
+    while time.monotonic() < deadline:
         pids = _members(group, namespace)
-        if not pids or time.monotonic() > deadline:
+        if not pids and _tasks(group) == 0:  # zombies still count until they are reaped
             break
         for pid in pids:
             try:
@@ -203,7 +203,17 @@ def kill_all(group: Path | None, namespace: str | None, wait: float = 10.0) -> N
             except (ProcessLookupError, PermissionError):
                 pass
         time.sleep(0.05)
-    remove_cgroup(group)
+    while group is not None and group.exists() and time.monotonic() < deadline + 5:
+        remove_cgroup(group)
+        time.sleep(0.05)
+
+
+def _tasks(group: Path | None) -> int:
+    """The tasks a cgroup still holds (0 without one, or when it cannot be read)."""
+    try:
+        return int((group / "pids.current").read_text()) if group is not None else 0
+    except (OSError, ValueError):
+        return 0
 
 
 def _members(group: Path | None, namespace: str | None) -> set[int]:
