@@ -1,50 +1,50 @@
-"""Grade a folder of submitted notebooks with the hidden tests: one score per student and question.
+"""Grade a folder of submitted notebooks with the hidden tests: one row per submission.
 
-    python -m tools.grading submissions/ scores.csv
+    python -m tools.grading submissions/ scores.csv [--jobs 2]
 
-Every ``*.ipynb`` under ``submissions/`` is a submission; the student is the name of its first
-folder below ``submissions/`` (``submissions/ada/A1_rnns_by_hand.ipynb``) or, for a file directly
-inside it, the file's name. Its assignment is the instructor's notebook (in
-``notebooks/assignments/`` unless ``--source`` says otherwise) that shares its question ids.
+Grading follows nbgrader's autograder without its database, and trusts nothing a submission
+holds or does:
 
-Grading follows nbgrader's autograder without its database. Each question is one *test cell*
-of the instructor's notebook, marked in its metadata as nbgrader marks it
-(``{"grade": true, "grade_id": "a1_rnn_step", "points": 2}``). In the submission every test cell
-is overwritten by the instructor's version, which holds the hidden tests as well as the visible
-checks (a student cannot edit a test into passing); the notebook is run top to bottom with
-``nbclient`` in a process of its own, with a time limit per cell and per notebook, errors
-allowed; a question scores its points if its test cell ran without an error, else 0. A broken,
-endless or crashing notebook scores what it scored before it broke and never stops the others.
+1. ``tools.submissions`` finds every ``*.ipynb`` under ``submissions/`` and reads it
+   defensively; a symbolic link, a duplicate, a notebook of no assignment or an unreadable file
+   gets its row with a ``status`` and ``reason`` and is not run.
+2. ``tools.restore`` puts every instructor test cell back exactly as written (source, metadata,
+   tags), re-inserts missing ones where they belong and resolves duplicate ids. Each test cell
+   builds its own inputs, so a missing or broken cell costs only its own points.
+3. ``tools.kernel`` runs the cells one by one in a fresh kernel inside a ``tools.sandbox``
+   (bubblewrap: no network, own PID namespace, read-only system, only its own throwaway folder
+   writable, resource limits; no instructor notebook, other submission or score is visible).
+   A question scores its points when the ``execute_reply`` of its restored test cell has status
+   ``ok``; before each test cell the grader resets what a student's code could have redirected.
+4. Each row is written to the CSV as soon as its submission is graded; points reached before a
+   timeout or a dead kernel are kept. ``flags`` lists what the student's cells use that an honest
+   answer does not need (the course's reference implementations, the checks module,
+   ``get_ipython``, exception handling, dynamic code, system access), for the instructor to read.
 
-Written answers (markdown answer cells) are read by hand; they are not scored here.
+Without bubblewrap the grader refuses to run unless given ``--unsandboxed``; the CSV then says
+so in its ``sandbox`` column. Written answers (markdown answer cells) are read by hand.
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
 import os
-import subprocess
+import shutil
 import sys
-import tempfile
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 
+from tools import kernel, restore, sandbox, submissions
+from tools.restore import Question, questions  # noqa: F401 - the public names of the grader
+
 ROOT = Path(__file__).resolve().parents[1]
 SOURCES = ROOT / "notebooks" / "assignments"
-
-
-@dataclass
-class Question:
-    """One autograded question: its id, its points and the instructor's test cell."""
-
-    grade_id: str
-    points: float
-    source: str
 
 
 @dataclass
@@ -55,29 +55,16 @@ class Result:
     assignment: str
     scores: dict[str, float]
     max_points: dict[str, float]
-    status: str = "ok"
+    status: str = "ok"  # ok, timeout, kernel died, unreadable, refused, error
+    reason: str = ""
     failed: dict[str, str] = field(default_factory=dict)
+    flags: list[str] = field(default_factory=list)
+    sandbox: str = "bwrap"
+    path: str = ""
 
     @property
     def total(self) -> float:
         return sum(self.scores.values())
-
-
-def _meta(cell) -> dict:
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
-def questions(nb) -> list[Question]:
-    """The autograded questions of an instructor's notebook, in order (test cells, not answers)."""
-    found = []
-    for cell in nb.cells:
-        meta = _meta(cell)
-        if cell.cell_type == "code" and meta.get("grade") and not meta.get("solution"):
-            if "grade_id" not in meta or "points" not in meta:
-                raise ValueError(f"a grade cell needs a grade_id and points in its nbgrader metadata, "
-                                 f"got {meta} in the cell starting {cell.source[:60]!r}")
-            found.append(Question(meta["grade_id"], float(meta["points"]), cell.source))
-    return found
 
 
 def load_sources(source: Path = SOURCES) -> dict[str, nbformat.NotebookNode]:
@@ -89,157 +76,103 @@ def load_sources(source: Path = SOURCES) -> dict[str, nbformat.NotebookNode]:
     return {p.stem: nbformat.read(p, as_version=4) for p in paths}
 
 
-def match_assignment(submission, sources: dict) -> str:
-    """The name of the instructor's notebook that shares most question ids with ``submission``."""
-    ids = {_meta(c).get("grade_id") for c in submission.cells} - {None}
-    overlap = {name: len(ids & {q.grade_id for q in questions(nb)}) for name, nb in sources.items()}
-    best = max(overlap, key=overlap.get)
-    if overlap[best] == 0:
-        raise ValueError(f"the submission has none of the question ids of {sorted(sources)}: "
-                         f"was its cell metadata removed? (found ids {sorted(ids)})")
-    return best
+@dataclass
+class Settings:
+    """How each submission is run."""
+
+    mode: str = "smoke"
+    cell_timeout: float = 300
+    total_timeout: float = 900
+    limits: sandbox.Limits = field(default_factory=sandbox.Limits)
+    sandboxed: bool = True
 
 
-def prepare(submission, source) -> tuple[nbformat.NotebookNode, dict[str, int]]:
-    """Restore the instructor's test cells in ``submission``; return it and each question's cell."""
-    by_id = {q.grade_id: q for q in questions(source)}
-    cells = {}
-    for index, cell in enumerate(submission.cells):
-        grade_id = _meta(cell).get("grade_id")
-        if grade_id in by_id and cell.cell_type == "code":
-            cell.source = by_id[grade_id].source  # the hidden tests come back
-            cells[grade_id] = index
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    return submission, cells
-
-
-def execute(nb, workdir: Path, cell_timeout: float, total_timeout: float) -> dict[int, str]:
-    """Run ``nb`` in place with nbclient; return the status of each code cell it reached.
-
-    A status is ``"ok"``, the name of the exception a cell raised, or ``"timeout"``. After a
-    cell timeout the kernel is interrupted and the next cell runs; past ``total_timeout`` nothing
-    more runs.
-    """
-    from nbclient import NotebookClient
-    from nbclient.exceptions import DeadKernelError
-
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", allow_errors=True,
-                            interrupt_on_timeout=True, resources={"metadata": {"path": str(workdir)}})
-    status, deadline = {}, time.monotonic() + total_timeout
-    with client.setup_kernel():
-        client.reset_execution_trackers()
-        for index, cell in enumerate(nb.cells):
-            if cell.cell_type != "code":
-                continue
-            remaining = deadline - time.monotonic()
-            if remaining <= 1:
-                break
-            client.timeout = int(min(cell_timeout, remaining))
-            start = time.monotonic()
-            try:
-                client.execute_cell(cell, index, execution_count=index)
-            except DeadKernelError:
-                status[index] = "kernel died"
-                break
-            errors = [o for o in cell.outputs if o.get("output_type") == "error"]
-            if time.monotonic() - start >= client.timeout:
-                status[index] = "timeout"
-            else:
-                status[index] = errors[0].get("ename", "error") if errors else "ok"
-    return status
-
-
-def grade_one(submission_path: Path, source_path: Path, mode: str = "smoke",
-              cell_timeout: float = 300, total_timeout: float = 900) -> dict:
-    """Grade one submission in this process: {question: [points, max_points, status]}."""
-    source = nbformat.read(source_path, as_version=4)
-    submission, cells = prepare(nbformat.read(submission_path, as_version=4), source)
-    os.environ["COURSE_MODE"] = mode  # the kernel inherits it
-    with tempfile.TemporaryDirectory() as workdir:
-        status = execute(submission, Path(workdir), cell_timeout, total_timeout)
-    graded = {}
-    for q in questions(source):
-        index = cells.get(q.grade_id)
-        state = "cell missing" if index is None else status.get(index, "not run")
-        graded[q.grade_id] = [q.points if state == "ok" else 0.0, q.points, state]
-    return graded
-
-
-def _student(path: Path, root: Path) -> str:
-    parts = path.relative_to(root).parts
-    return parts[0] if len(parts) > 1 else path.stem
-
-
-def grade_folder(submissions: Path, source: Path = SOURCES, mode: str = "smoke",
-                 cell_timeout: float = 300, total_timeout: float = 900, jobs: int = 1) -> list[Result]:
-    """Grade every ``*.ipynb`` under ``submissions``, each in a child process of its own.
-
-    ``jobs`` submissions are graded at the same time (one kernel each).
-    """
-    from concurrent.futures import ThreadPoolExecutor
-
-    submissions = Path(submissions)
-    sources = load_sources(source)
-    paths = sorted(p for p in submissions.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
-    if not paths:
-        raise FileNotFoundError(f"no submitted notebooks (*.ipynb) found under {submissions}")
-
-    def grade(path: Path) -> Result:
-        return _grade_path(path, _student(path, submissions), sources, Path(source), mode,
-                           cell_timeout, total_timeout)
-
-    with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
-        return list(pool.map(grade, paths))
-
-
-def _grade_path(path: Path, student: str, sources: dict, source: Path, mode: str,
-                cell_timeout: float, total_timeout: float) -> Result:
-    """Grade one submission in a child process; a crash or a timeout there is reported, not raised."""
+def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
+    """Grade one submission; whatever it does, a ``Result`` comes back (never an exception)."""
+    qs = questions(source) if source is not None else []
+    result = Result(sub.student, sub.assignment, {q.grade_id: 0.0 for q in qs},
+                    {q.grade_id: q.points for q in qs}, path=sub.name,
+                    sandbox="bwrap" if settings.sandboxed else "none (--unsandboxed)")
+    if sub.status:
+        result.status, result.reason = sub.status, sub.reason
+        return result
+    folder = sandbox.workdir()
     try:
-        name = match_assignment(nbformat.read(path, as_version=4), sources)
-    except Exception as error:  # unreadable, or not one of the assignments
-        return Result(student, "?", {}, {}, status=f"not graded: {error}")
-    qs = questions(sources[name])
-    result = Result(student, name, {q.grade_id: 0.0 for q in qs}, {q.grade_id: q.points for q in qs})
-    source_path = source / f"{name}.ipynb" if source.is_dir() else source
-    with tempfile.TemporaryDirectory() as tmp:
-        report = Path(tmp) / "grades.json"
-        command = [sys.executable, "-m", "tools.grading", "--one", str(path),
-                   str(source_path), str(report), "--mode", mode,
-                   "--cell-timeout", str(cell_timeout), "--timeout", str(total_timeout)]
-        try:
-            run = subprocess.run(command, capture_output=True, text=True, timeout=total_timeout + 120,
-                                 cwd=ROOT)  # tools/ is found from the checkout
-            if run.returncode != 0 or not report.exists():
-                result.status = f"grader failed: {run.stderr.strip().splitlines()[-1:]}"
+        graded, where = restore.restore(sub.notebook, source)
+        result.flags = restore.flags(graded, source)
+        run = kernel.run(graded, set(where.values()), folder, settings.mode, settings.cell_timeout,
+                         settings.total_timeout, settings.limits, settings.sandboxed)
+        for q in qs:
+            verdict = run.verdicts.get(where[q.grade_id], "not run")
+            if verdict == "ok":
+                result.scores[q.grade_id] = q.points
             else:
-                for grade_id, (points, _, state) in json.loads(report.read_text()).items():
-                    result.scores[grade_id] = points
-                    if state != "ok":
-                        result.failed[grade_id] = state
-        except subprocess.TimeoutExpired:
-            result.status = "timeout"
-    if "timeout" in result.failed.values():
-        result.status = "timeout"
+                result.failed[q.grade_id] = verdict
+        result.status, result.reason = run.status, run.reason
+    except Exception as error:  # noqa: BLE001 - confined to this submission's row
+        result.status, result.reason = "error", f"the grader failed on it: {type(error).__name__}: {error}"[:300]
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+        Path(f"{folder}.log").unlink(missing_ok=True)
     return result
 
 
-def write_csv(results: list[Result], path: Path) -> list[str]:
-    """One row per student and assignment, one column per question; returns the header."""
-    columns = []
-    for r in results:
-        columns += [q for q in r.max_points if q not in columns]
-    header = ["student", "assignment", *columns, "total", "max", "status", "failed"]
-    with open(path, "w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        for r in results:
-            writer.writerow([r.student, r.assignment,
-                             *[_fmt(r.scores[q]) if q in r.scores else "" for q in columns],
-                             _fmt(r.total), _fmt(sum(r.max_points.values())), r.status,
-                             "; ".join(f"{q}: {s}" for q, s in r.failed.items())])
-    return header
+class ScoreSheet:
+    """The CSV, one row per submission, each written (and flushed) as soon as it is graded."""
+
+    def __init__(self, path: Path, sources: dict):
+        self.columns = [q.grade_id for nb in sources.values() for q in questions(nb)]
+        self.header = ["student", "assignment", *self.columns, "total", "max", "status", "reason",
+                       "failed", "flags", "sandbox", "file"]
+        self.lock = threading.Lock()
+        self.file = open(path, "w", newline="", encoding="utf-8")  # noqa: SIM115 - open while grading
+        self.writer = csv.writer(self.file)
+        self.writer.writerow(self.header)
+        self.file.flush()
+
+    def write(self, r: Result) -> None:
+        row = [r.student, r.assignment, *[_fmt(r.scores[q]) if q in r.scores else "" for q in self.columns],
+               _fmt(r.total), _fmt(sum(r.max_points.values())), r.status, r.reason,
+               "; ".join(f"{q}: {s}" for q, s in r.failed.items()), "; ".join(r.flags), r.sandbox, r.path]
+        with self.lock:
+            self.writer.writerow(row)
+            self.file.flush()
+            os.fsync(self.file.fileno())
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def grade_folder(submitted: Path, source: Path = SOURCES, scores: Path | None = None,
+                 settings: Settings | None = None, jobs: int = 1) -> list[Result]:
+    """Grade every submission under ``submitted``, ``jobs`` sandboxes at a time; one row each.
+
+    Rows go to ``scores`` (a CSV) as they are graded, when given. Where bubblewrap cannot run,
+    raises ``RuntimeError`` unless ``settings.sandboxed`` is false (``--unsandboxed``); where it
+    can, every kernel is sandboxed whatever the setting.
+    """
+    settings = settings or Settings()
+    missing = sandbox.available()
+    if missing and settings.sandboxed:
+        raise RuntimeError(f"no sandbox: {missing}. Install bubblewrap, or pass --unsandboxed "
+                           "to run student code with the grader's own rights (not recommended)")
+    settings.sandboxed = missing is None  # --unsandboxed only matters where bwrap is missing
+    sources = load_sources(source)
+    found = submissions.find(Path(submitted), sources)
+    sheet = ScoreSheet(scores, sources) if scores is not None else None
+
+    def one(sub: submissions.Submission) -> Result:
+        result = grade(sub, sources.get(sub.assignment), settings)
+        if sheet is not None:
+            sheet.write(result)
+        return result
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(jobs, 1)) as pool:
+            return list(pool.map(one, found))
+    finally:
+        if sheet is not None:
+            sheet.close()
 
 
 def _fmt(x: float) -> str:
@@ -251,13 +184,15 @@ def table(results: list[Result]) -> str:
     columns = []
     for r in results:
         columns += [q for q in r.max_points if q not in columns]
-    lines = ["| student | assignment | " + " | ".join(columns) + " | total |",
-             "|---" * (len(columns) + 3) + "|"]
-    for r in results:
+    lines = ["| student | assignment | " + " | ".join(columns) + " | total | status | flags |",
+             "|---" * (len(columns) + 5) + "|"]
+    for r in sorted(results, key=lambda r: (r.student, r.assignment)):
         cells = [_fmt(r.scores[q]) + "/" + _fmt(r.max_points[q]) if q in r.scores else ""
                  for q in columns]
+        status = r.status + (f": {r.reason}" if r.reason else "")
         lines.append(f"| {r.student} | {r.assignment} | " + " | ".join(cells)
-                     + f" | {_fmt(r.total)}/{_fmt(sum(r.max_points.values()))} |")
+                     + f" | {_fmt(r.total)}/{_fmt(sum(r.max_points.values()))} | {status} | "
+                     + ", ".join(r.flags) + " |")
     return "\n".join(lines)
 
 
@@ -265,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.grading",
                                      description="Grade submitted notebooks with the hidden tests.")
     parser.add_argument("submissions", help="folder of submitted notebooks")
-    parser.add_argument("scores", help="CSV file to write")
+    parser.add_argument("scores", help="CSV file to write (one row per submission, as graded)")
     parser.add_argument("--source", default=str(SOURCES),
                         help="instructor notebook or folder (default notebooks/assignments)")
     parser.add_argument("--mode", default="smoke", choices=["smoke", "class", "full"],
@@ -273,19 +208,24 @@ def main(argv: list[str] | None = None) -> int:
                              "check code, not training results)")
     parser.add_argument("--cell-timeout", type=float, default=300, help="seconds per cell")
     parser.add_argument("--timeout", type=float, default=900, help="seconds per notebook")
-    parser.add_argument("--jobs", type=int, default=1, help="submissions graded at the same time")
-    parser.add_argument("--one", action="store_true", help=argparse.SUPPRESS)  # the child process
-    parser.add_argument("report", nargs="?", help=argparse.SUPPRESS)
+    parser.add_argument("--memory-mb", type=int, default=sandbox.Limits.memory_mb,
+                        help="address space per kernel process, MB")
+    parser.add_argument("--jobs", type=int, default=1, help="sandboxes run side by side")
+    parser.add_argument("--unsandboxed", action="store_true",
+                        help="run without bubblewrap where it is unavailable (student code then runs "
+                             "with your rights; the CSV says so)")
     args = parser.parse_args(argv)
-    if args.one:  # python -m tools.grading --one SUBMISSION SOURCE REPORT
-        graded = grade_one(Path(args.submissions), Path(args.scores), args.mode,
-                           args.cell_timeout, args.timeout)
-        Path(args.report).write_text(json.dumps(graded))
-        return 0
-    results = grade_folder(Path(args.submissions), Path(args.source), args.mode,
-                           args.cell_timeout, args.timeout, args.jobs)
-    write_csv(results, Path(args.scores))
+    settings = Settings(args.mode, args.cell_timeout, args.timeout,
+                        sandbox.Limits(memory_mb=args.memory_mb), sandboxed=not args.unsandboxed)
+    start = time.monotonic()
+    try:
+        results = grade_folder(Path(args.submissions), Path(args.source), Path(args.scores),
+                               settings, args.jobs)
+    except (RuntimeError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     print(table(results))
+    print(f"{len(results)} submissions graded in {time.monotonic() - start:.0f} s; scores in {args.scores}")
     return 0
 
 

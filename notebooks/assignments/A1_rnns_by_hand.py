@@ -80,7 +80,9 @@ def rnn_step(x_t, h_prev, params):
 
 
 # %% nbgrader={"grade": true, "grade_id": "a1_rnn_step", "locked": true, "points": 2, "solution": false}
-gen = torch.Generator().manual_seed(cfg.seed)
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import bptt, checks
+gen = torch.Generator().manual_seed(1)
 p_check = bptt.init_params(input_size=3, hidden_size=5, output_size=2, generator=gen)
 x_check = torch.randn(4, 1, 3, generator=gen, dtype=torch.float64)  # (B, T=1, D)
 h_check = torch.randn(4, 5, generator=gen, dtype=torch.float64)  # (B, H)
@@ -127,7 +129,12 @@ def rnn_forward(params, X, h0=None):
 
 
 # %% nbgrader={"grade": true, "grade_id": "a1_rnn_forward", "locked": true, "points": 2, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import bptt, checks
+gen = torch.Generator().manual_seed(2)
+p_check = bptt.init_params(input_size=3, hidden_size=5, output_size=2, generator=gen)
 X_check = torch.randn(4, 6, 3, generator=gen, dtype=torch.float64)  # (B, T, D)
+h_check = torch.randn(4, 5, generator=gen, dtype=torch.float64)  # (B, H)
 ours, ref = rnn_forward(p_check, X_check, h_check), bptt.rnn_forward(p_check, X_check, h_check)
 print(checks.check_close("cache['H'], the states", ours["H"], ref["H"], rtol=1e-10))
 print(checks.check_close("cache['Y'], the outputs", ours["Y"], ref["Y"], rtol=1e-10))
@@ -200,6 +207,14 @@ def rnn_backward(params, cache, dY):
 # fixed random $G$, so that $\partial L / \partial Y = G$.
 
 # %% nbgrader={"grade": true, "grade_id": "a1_rnn_backward", "locked": true, "points": 4, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import bptt, checks
+gen = torch.Generator().manual_seed(3)
+p_check = bptt.init_params(input_size=3, hidden_size=5, output_size=2, generator=gen)
+X_check = torch.randn(4, 6, 3, generator=gen, dtype=torch.float64)  # (B, T, D)
+h_check = torch.randn(4, 5, generator=gen, dtype=torch.float64)  # (B, H)
+
+
 def check_backward(params, X, h0, rtol_numeric=1e-7, rtol_autograd=1e-10):
     """Hold rnn_backward to finite differences and to autograd; return the PASS lines."""
     G = torch.randn(*X.shape[:2], params["W_hy"].shape[0], generator=gen, dtype=torch.float64)
@@ -330,6 +345,12 @@ def lm_loss_and_grads(params, X_ids, Y_ids, vocab_size):
 
 
 # %% nbgrader={"grade": true, "grade_id": "a1_lm", "locked": true, "points": 2, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from torch import nn
+from course_utils import bptt, checks
+gen = torch.Generator().manual_seed(4)
+
+
 def check_lm(V=6, H=5, B=3, T=4, rtol=1e-10):
     p = bptt.init_params(V, H, V, generator=gen)
     X_ids = torch.randint(0, V, (B, T), generator=gen)

@@ -108,12 +108,14 @@ class LSTMCell(nn.Module):
 # states and the gradients with respect to the inputs, the initial states and every weight.
 
 # %% nbgrader={"grade": true, "grade_id": "a2_lstm", "locked": true, "points": 3, "solution": false}
-print(checks.check_cell_against_torch(LSTMCell, "lstm", input_size=5, hidden_size=7, seed=cfg.seed))
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import checks
+print(checks.check_cell_against_torch(LSTMCell, "lstm", input_size=5, hidden_size=7, seed=0))
 ### BEGIN HIDDEN TESTS
 checks.check_cell_against_torch(LSTMCell, "lstm", input_size=1, hidden_size=9, batch_size=1,
-                                steps=6, seed=cfg.seed + 1)
+                                steps=6, seed=1)
 checks.check_cell_against_torch(LSTMCell, "lstm", input_size=11, hidden_size=2, batch_size=5,
-                                steps=1, seed=cfg.seed + 2)
+                                steps=1, seed=2)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -159,12 +161,14 @@ class GRUCell(nn.Module):
 
 
 # %% nbgrader={"grade": true, "grade_id": "a2_gru", "locked": true, "points": 3, "solution": false}
-print(checks.check_cell_against_torch(GRUCell, "gru", input_size=5, hidden_size=7, seed=cfg.seed))
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import checks
+print(checks.check_cell_against_torch(GRUCell, "gru", input_size=5, hidden_size=7, seed=0))
 ### BEGIN HIDDEN TESTS
 checks.check_cell_against_torch(GRUCell, "gru", input_size=1, hidden_size=9, batch_size=1,
-                                steps=6, seed=cfg.seed + 1)
+                                steps=6, seed=1)
 checks.check_cell_against_torch(GRUCell, "gru", input_size=11, hidden_size=2, batch_size=5,
-                                steps=1, seed=cfg.seed + 2)
+                                steps=1, seed=2)
 ### END HIDDEN TESTS
 
 # %% [markdown]
@@ -198,9 +202,13 @@ def init_remember(cell, value):
 
 
 # %% nbgrader={"grade": true, "grade_id": "a2_init", "locked": true, "points": 1, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import checks
+
+
 def check_init(make, gate_bias, value=4.0):
     """The gate's total bias must be `value`, and nothing else may change."""
-    torch.manual_seed(cfg.seed)
+    torch.manual_seed(0)
     cell = make(3, 5)
     before = {k: v.clone() for k, v in cell.state_dict().items()}
     after = init_remember(cell, value).state_dict()

