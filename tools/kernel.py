@@ -228,7 +228,8 @@ def run(nb, test_cells: set[int], folder: Path, mode: str, cell_timeout: float,
             if verdict == "timeout":
                 if not kernel.interrupt():
                     result.status = "timeout"
-                    result.reason = f"cell {index} ran past {min(cell_timeout, remaining):g} s and ignored the interrupt"
+                    limit = min(cell_timeout, remaining)
+                    result.reason = f"cell {index} ran past {limit:g} s and ignored the interrupt"
                     break
                 result.status, result.reason = "timeout", f"cell {index} ran past {cell_timeout:g} s"
         result.log = kernel.log()

@@ -318,7 +318,7 @@ lm_params = bptt.init_params(V, 64, V, scale=1.0, generator=lm_gen, dtype=torch.
 optimizer = torch.optim.Adam(list(lm_params.values()), lr=1e-2)
 lm_steps = cfg.pick(smoke=10, class_=300, full=600)
 batches = iter(())
-for step in range(lm_steps):
+for _ in range(lm_steps):
     X_b, Y_b = next(batches, (None, None))
     if X_b is None:  # a new epoch of shuffled windows
         batches = text.random_batches(X_train, Y_train, 32, generator=lm_gen)
