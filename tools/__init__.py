@@ -2,10 +2,12 @@
 that students and Colab install):
 
 - ``python -m tools.assignments``: build the student versions in ``notebooks/student/``
-- ``python -m tools.grading``: grade a folder of submissions with the hidden tests
+- ``python -m tools.grading``: grade a folder of submissions with the hidden tests, each in a sandbox
+- ``python -m tools.release``: write the student-facing course (no solutions) to a folder of its own
 - ``python -m tools.colab``: regenerate every notebook's Colab badge and install cell
 - ``python -m tools.benchmark``: run every notebook alone in a fresh kernel and time it
-- ``python -m tools.gpucheck``: every notebook in one mode, with times and headline numbers
+- ``python -m tools.gpucheck``: every notebook in full mode on a GPU, with times and recorded numbers
+- ``python -m tools.cellbench``: the course's cells against PyTorch's layers, one training step each
 
 Their requirements are the ``instructor`` extra: ``pip install -e ".[instructor]"``.
 """
