@@ -525,14 +525,14 @@ else:
 # on 1,000 held-out sequences.
 
 # %%
-VARIANTS = {"tanh": dict(kind="rnn"), "relu": dict(kind="rnn", nonlinearity="relu"),
+MEMORY_MODELS = {"tanh": dict(kind="rnn"), "relu": dict(kind="rnn", nonlinearity="relu"),
             "tanh + I": dict(kind="rnn", identity=True), "IRNN": dict(kind="irnn"),
             "LSTM": dict(kind="lstm", gate_bias=4.0)}  # W_hh = I for the two "+ I"; forget bias +4
 
 
 def memory_model(variant):
-    """One of VARIANTS, built by experiments.memory_model (embedding 16, hidden 64, 8 symbols)."""
-    return experiments.memory_model(**VARIANTS[variant]).to(cfg.device)
+    """One of MEMORY_MODELS, built by experiments.memory_model (embedding 16, hidden 64, 8 symbols)."""
+    return experiments.memory_model(**MEMORY_MODELS[variant]).to(cfg.device)
 
 
 def memory_accuracy(variant, length, steps):
