@@ -37,8 +37,14 @@ html_last_updated_fmt = None
 
 # MathJax 2, served from the site (the copy of the jupyter-server-mathjax package), not a CDN
 mathjax_path = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# (that copy ships the STIX web fonts only). myst-nb marks notebook pages tex2jax_ignore and its
+# maths with the class "math": MathJax 2 processes those.
 mathjax2_config = {
     "tex2jax": {"inlineMath": [["\\(", "\\)"]], "displayMath": [["\\[", "\\]"]],
-                "processRefs": False, "processEnvironments": False},
-    "HTML-CSS": {"availableFonts": [], "webFont": "STIX-Web", "imageFont": None},
+                "processRefs": False, "processEnvironments": False,
+                "processClass": "math|output_area|tex2jax_process|mathjax_process"},
+    "HTML-CSS": {"availableFonts": ["STIX-Web"], "preferredFont": "STIX-Web", "webFont": "STIX-Web",
+                 "imageFont": None},
+    "messageStyle": "none",
 }
+html_context = {"default_mode": "light"}

@@ -155,8 +155,11 @@ def _code(text: str, limit: int = 160) -> str:
     return "`` " + text.replace("`", "'") + " ``"
 
 
-def page(found: list[Claim] | None = None) -> str:
-    """The Markdown page: a table per notebook, then the claims the course corrects or only shows."""
+def page(found: list[Claim] | None = None, linked: set[str] | None = None) -> str:
+    """The Markdown page: a table per notebook, then the claims the course corrects or only shows.
+
+    Sections link to their notebook's page (``lectures/NN_name.ipynb``), all of them or those in ``linked``.
+    """
     found = all_claims() if found is None else found
     lines = ["# What the course proves", "",
              "Each row is a passage of the lecture that a notebook quotes, the section that tests it, "
@@ -175,7 +178,7 @@ def page(found: list[Claim] | None = None) -> str:
             if len(claim.asserts) > 3:
                 guards += f"<br>and {len(claim.asserts) - 3} more"
             section = claim.section.replace("|", "/") or "(opening)"
-            link = f"[{section}](lectures/{notebook}.ipynb)"
+            link = f"[{section}](lectures/{notebook}.ipynb)" if linked is None or notebook in linked else section
             lines.append(f"| {said} | {link} | {claim.status} | {guards} |")
         lines.append("")
     for status, title in [("corrected", "Claims the course corrects"),

@@ -93,39 +93,68 @@ def _for_execution(nb):
     return nb
 
 
-def execute(path: Path, mode: str, cache_dir: Path, cell_timeout: int = 900, log=print):
-    """The executed instructor's notebook at ``path``, from the cache or from a fresh kernel.
+def run(path: Path, mode: str, cell_timeout: int = 900):
+    """``(executed notebook, seconds)``: the notebook at ``path`` run top to bottom in a fresh kernel.
 
     Raises ``RuntimeError`` naming the notebook and the cell when a cell fails.
     """
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
     from nbclient import NotebookClient
 
-    original = nbformat.read(path, as_version=4)
-    nb = _for_execution(original)
-    cache = get_cache(cache_dir)
+    nb = _for_execution(nbformat.read(path, as_version=4))
+    current = {"index": None}
+    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", store_widget_state=True,
+                            record_timing=False,
+                            resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
+    threads = os.environ.get("COURSE_THREADS", "1")
+    env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads,
+               MPLBACKEND="module://matplotlib_inline.backend_inline")
+    start = time.perf_counter()
     try:
-        record = cache.match_cache_notebook(nb)
-        executed = cache.get_cache_bundle(record.pk).nb
-        log(f"  {path.name}: from the cache")
-    except KeyError:
-        current = {"index": None}
-        client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", store_widget_state=True,
-                                resources={"metadata": {"path": str(path.parent)}},
-                                on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
-        threads = os.environ.get("COURSE_THREADS", "1")
-        env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads,
-                   MPLBACKEND="module://matplotlib_inline.backend_inline")
-        start = time.perf_counter()
+        client.execute(env=env)
+    except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError
+        raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
+    return nb, time.perf_counter() - start
+
+
+def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 900, jobs: int = 1,
+            log=print) -> tuple[dict[Path, nbformat.NotebookNode], list[str]]:
+    """The executed instructor's version of each notebook, from the cache or from a fresh kernel.
+
+    Returns ``({path: notebook}, failures)``; ``jobs`` notebooks run side by side. Only the
+    notebooks missing from the cache run, and each one that succeeds is cached.
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    cache = get_cache(cache_dir)
+    done, todo, failures = {}, [], []
+    for path in paths:
+        original = nbformat.read(path, as_version=4)
         try:
-            client.execute(env=env)
-        except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError
-            raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
-        log(f"  {path.name}: executed in {time.perf_counter() - start:.0f} s ({mode} mode)")
-        cache.cache_notebook_bundle(CacheBundleIn(nb, str(path)), check_validity=False, overwrite=True)
-        executed = nb
-    return merge_outputs(original, executed)
+            record = cache.match_cache_notebook(_for_execution(original))
+            done[path] = merge_outputs(original, cache.get_cache_bundle(record.pk).nb)
+            log(f"  {path.name}: from the cache")
+        except KeyError:
+            todo.append(path)
+    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
+        futures = {path: pool.submit(run, path, mode, cell_timeout) for path in todo}
+        for path, future in futures.items():
+            try:
+                nb, seconds = future.result()
+            except RuntimeError as err:
+                failures.append(str(err))
+                log(f"  FAILED {err}")
+                continue
+            log(f"  {path.name}: executed in {seconds:.0f} s ({mode} mode)")
+            kept = copy.deepcopy(nb)
+            for cell in kept.cells:  # hashed as the notebook that is looked up: no cell metadata
+                cell.metadata = {}
+            cache.cache_notebook_bundle(CacheBundleIn(kept, str(path)), check_validity=False, overwrite=True)
+            done[path] = merge_outputs(nbformat.read(path, as_version=4), nb)
+    return done, failures
 
 
 def merge_outputs(original, executed):
@@ -289,12 +318,13 @@ def slides(nb, destination: Path) -> Path:
 def index_page(pages: dict[str, list[Path]]) -> str:
     """``site/index.md`` with the repository's addresses and the table of contents filled in."""
     text = (SITE / "index.md").read_text(encoding="utf-8")
-    toc = {kind: "\n".join(f"{kind}/{p.stem}" for p in paths) for kind, paths in pages.items()}
+    toc = {kind: "\n".join(f"{kind}/{p.stem}" for p in paths) or "claims" for kind, paths in pages.items()}
     return (text.replace("@GITHUB@", GITHUB).replace("@LECTURES@", toc["lectures"])
             .replace("@ASSIGNMENTS@", toc["assignments"]))
 
 
-def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, log=print) -> Path:
+def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: int = 1, log=print,
+          only: list[Path] | None = None) -> Path:
     """Execute (or take from the cache), publish and build the site and slides; return the HTML folder."""
     out = Path(out)
     src, html_dir = out / "src", out / "html"
@@ -302,18 +332,19 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, log=pri
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(SITE, src, ignore=shutil.ignore_patterns("templates", "__pycache__"))
     _vendor(src / "_static")
-    every = benchmark.notebooks()
+    every = [p.resolve() for p in only] if only else benchmark.notebooks()
     pages = {"lectures": [p for p in every if p.parent.name == "notebooks"],
              "assignments": [p for p in every if p.parent.name == "assignments"]}
     log(f"Executing {len(every)} notebooks in {mode} mode (cache: {cache_dir})")
-    failures = []
+    executed, failures = execute(every, mode, cache_dir, cell_timeout, jobs, log)
     for kind, paths in pages.items():
         for path in paths:
+            if path not in executed:
+                continue
             try:
-                nb = published(execute(path, mode, cache_dir, cell_timeout, log), path.name)
+                nb = published(executed[path], path.name)
             except RuntimeError as err:
                 failures.append(str(err))
-                log(f"  FAILED {err}")
                 continue
             nb.cells.insert(1, links_cell(path, kind))
             (src / kind).mkdir(exist_ok=True)
@@ -329,7 +360,8 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, log=pri
             shutil.copy(assignments.STUDENT_DIR / path.name, student / path.name)
     from tools import claims
 
-    (src / "claims.md").write_text(claims.page(), encoding="utf-8")
+    built = {p.stem for p in pages["lectures"]}
+    (src / "claims.md").write_text(claims.page(linked=built), encoding="utf-8")
     (src / "index.md").write_text(index_page(pages), encoding="utf-8")
     log("Building the site with Sphinx")
     shutil.rmtree(html_dir, ignore_errors=True)
@@ -342,10 +374,12 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, log=pri
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.site", description=__doc__.split("\n")[0])
+    parser.add_argument("notebooks", nargs="*", type=Path, help="only these (default: every notebook of the course)")
     parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "class"), choices=["smoke", "class", "full"],
                         help="the size mode the notebooks are executed in (default: class)")
     parser.add_argument("--out", default=str(OUT), help="output folder (default build/site)")
     parser.add_argument("--cell-timeout", type=int, default=900, help="seconds a cell may run (default 900)")
+    parser.add_argument("--jobs", type=int, default=1, help="notebooks executed side by side (default 1)")
     parser.add_argument("--check", action="store_true", help="then check the site and slides in headless Chromium")
     parser.add_argument("--check-only", action="store_true", help="only check an existing build")
     args = parser.parse_args(argv)
@@ -353,7 +387,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.check_only:
         start = time.perf_counter()
         try:
-            html_dir = build(args.mode, Path(args.out), args.cell_timeout)
+            html_dir = build(args.mode, Path(args.out), args.cell_timeout, args.jobs, only=args.notebooks)
         except (RuntimeError, subprocess.CalledProcessError) as err:
             print(f"site build failed: {err}", file=sys.stderr)
             return 1

@@ -91,10 +91,15 @@ class _Quiet(http.server.SimpleHTTPRequestHandler):
         pass
 
 
-def serve(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
+class _Server(http.server.ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the browser closing a connection early (a media request) is not the site's problem
+
+
+def serve(folder: Path) -> tuple[_Server, str]:
     """Serve ``folder`` on a free local port; return the server and its address."""
     handler = functools.partial(_Quiet, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server = _Server(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}/"
 
@@ -118,6 +123,10 @@ def _console_errors(browser, origin: str) -> list[str]:
         external = "http" in message and origin not in message.split(" ")[0]
         if external and ("Failed to load resource" in message or "net::ERR" in message):
             continue  # the internet, e.g. the Colab badge: not the site's
+        if "/favicon.ico" in message:
+            continue  # asked for by the browser itself
+        if "about:blank" in message:
+            continue  # MathJax 2 probes web-font support with a font at about:blank, by design
         errors.append("console: " + message[:200])
     return errors
 
@@ -172,9 +181,12 @@ def check_slides(browser, url: str, origin: str) -> list[str]:
     time.sleep(0.5)
     if browser.execute_script("return Reveal.getIndices();") != start:
         problems.append("the left-arrow key did not come back")
-    browser.execute_script("Reveal.slide(Reveal.getHorizontalSlides().length - 1);")
-    if not browser.execute_script("return Reveal.isLastSlide();"):
-        problems.append("could not reach the last slide")
+    visited = browser.execute_script("""
+        var n = 1; Reveal.slide(0, 0);
+        while (!Reveal.isLastSlide() && n <= Reveal.getTotalSlides() + 1) { Reveal.next(); n += 1; }
+        return Reveal.isLastSlide() ? n : -1;""")
+    if visited < total:
+        problems.append(f"stepping through the deck reached {visited} of {total} slides")
     state = _wait(browser, _MATHS_DONE, lambda v: v in ("done", "none", "missing"))
     report = browser.execute_script(_PAGE_REPORT)
     if state != "done" or not report["rendered"]:
