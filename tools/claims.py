@@ -9,7 +9,9 @@ lecture again. Quotes in a notebook's closing ``## Summary`` and ``## Exercises`
 claims tested above them and are left out. Its **status**:
 
 - *corrected*: the paragraph that quotes it says the slide slips or overstates
-  (:data:`CORRECTION`): the notebook corrects the slide, and the asserts test the correction;
+  (:data:`CORRECTION`): the notebook corrects the slide, and the asserts test the correction.
+  A paragraph that says so about the lecture or its slides without quoting them is a corrected
+  claim too, given by its first sentence;
 - *asserted*: an assert guards it;
 - *shown, not asserted*: the notebook shows it (a figure, an example) without an assert.
 
@@ -44,6 +46,7 @@ class Claim:
     quotes: list[str]
     status: str = "shown, not asserted"
     asserts: list[str] = field(default_factory=list)
+    title: str = ""  # the notebook's title, "05 · Long short-term memory"
 
 
 def normalise(text: str) -> str:
@@ -85,6 +88,16 @@ def quotes(markdown: str, lecture: str | None) -> list[str]:
     return found
 
 
+def _first_sentence(paragraph: str) -> str:
+    """What a correcting paragraph says the slide shows: its first sentence after a bold lead-in.
+
+    >>> _first_sentence("**Where the slides slip.** The slide writes $W_i$ twice. We do not.")
+    'The slide writes $W_i$ twice.'
+    """
+    text = re.sub(r"^\*\*[^*]+\*\*\s*", "", " ".join(paragraph.split()))
+    return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+
 def _asserts(source: str) -> list[str]:
     """The assert statements of a code cell, each on one line."""
     found, current, depth = [], None, 0
@@ -106,24 +119,25 @@ def _asserts(source: str) -> list[str]:
 def claims(nb, name: str, lecture: str | None) -> list[Claim]:
     """The claims of one notebook, in order."""
     result, section, open_claims = [], "", []
+    first = nb.cells[0].source.strip().split("\n", 1)[0] if nb.cells else ""
+    title = first[2:].strip() if first.startswith("# ") else name
     for cell in nb.cells:
         if cell.cell_type == "markdown":
             heading = _SECTION.findall(cell.source)
             found = quotes(cell.source, lecture)
             if heading or found:
                 open_claims = []
-            if heading and not found:
-                section = heading[-1].strip()
-                continue
             for paragraph in re.split(r"\n\s*\n", cell.source):
                 here = quotes(paragraph, lecture)
+                if not here and CORRECTION.search(paragraph) and re.search(r"slide|lecture", paragraph, re.I):
+                    here = [_first_sentence(paragraph)]  # a correction that does not quote the slide
                 if not here:
                     heading = _SECTION.findall(paragraph)
                     section = heading[-1].strip() if heading else section
                     continue
                 if RECAP.match(section):
                     continue  # a summary or an exercise repeats a claim tested above it
-                claim = Claim(name, section, here)
+                claim = Claim(name, section, here, title=title)
                 if CORRECTION.search(paragraph):
                     claim.status = "corrected"
                 result.append(claim)
@@ -170,7 +184,8 @@ def page(found: list[Claim] | None = None, linked: set[str] | None = None) -> st
     lines += [f"**{len(found)} claims quoted:** {counts['asserted']} asserted, {counts['corrected']} "
               f"corrected by the course, {counts['shown, not asserted']} shown without an assert.", ""]
     for notebook in dict.fromkeys(c.notebook for c in found):
-        lines += [f"## {notebook.replace('_', ' ', 1)}", "", "| the lecture says | section | status | guarded by |",
+        title = next(c.title for c in found if c.notebook == notebook) or notebook
+        lines += [f"## {title}", "", "| the lecture says | section | status | guarded by |",
                   "|---|---|---|---|"]
         for claim in (c for c in found if c.notebook == notebook):
             said = " / ".join(f"“{q.replace('|', '/')}”" for q in claim.quotes)

@@ -142,3 +142,22 @@ def test_every_notebook_has_a_student_version_to_download():
 
     for path in benchmark.notebooks():
         assert (assignments.STUDENT_DIR / path.name).exists(), path.name
+
+
+def test_the_browser_check_fails_a_broken_page(tmp_path):
+    pytest.importorskip("selenium")
+    if not (shutil.which("chromium") and shutil.which("chromedriver")):
+        pytest.skip("no chromium and chromedriver here (apt-get install chromium chromium-driver)")
+    from tools.site import browser
+
+    (tmp_path / "index.html").write_text(
+        '<html><body><a href="gone.html">a page that is not there</a> <a href="ok.html">ok</a>'
+        '<img src="missing.png"><audio controls></audio>'
+        '<div class="output traceback">ValueError: boom</div></body></html>')
+    (tmp_path / "ok.html").write_text('<html><body><img src="data:image/gif;base64,'
+                                      'R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7"></body></html>')
+    problems = "\n".join(browser.check(tmp_path, log=lambda *a: None))
+    for expected in ("gone.html: broken link", "index.html: image not loaded", "index.html: audio 0 has no source",
+                     "index.html: error output: ValueError: boom", "no slides linked"):
+        assert expected in problems, problems
+    assert "ok.html" not in problems

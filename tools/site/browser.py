@@ -232,6 +232,7 @@ def check(html_dir: Path, log=print) -> list[str]:
         browser.quit()
         shutil.rmtree(browser._course_profile, ignore_errors=True)
         server.shutdown()
+        server.server_close()
     if not counts["slides"]:
         problems.append("no slides linked from the site")
     log(f"Browser check: {counts['pages']} pages, {counts['slides']} slide decks, {counts['images']} images, "
