@@ -98,22 +98,34 @@ def run(path: Path, mode: str, cell_timeout: int = 900):
 
     Raises ``RuntimeError`` naming the notebook and the cell when a cell fails.
     """
+    import tempfile
+
+    from jupyter_client.manager import KernelManager
     from nbclient import NotebookClient
 
     nb = _for_execution(nbformat.read(path, as_version=4))
     current = {"index": None}
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3", store_widget_state=True,
+    # the kernel talks over local sockets in a folder of its own (IPC), not over TCP ports that
+    # two kernels starting side by side could both pick
+    sockets = tempfile.mkdtemp(prefix="course-kernel-")
+    km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    client = NotebookClient(nb, km=km, timeout=cell_timeout, kernel_name="python3", store_widget_state=True,
                             record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}},
                             on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
     threads = os.environ.get("COURSE_THREADS", "1")
     env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads,
                MPLBACKEND="module://matplotlib_inline.backend_inline")
+    # progress bars redraw at most every few seconds: on a busy machine a flood of widget messages
+    # can outrun the client and lose the message that ends a cell (the page shows the final state)
+    env.setdefault("TQDM_MININTERVAL", "5")
     start = time.perf_counter()
     try:
         client.execute(env=env)
     except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError
         raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
     return nb, time.perf_counter() - start
 
 
@@ -124,6 +136,7 @@ def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 9
     Returns ``({path: notebook}, failures)``; ``jobs`` notebooks run side by side. Only the
     notebooks missing from the cache run, and each one that succeeds is cached.
     """
+    import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     from jupyter_cache import get_cache
@@ -139,11 +152,14 @@ def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 9
             log(f"  {path.name}: from the cache")
         except KeyError:
             todo.append(path)
-    with ProcessPoolExecutor(max_workers=max(1, jobs)) as pool:
-        futures = {path: pool.submit(run, path, mode, cell_timeout) for path in todo}
-        for path, future in futures.items():
+    # "spawn": a forked copy of this process may share sockets of the kernel clients before it
+    pool = (ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+            if jobs > 1 and len(todo) > 1 else None)
+    futures = {path: pool.submit(run, path, mode, cell_timeout) for path in todo} if pool else {}
+    try:
+        for path in todo:
             try:
-                nb, seconds = future.result()
+                nb, seconds = futures[path].result() if pool else run(path, mode, cell_timeout)
             except RuntimeError as err:
                 failures.append(str(err))
                 log(f"  FAILED {err}")
@@ -154,6 +170,9 @@ def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 9
                 cell.metadata = {}
             cache.cache_notebook_bundle(CacheBundleIn(kept, str(path)), check_validity=False, overwrite=True)
             done[path] = merge_outputs(nbformat.read(path, as_version=4), nb)
+    finally:
+        if pool:
+            pool.shutdown(cancel_futures=True)
     return done, failures
 
 
