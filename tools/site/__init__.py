@@ -125,6 +125,8 @@ def run(path: Path, mode: str, cell_timeout: int = 900):
     except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError
         raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
     finally:
+        if km.has_kernel:  # a kernel manager handed to nbclient is ours to shut down
+            km.shutdown_kernel(now=True)
         shutil.rmtree(sockets, ignore_errors=True)
     return nb, time.perf_counter() - start
 
