@@ -67,6 +67,14 @@ return {problems: problems, maths: maths, rendered: rendered, raw: raw, links: l
 """
 
 
+_RAW_TEX = """
+var text = Array.from(document.querySelectorAll('.jp-MarkdownOutput, .rendered_html'))
+  .map(function (e) { return e.textContent; }).join(' ');
+var found = text.match(/\\$[^$\\s][^$]{0,80}\\$|\\\\\\(|\\\\\\[/);
+return found ? found[0] : '';
+"""
+
+
 def driver():
     """A headless Chromium through chromedriver, with a fresh profile (removed at exit)."""
     from selenium import webdriver
@@ -189,8 +197,9 @@ def check_slides(browser, url: str, origin: str) -> list[str]:
         problems.append(f"stepping through the deck reached {visited} of {total} slides")
     state = _wait(browser, _MATHS_DONE, lambda v: v in ("done", "none", "missing"))
     report = browser.execute_script(_PAGE_REPORT)
-    if state != "done" or not report["rendered"]:
-        problems.append(f"maths not rendered by MathJax ({state})")
+    left = browser.execute_script(_RAW_TEX)
+    if state != "done" or left:
+        problems.append(f"maths not rendered by MathJax ({state}; {left[:60]!r} left as text)")
     problems += report["problems"] + _console_errors(browser, origin)
     return problems
 
@@ -216,9 +225,11 @@ def check(html_dir: Path, log=print) -> list[str]:
             if _status(url) != 200:
                 problems.append(f"{name}: broken link (HTTP {_status(url)})")
                 continue
+            began = time.perf_counter()
             if path.endswith(".slides.html"):
                 counts["slides"] += 1
                 problems += [f"{name}: {p}" for p in check_slides(browser, url, origin)]
+                log(f"  {name}: {time.perf_counter() - began:.0f} s")
                 continue
             if "/_static/" in path or "/_sources/" in path:
                 continue
@@ -227,6 +238,7 @@ def check(html_dir: Path, log=print) -> list[str]:
             for key in ("audio", "images", "maths"):
                 counts[key] += report[key]
             problems += [f"{name}: {p}" for p in page_problems]
+            log(f"  {name}: {time.perf_counter() - began:.0f} s")
             todo += [link for link in links if urllib.parse.urldefrag(link)[0] not in seen]
     finally:
         browser.quit()
