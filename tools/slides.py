@@ -74,7 +74,8 @@ def lines(cell) -> float:
         count += FIGURE_LINES
     count += len(_PRINT.findall(text))
     last = text.split("\n")[-1] if text else ""
-    if last and not last.startswith((" ", "#")) and re.match(r"^[\w.\[\]()'\", ]+$", last) and "=" not in last:
+    shown = re.match(r"^[\w.\[\]()'\", ]+$", last) and "=" not in last and not _PRINT.match(last)
+    if last and not last.startswith((" ", "#")) and shown:
         count += 2  # a bare expression at the end shows its value
     return count
 
