@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 01 · Predict the next word
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/01_next_word.ipynb)
@@ -28,7 +28,7 @@
 # - Measure where a fixed window fails: a word that decides the answer but lies outside the
 #   window, and see why a bigger window only moves the problem.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -45,7 +45,7 @@ from course_utils import baselines, config, data, plotting, text, training
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. Words as numbers
 #
 # A language model reads text and assigns a probability to what comes next. A network only
@@ -58,7 +58,7 @@ cfg
 # (rare names, typos, words that only occur in the held-out part) becomes the single token
 # `<unk>`, "unknown". This keeps the output layer to a couple of thousand words.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 words = text.preprocess_d2l(data.load_time_machine()).split()
 cut = int(0.9 * len(words))
 vocab = text.Vocab(words[:cut], min_freq=2)
@@ -70,12 +70,12 @@ print(f"{len(words):,} words: {len(train_ids):,} for training, {len(valid_ids):,
 print(f"vocabulary: {vocab_size:,} words; {unk_rate:.1%} of held-out words are <unk>")
 print(" ".join(words[:20]), "...")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # A **one-hot vector** is the id written as a vector of length `vocab_size`: all zeros but a
 # single 1 at the word's id. It says which word it is and nothing else: every two different
 # words are equally far apart.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 word = "time"
 one_hot = nn.functional.one_hot(torch.tensor(vocab.token_to_idx[word]), vocab_size).float()  # (V,)
 print(f"'{word}' has id {vocab.token_to_idx[word]}; its one-hot vector has {len(one_hot):,} entries")
@@ -83,7 +83,7 @@ print("first 12 entries:", one_hot[:12].tolist())
 print(f"entries equal to 1: at {one_hot.nonzero().flatten().tolist()}; sum = {one_hot.sum():.0f}")
 assert one_hot.sum() == 1 and one_hot[vocab.token_to_idx[word]] == 1
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. A fixed window of two words
 #
 # The lecture's running example: "This morning I took my cat for a walk." The simplest way to
@@ -92,7 +92,7 @@ assert one_hot.sum() == 1 and one_hot[vocab.token_to_idx[word]] == 1
 # each word is: one one-hot vector per word of the window, side by side. Here with the sentence's
 # own nine words as the vocabulary:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 sentence = "This morning I took my cat for a walk."
 tokens = text.preprocess_d2l(sentence).split()  # lower-cased letters only, as for the book
 toy_vocab = list(dict.fromkeys(tokens))  # each word once, in order of appearance
@@ -105,11 +105,11 @@ for w, v in zip(context, parts):
 print(f"window {' '.join(context)!r} -> {features.tolist()} -> predict {target!r}")
 assert features.sum() == 2 and features.shape == (2 * len(toy_vocab),)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # On the book, every position in the text gives one training example, *(two words) -> the word
 # that follows*. `baselines.window_dataset` slides this window over the token stream.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 window = 2
 X_train, y_train = baselines.window_dataset(train_ids, window)  # (N, 2), (N,)
 X_valid, y_valid = baselines.window_dataset(valid_ids, window)  # (M, 2), (M,)
@@ -117,7 +117,7 @@ print(f"{len(X_train):,} training and {len(X_valid):,} held-out examples")
 for i in range(3):
     print(f"  {' '.join(vocab.decode(X_train[i]))!r:>22} -> {vocab.idx_to_token[y_train[i]]!r}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The window model
 #
 # Following Bengio et al. (2003): each word of the window, as a one-hot vector, is multiplied by
@@ -131,7 +131,7 @@ for i in range(3):
 # building the long vector of zeros. So an **embedding is a one-hot vector times a matrix**:
 # the same model, computed cheaply. Let us check it numerically.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 embed_size = 64
 torch.manual_seed(cfg.seed)
 embedding = nn.Embedding(vocab_size, embed_size)
@@ -141,11 +141,11 @@ multiplied = nn.functional.one_hot(some_ids, vocab_size).float() @ embedding.wei
 torch.testing.assert_close(looked_up, multiplied)
 print(f"embedding lookup == one-hot @ matrix for all {looked_up.numel()} numbers")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The model, written out. Each of the `window` positions has its own slice of the hidden
 # layer's weights (the concatenation keeps them apart), which matters in notebook 02.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class WindowMLP(nn.Module):
     """Next-word model on a fixed window: embed each word, concatenate, tanh hidden layer, logits."""
 
@@ -161,7 +161,7 @@ class WindowMLP(nn.Module):
         h = torch.tanh(self.hidden(self.dropout(e)))  # (B, H)
         return self.out(self.dropout(h))  # (B, V) logits for the next word
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Training
 #
 # We minimise the cross-entropy between the predicted distribution and the actual next word,
@@ -170,7 +170,7 @@ class WindowMLP(nn.Module):
 # equally likely words the model is, in effect, choosing between. A uniform guess over the
 # vocabulary has perplexity `vocab_size`; lower is better.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 @torch.no_grad()
 def evaluate(model, X, y):
     logits = model(X.to(cfg.device))  # (M, V)
@@ -182,7 +182,7 @@ def next_word_loss(model, batch):
     X, y = batch  # (B, window), (B,)
     return nn.functional.cross_entropy(model(X), y)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 gen = torch.Generator().manual_seed(cfg.seed)
 torch.manual_seed(cfg.seed)
 model = WindowMLP(vocab_size, window, embed_size, hidden_size=128, dropout=0.3).to(cfg.device)
@@ -195,7 +195,7 @@ print(f"trained in {history.seconds:.1f} s: held-out perplexity {window_result['
       f"accuracy {window_result['accuracy']:.1%}")
 plotting.loss_curves({"two-word window": history}, metric="perplexity", title="Two-word window model", loss_unit="nats/word");
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Results: better than counting words?
 #
 # A network should at least beat the simplest model that ignores the context: the **unigram**
@@ -203,7 +203,7 @@ plotting.loss_curves({"two-word window": history}, metric="perplexity", title="T
 # likely word is always the same one, whatever came before (here `<unk>`: the rare words, taken
 # together, are more common than *the*).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 counts = torch.bincount(train_ids, minlength=vocab_size).float()  # (V,)
 assert (counts > 0).all(), "every vocabulary id, <unk> included, occurs in the training text"
 unigram = counts / counts.sum()  # (V,)
@@ -219,12 +219,12 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: the comparison is not asserted")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Two words of context cut the perplexity well below the unigram model's. What does the model
 # predict? The figure shows the most likely next words after a few contexts; the widget below it
 # lets you type your own two words (a word outside the vocabulary becomes `<unk>`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 @torch.no_grad()
 def next_word_figure(model, contexts, k=8):
     """Bar charts of the k most likely next words after each two-word context."""
@@ -244,14 +244,14 @@ def next_word_figure(model, contexts, k=8):
 
 next_word_figure(model, ["the time", "it was", "i saw"]);
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def explore(first="the", second="time"):
     next_word_figure(model, [f"{first} {second}"], k=10)
 
 
 interact(explore, first="the", second="time");
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Where the window fails: a word far back
 #
 # The lecture's problem #1, "can't model long-term dependencies": "France is where I grew up,
@@ -261,7 +261,7 @@ interact(explore, first="the", second="time");
 # the same whatever country the sentence began with. The figure shows the window (blue) and the
 # word that matters (orange).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def window_figure(tokens, window, key):
     """One sentence as a row of boxes: the window before the blank in blue, the key word in orange."""
     shown = tokens[:-1] + ["___"]
@@ -286,14 +286,14 @@ probe_gen = torch.Generator().manual_seed(cfg.seed)
 example, _ = baselines.probe_sentences(1, num_fillers=10, generator=probe_gen)
 window_figure(example[0], window, key=example[0][4]);
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Let us measure it. `baselines.probe_sentences` writes such sentences with 8 country/language
 # pairs (France/French, Japan/Japanese, ...), every language equally often, and 6 to 12 random
 # filler words in between, so the country is 11 to 17 words before the blank: far outside a
 # two-word window. We train the same `WindowMLP` on these sentences as a next-word model (every
 # two-word window of every sentence), then ask it for the language on new sentences.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 num_pairs = len(baselines.PROBE_PAIRS)
 probe_train, probe_train_labels = baselines.probe_sentences(800, num_fillers=(6, 12), generator=probe_gen)
 probe_test, probe_labels = baselines.probe_sentences(400, num_fillers=(6, 12), generator=probe_gen)
@@ -308,11 +308,11 @@ probe_history = training.fit(probe_model, lambda: text.random_batches(X_probe, y
 print(f"{len(probe_vocab)} words, {len(X_probe):,} windows, trained in {probe_history.seconds:.1f} s")
 print(" ".join(probe_test[0]))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # On the held-out sentences, the model sees *"speak fluent"* and must name the language.
 # Chance is 1 in 8.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 with torch.no_grad():
     contexts = torch.tensor([probe_vocab.encode(s[-1 - window:-1]) for s in probe_test])  # (400, 2)
     answers = torch.tensor(probe_vocab.encode(s[-1] for s in probe_test))  # (400,)
@@ -323,7 +323,7 @@ print(f"window model: {probe_acc:.1%} of languages right (chance {chance:.1%}); 
 assert len(contexts.unique(dim=0)) == 1, "every probe sentence ends with the same two words"
 assert probe_acc <= chance + 0.02, f"a two-word window cannot beat chance here, got {probe_acc:.1%}"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The input is identical for all 400 sentences, so the prediction is identical too: whatever
 # language it picks is right for one sentence in eight. No amount of training can change that;
 # the information is simply not in the input.
@@ -332,7 +332,7 @@ assert probe_acc <= chance + 0.02, f"a two-word window cannot beat chance here, 
 # simplest one: count the words of the sentence (a *bag of words*, the subject of notebook 02)
 # and put a linear layer on top, one score per language (logistic regression).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def sentence_bags(sentences):  # every word before the blank, counted
     ids, _ = text.pad_batch([probe_vocab.encode(s[:-1]) for s in sentences], pad_id=-1)  # (N, T)
     return baselines.bag_of_words_batch(ids, len(probe_vocab))  # (N, V)
@@ -351,7 +351,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: not asserted")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. A bigger window only moves the problem
 #
 # Why not look at, say, 8 words? Then the model sees the country whenever it lies at most 8
@@ -359,7 +359,7 @@ else:
 # language from the 8 words before the blank, on sentences with 0 to 10 fillers (the country is
 # 5 to 15 words back), and measure accuracy for each distance.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 big_window = 8
 far_train, _ = baselines.probe_sentences(2000, num_fillers=(0, 10), generator=probe_gen)
 far_test, far_labels = baselines.probe_sentences(2000, num_fillers=(0, 10), generator=probe_gen)
@@ -377,7 +377,7 @@ big_history = training.fit(big_model, lambda: text.random_batches(X_far, y_far, 
                            next_word_loss, steps=cfg.pick(smoke=30, class_=400, full=1000), lr=3e-3)
 print(f"trained in {big_history.seconds:.1f} s")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 X_far_test, y_far_test = last_window(far_test)
 with torch.no_grad():
     far_pred = big_model.eval()(X_far_test.to(cfg.device)).argmax(-1).cpu()  # (2000,)
@@ -393,7 +393,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: not asserted")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(6.5, 3.4))
 ax.plot(list(by_distance), list(by_distance.values()), marker="o", label=f"{big_window}-word window model")
 ax.axvline(big_window + 0.5, color="tab:orange", ls=":", label="edge of the window")
@@ -402,7 +402,7 @@ ax.set(xlabel="how many words back the country is", ylabel="accuracy on the lang
        title="A window sees exactly as far as it is wide", ylim=(0, 1.05))
 ax.legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Inside the window the language is easy; one word past its edge the model is back at chance.
 # Widening the window moves the edge, it does not remove it: real text has dependencies at
 # every distance (a character's name introduced chapters ago, the subject of a long sentence),
@@ -414,7 +414,7 @@ ax.legend();
 # Notebook 04 comes back to this sentence: a recurrent network reads *France* 50 words back, yet
 # training it to use that word is another matter (the vanishing gradient).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - Words become ids through a vocabulary (rare words become `<unk>`); a one-hot vector is an
@@ -434,7 +434,7 @@ ax.legend();
 # can beat the accuracy of *"for each distinct window, answer its most frequent next word"*.
 # Write `best_window_accuracy(X, y)` that computes this bound.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def best_window_accuracy(X, y):
     """Fraction of rows right when each distinct row of X (N, w) predicts its most common y (N,)."""
     ### BEGIN SOLUTION
@@ -445,7 +445,7 @@ def best_window_accuracy(X, y):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 toy_X, toy_y = torch.tensor([[1, 2], [1, 2], [1, 2], [3, 4]]), torch.tensor([5, 5, 6, 7])
 assert abs(best_window_accuracy(toy_X, toy_y) - 0.75) < 1e-6, \
     "three rows share the window [1, 2]: answering 5 gets two of them, and [3, 4] -> 7 the fourth: 3 / 4"
@@ -454,7 +454,7 @@ assert abs(bound - chance) < 1e-6, f"on the probe the bound should be exactly ch
 assert probe_acc <= bound + 1e-6, "the trained window model cannot beat the bound"
 print(f"PASS: no two-word window model can exceed {bound:.1%} on the probe; ours got {probe_acc:.1%}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. (Discussion)** Compute `best_window_accuracy` on the held-out *Time Machine* windows
 # `X_valid, y_valid`. It is far above what our model reaches. Why is it not a fair target for a
 # model (hint: the bound is computed with the answers)? What happens to it as the window grows?

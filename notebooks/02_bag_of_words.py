@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 02 · Bag of words
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/02_bag_of_words.ipynb)
@@ -28,7 +28,7 @@
 # - Show that sharing the same parameters across positions fixes the second problem, and state
 #   the four design criteria a sequence model should meet.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -45,7 +45,7 @@ from course_utils import baselines, config, data, plotting, text, training
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. A sentence as a bag of words
 #
 # Notebook 01's window model needs a fixed number of words. Sentences come in every length. The
@@ -56,7 +56,7 @@ cfg
 # movie-review sentences and phrases labelled positive or negative), which we use to train a
 # classifier below.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 sst_train, sst_dev = data.load_sst2("train"), data.load_sst2("dev")
 train_tokens = [text.tokenize(sentence, "word") for sentence, _ in sst_train]
 dev_tokens = [text.tokenize(sentence, "word") for sentence, _ in sst_dev]
@@ -65,10 +65,10 @@ vocab_size = len(vocab)
 print(f"{len(sst_train):,} training phrases, {len(sst_dev):,} dev sentences, vocabulary {vocab_size:,} words")
 print(f"e.g. {sst_train[0][0]!r} -> label {sst_train[0][1]} (1 = positive)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Two sentences with opposite meanings:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 good = text.tokenize("The food was good, not bad at all", "word")
 bad = text.tokenize("The food was bad, not good at all", "word")
 bag_good, bag_bad = baselines.bag_of_words(good, vocab), baselines.bag_of_words(bad, vocab)  # (V,) each
@@ -79,7 +79,7 @@ for i in present.tolist():
 print(f"the other {vocab_size - len(present):,} entries are 0 in both")
 assert torch.equal(bag_good, bag_bad), "the two bags of words should be identical"
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7, 3))
 positions = torch.arange(len(present))
 ax.bar(positions - 0.2, bag_good[present], width=0.4, label="the food was good, not bad at all")
@@ -88,7 +88,7 @@ ax.set_xticks(positions.tolist(), vocab.decode(present))
 ax.set(ylabel="count", title="Two opposite sentences, one bag of words", ylim=(0, 1.6))
 ax.legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The two vectors are identical, entry for entry. So **any** model whose input is this bag of
 # words, however large and however well trained, must give both sentences the same prediction.
 # Let us make that concrete with a real classifier.
@@ -101,7 +101,7 @@ ax.legend();
 # words like *bad* push it down. Each batch stores sentences as padded rows of word ids;
 # `baselines.bag_of_words_batch` turns them into count vectors `(B, V)`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 X_train, _ = text.pad_batch([vocab.encode(t) for t in train_tokens], pad_id=-1)  # (N, T) ids, -1 = padding
 y_train = torch.tensor([label for _, label in sst_train]).float()  # (N,)
 X_dev, _ = text.pad_batch([vocab.encode(t) for t in dev_tokens], pad_id=-1)  # (872, T)
@@ -122,7 +122,7 @@ def bce_loss(model, batch):
 def dev_accuracy(model):
     return {"accuracy": ((model(dev_bags).squeeze(1) > 0).float().cpu() == y_dev).float().mean().item()}
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 gen = torch.Generator().manual_seed(cfg.seed)
 history = training.fit(logistic, lambda: text.random_batches(X_train, y_train, 256, generator=gen),
                        bce_loss, steps=cfg.pick(smoke=20, class_=300, full=300), lr=1e-2,
@@ -136,10 +136,10 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: not asserted")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A strong baseline: on movie reviews, which words occur says a lot. Now the two sentences.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 with torch.no_grad():  # one call per sentence, exactly as each would be classified alone
     p_good, p_bad = (torch.sigmoid(logistic(bag[None].to(cfg.device))).item() for bag in (bag_good, bag_bad))
 print(f"P(positive | 'the food was good, not bad at all') = {p_good:.4f}")
@@ -149,7 +149,7 @@ for word in ["good", "bad", "not"]:
     print(f"  weight of {word!r:>7}: {weights[vocab.token_to_idx[word]]:+.3f}")
 assert p_good == p_bad, "identical inputs must give identical probabilities"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Exactly equal, to the last bit: whichever way the model leans, it is wrong about one of the
 # two sentences. The word weights are sensible; what is missing is which word *not* applies to.
 #
@@ -159,12 +159,12 @@ assert p_good == p_bad, "identical inputs must give identical probabilities"
 # sees order within n words, and the number of possible n-grams explodes with n: order over a
 # whole sentence needs a model that reads it in order.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **Try it.** Type any sentence: the box shows the words the classifier sees (with their counts
 # and weights) and its probability that the sentence is positive. Shuffle the words of a
 # sentence: the probability does not move.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def explain(sentence="the food was good, not bad at all"):
     tokens = text.tokenize(sentence, "word")
     bag = baselines.bag_of_words(tokens, vocab)  # (V,)
@@ -182,7 +182,7 @@ p_shuffled = explain("all at bad, not good was food the")  # the same words, shu
 assert abs(p_shuffled - explain("the food was good, not bad at all")) < 1e-6, "order must not matter"
 interact(explain, sentence=Text(value="the food was good, not bad at all", continuous_update=False));
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. The opposite choice: a really big fixed window
 #
 # Instead of throwing order away, keep it: a notebook 01 window model, with a window wide enough
@@ -190,7 +190,7 @@ interact(explain, sentence=Text(value="the food was good, not bad at all", conti
 # in the first layer, because the one-hot vectors of the positions are concatenated. Here the
 # model reads the concatenated one-hot vectors directly.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class FixedWindowMLP(nn.Module):
     """Concatenated one-hot vectors of a fixed window -> tanh hidden layer -> output scores."""
 
@@ -204,12 +204,12 @@ class FixedWindowMLP(nn.Module):
         x = nn.functional.one_hot(X, self.vocab_size).float().flatten(1)  # (B, window * V)
         return self.out(torch.tanh(self.hidden(x)))  # (B, num_outputs)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # How many parameters does it need? We build the model for window sizes from 1 to 64, as a
 # next-word model with a 10,000-word vocabulary and 128 hidden units. (PyTorch's `meta` device
 # creates the layers without allocating their numbers, so counting is free even at 80 million.)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 windows = [1, 2, 4, 8, 16, 32, 64]
 with torch.device("meta"):
     sizes = [sum(p.numel() for p in FixedWindowMLP(10_000, w, 128, 10_000).parameters()) for w in windows]
@@ -224,7 +224,7 @@ ax.plot(windows, [n / 1e6 for n in sizes], marker="o", label="fixed-window MLP, 
 ax.set(xlabel="window size (words)", ylabel="parameters (millions)", title="Parameters grow with the window")
 ax.legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Linear growth: a whole-sentence window of 64 words needs over 80 million weights in its first
 # layer (an embedding, as in notebook 01, divides the cost per word by the vocabulary size over
 # the embedding size, but it still grows with every word of window). The worse problem is what
@@ -238,7 +238,7 @@ ax.legend();
 # the cue only at positions 0 to 7, and test it with the cue at every position 0 to 15
 # (`baselines.cue_position_batch`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 length, num_cues, num_noise = 16, 8, 20
 seen, unseen = range(0, 8), range(8, 16)
 cue_vocab, chance = num_cues + num_noise, 1 / num_cues
@@ -263,7 +263,7 @@ def accuracy_by_position(model, n=2000):
         accs.append((model(X.to(cfg.device)).argmax(-1).cpu() == y).float().mean().item())
     return accs  # one accuracy per position of the cue
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 cue_steps = cfg.pick(smoke=30, class_=300, full=1000)
 fixed = FixedWindowMLP(cue_vocab, length, 64, num_cues).to(cfg.device)
 initial = fixed.hidden.weight.detach().clone()  # (H, T * V)
@@ -277,13 +277,13 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: not asserted")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Perfect where it was trained, close to a guess one position later. Why it cannot be otherwise:
 # the column of first-layer weights that reads *cue word c at position p* gets a gradient only
 # when word c is at position p. For the unseen positions that never happened, so those weights
 # are still exactly their random initial values:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 W, W0 = (w.view(-1, length, cue_vocab) for w in (fixed.hidden.weight.detach(), initial))  # (H, T, V)
 cue_cols = slice(0, num_cues)
 unchanged = torch.equal(W[:, list(unseen), cue_cols], W0[:, list(unseen), cue_cols])
@@ -291,7 +291,7 @@ moved = (W[:, list(seen), cue_cols] - W0[:, list(seen), cue_cols]).abs().max().i
 print(f"cue weights at unseen positions unchanged: {unchanged}; at seen positions they moved by up to {moved:.2f}")
 assert unchanged and moved > 0
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Sharing parameters across positions
 #
 # The fix is to use the **same** weights at every position. Here: one small layer reads one
@@ -300,7 +300,7 @@ assert unchanged and moved > 0
 # features to 8 scores. It has the same 64 hidden units as the fixed window, but its parameter
 # count does not depend on the length of the input at all.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class SharedScorer(nn.Module):
     """The same one-word feature layer at every position, max-pooled over positions, then scores."""
 
@@ -327,7 +327,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: not asserted")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7, 3.4))
 ax.axvspan(-0.5, seen[-1] + 0.5, color="tab:green", alpha=0.1, label="cue positions seen in training")
 ax.plot(range(length), fixed_acc, marker="o", label="fixed window (own weights per position)")
@@ -337,7 +337,7 @@ ax.set(xlabel="position of the cue word", ylabel="test accuracy", ylim=(0, 1.05)
        title="Does what was learnt at one position transfer to another?")
 ax.legend(fontsize=8, loc="center right");
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The shared scorer recognises the cue wherever it appears, including positions it never saw it
 # at, because "position 12" uses the very weights that were trained at positions 0 to 7. It also
 # accepts sequences of any length. A recurrent network (notebook 03) shares its weights the same
@@ -361,7 +361,7 @@ ax.legend(fontsize=8, loc="center right");
 # the same cell (shared parameters) reads one word at a time (any length, in order) and carries
 # a hidden state forward (memory of what came before).
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - A bag of words turns any sentence into a vector of counts. Logistic regression on it is a
@@ -382,7 +382,7 @@ ax.legend(fontsize=8, loc="center right");
 # pairs of neighbouring tokens, e.g. `["not", "bad", "at"] -> {("not", "bad"): 1, ("bad", "at"): 1}`.
 # Then check that the two sentences above have different bags of bigrams.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def bag_of_bigrams(tokens):
     """Counter of (token, next token) pairs."""
     ### BEGIN SOLUTION
@@ -390,7 +390,7 @@ def bag_of_bigrams(tokens):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 assert bag_of_bigrams(["not", "bad", "at"]) == Counter({("not", "bad"): 1, ("bad", "at"): 1}), \
     "a bag of bigrams counts each pair of neighbours: (not, bad) and (bad, at)"
 assert sum(bag_of_bigrams(good).values()) == len(good) - 1, "a sentence of n tokens has n - 1 bigrams"
@@ -398,7 +398,7 @@ differ = bag_of_bigrams(good) - bag_of_bigrams(bad)
 assert differ, "the two sentences should differ in their bigrams"
 print(f"PASS: unigram bags equal, bigram bags differ in {sorted(differ)}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. (Discussion)** Find a pair of sentences with opposite meanings whose bags of *bigrams* are
 # identical (hint: move a whole clause). How large must n be before n-grams separate every such
 # pair, and what happens to the number of features?

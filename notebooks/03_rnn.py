@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 03 · Recurrent neural networks
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/03_rnn.ipynb)
@@ -31,7 +31,7 @@
 # - Sample text from it, and measure what the sampling *temperature* does.
 # - Set the result beside a published number: Dive into Deep Learning's RNN on The Time Machine.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -48,7 +48,7 @@ from course_utils import cells, config, data, metrics, models, plotting, tasks, 
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. One function, applied at every step
 #
 # Notebook 02 asked four things of a sequence model: handle any length, keep the order, share
@@ -75,16 +75,16 @@ cfg
 # Drawn *folded*, it is one box with a loop; *unrolled* across time, it is a deep feed-forward
 # network with one layer per time step, every layer sharing the weights $W_{xh}, W_{hh}, W_{hy}$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 plotting.unrolled_rnn(num_steps=4);
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # We split the code the way the picture splits: a **cell** computes one step, and a separate
 # **loop** applies it over time. The equations are written for one column vector; a batch holds
 # $B$ of them as *rows*, so $W h$ becomes `h @ W.T`. Shapes: inputs $D$, hidden state $H$,
 # outputs $O$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class RNNCell(nn.Module):
     """One time step h_t = tanh(W_hh h_{t-1} + W_xh x_t + b), and the readout y_t = W_hy h_t.
 
@@ -109,11 +109,11 @@ class RNNCell(nn.Module):
         return h_t @ self.W_hy.T  # y_t (B, O)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The loop starts from $h_0 = 0$ (or a state it is given), feeds each step's state into the next
 # step, and collects what every step produced.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def unroll(cell, X, h=None):
     """Apply `cell` at every step of X (B, T, D); return outputs (B, T, O) and states (B, T, H)."""
     B, T, _ = X.shape
@@ -127,11 +127,11 @@ def unroll(cell, X, h=None):
     return torch.stack(ys, dim=1), torch.stack(hs, dim=1)  # (B, T, O), (B, T, H)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The same five-input, eight-unit cell reads a sequence of 6 steps or of 600: the parameter count
 # is fixed by $D$, $H$ and $O$ alone.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 cell = RNNCell(input_size=5, hidden_size=8, output_size=3)
 num_params = sum(p.numel() for p in cell.parameters())  # H*D + H*H + H + O*H
 for T in (6, 600):
@@ -139,13 +139,13 @@ for T in (6, 600):
     print(f"T = {T:3d}: outputs {tuple(ys.shape)}, states {tuple(hs.shape)}, parameters {num_params}")
 assert num_params == 8 * 5 + 8 * 8 + 8 + 3 * 8, num_params
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # And unlike notebook 02's bag of words, the state depends on the order. *"good, not bad"* and
 # *"bad, not good"* contain exactly the same characters, so any bag (of characters or of words)
 # gives them the same vector; read one character at a time, they leave the cell in different
 # states, even before any training.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 pair = ["good, not bad", "bad, not good"]
 pair_vocab = text.Vocab(text.tokenize(pair[0], "char"))
 pair_ids = torch.tensor([pair_vocab.encode(s) for s in pair])  # (2, 13)
@@ -156,7 +156,7 @@ print(f"same bag of characters: {X_pair[0].sum(0).equal(X_pair[1].sum(0))}; "
       f"distance between the final states: {state_gap:.3f}")
 assert X_pair[0].sum(0).equal(X_pair[1].sum(0)) and state_gap > 1e-3, state_gap
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Check: exactly what `torch.nn.RNN` computes
 #
 # PyTorch's `nn.RNN` computes $h_t = \tanh(W_{ih} x_t + b_{ih} + W_{hh} h_{t-1} + b_{hh})$. It
@@ -168,7 +168,7 @@ assert X_pair[0].sum(0).equal(X_pair[1].sum(0)) and state_gap > 1e-3, state_gap
 # our cell or loop had any mistake (a transposed matrix, a state passed one step late, the bias
 # counted twice), these asserts would fail.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 B, T, D, H, O = 4, 7, 5, 8, 3
 ref_rnn = nn.RNN(D, H, batch_first=True).double()
@@ -191,7 +191,7 @@ ys_ref = ref_head(hs_ref)  # (B, T, O)
 (weights * ys_ours).sum().backward()
 (weights * ys_ref).sum().backward()
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 tight = dict(rtol=1e-12, atol=1e-12)
 torch.testing.assert_close(hs_ours, hs_ref, **tight)  # every hidden state
 torch.testing.assert_close(hs_ours[:, -1], h_last_ref[0], **tight)  # the final state
@@ -205,7 +205,7 @@ for name, ours_grad, ref_grad in [("W_xh", ours.W_xh.grad, ref_rnn.weight_ih_l0.
 gap = max((a - b).abs().max().item() for a, b in [(ys_ours, ys_ref), (X_ours.grad, X_ref.grad)])
 print(f"outputs and gradients agree with torch.nn.RNN; largest difference {gap:.1e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The gradient of $b$ equals the gradient of PyTorch's $b_{ih}$ (and of $b_{hh}$): both enter the
 # sum in the same place, which is why one bias would do.
 #
@@ -214,7 +214,7 @@ print(f"outputs and gradients agree with torch.nn.RNN; largest difference {gap:.
 # cells). It returns the states; the readout $W_{hy}$ is the model's job. Loaded with the same
 # weights, it must give the same states and the same gradients as the cell we just wrote.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 lib_cell = cells.copy_from_torch(cells.RNNCell(D, H).double(), ref_rnn)
 X_lib = X.clone().requires_grad_()
 hs_lib, h_last_lib = cells.Unrolled(lib_cell)(X_lib, h0)  # (B, T, H), (B, H)
@@ -224,7 +224,7 @@ torch.testing.assert_close(h_last_lib, hs_ours[:, -1], **tight)
 torch.testing.assert_close(X_lib.grad, X_ours.grad, **tight)
 print("course_utils.cells.RNNCell + Unrolled agree with the cell and loop written above")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Shapes: one-to-one, many-to-one, many-to-many
 #
 # The same cell serves different tasks depending on which inputs we feed and which outputs we
@@ -241,7 +241,7 @@ print("course_utils.cells.RNNCell + Unrolled agree with the cell and loop writte
 # in the course.) Let us see the shapes on real data: the first 32 characters of four Yelp
 # reviews, each character a one-hot vector.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 reviews = [(s, y) for s, y in data.load_sentiment_sentences("yelp") if len(s) >= 32][:4]
 review_vocab = text.Vocab(text.tokenize("".join(s for s, _ in reviews), "char"))
 V = len(review_vocab)
@@ -252,13 +252,13 @@ for s, y in reviews:
     print(f"{y}  {s[:32]!r}...")
 print(f"token ids {tuple(ids.shape)} -> one-hot inputs {tuple(X_reviews.shape)}, labels {tuple(labels.shape)}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **Many-to-one** (sentiment-like): read all 32 characters and keep only the *last* output, two
 # logits per review. Untrained, its cross-entropy is near $\ln 2 \approx 0.69$, a coin flip.
 # **Many-to-many**: keep every step's output, $V$ logits per character, and score step $t$
 # against the character at $t+1$ (the targets are the inputs shifted by one).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 sentiment_cell = RNNCell(V, 16, 2)
 ys, hs = unroll(sentiment_cell, X_reviews)  # (B, T, 2), (B, T, 16)
 logits = ys[:, -1]  # (B, 2): many-to-one reads out the last step
@@ -272,11 +272,11 @@ loss = nn.functional.cross_entropy(step_logits.reshape(-1, V), targets.reshape(-
 print(f"many-to-many: states {tuple(hs.shape)} -> every output {tuple(ys.shape)}, "
       f"targets {tuple(targets.shape)}, loss {loss:.3f} (ln V = {torch.tensor(V).log():.3f})")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **One-to-one** is a sequence of length 1. With $h_0 = 0$ the recurrent term vanishes, and the
 # RNN is exactly a one-hidden-layer perceptron, $y = W_{hy} \tanh(W_{xh} x + b)$:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 x_first = X_reviews[:, :1]  # (B, 1, V): only the first character
 ys, _ = unroll(sentiment_cell, x_first)  # (B, 1, 2)
 mlp = torch.tanh(x_first[:, 0] @ sentiment_cell.W_xh.T + sentiment_cell.b) @ sentiment_cell.W_hy.T  # (B, 2)
@@ -284,7 +284,7 @@ torch.testing.assert_close(ys[:, 0], mlp)
 print(f"one-to-one:   input {tuple(x_first.shape)} -> output {tuple(ys[:, 0].shape)}, "
       f"identical to a one-hidden-layer perceptron")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. A character-level language model on Tiny Shakespeare
 #
 # A **language model** gives a probability to every possible next character given all the
@@ -301,7 +301,7 @@ print(f"one-to-one:   input {tuple(x_first.shape)} -> output {tuple(ys[:, 0].sha
 # 90% and hold out the last 10%, in one piece, so no held-out line was ever seen in training. The
 # text is cut into windows of 64 characters; the target window is the input shifted by one.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 corpus = data.load_tiny_shakespeare()
 chars = text.tokenize(corpus, "char")
 vocab = text.Vocab(chars)  # <unk> + the 65 distinct characters
@@ -315,18 +315,18 @@ print(f"{len(corpus):,} characters, vocabulary of {len(vocab)}; "
 print("input :", repr("".join(vocab.decode(X_train[1, :40]))))
 print("target:", repr("".join(vocab.decode(Y_train[1, :40]))))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The baselines, scored on exactly the held-out targets the model will be scored on (the unigram
 # counts get one extra count per character, so nothing has probability zero):
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 uniform_ppl = len(vocab)
 counts = torch.bincount(train_ids, minlength=len(vocab)).double() + 1  # (V,) add-one smoothing
 unigram_logp = (counts / counts.sum()).log()  # (V,)
 unigram_ppl = metrics.perplexity(-unigram_logp[Y_valid.reshape(-1)].mean().item())
 print(f"held-out perplexity: uniform {uniform_ppl}, unigram {unigram_ppl:.1f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The model is `models.LanguageModel(kind="rnn")`: an embedding (a learned vector per character,
 # the same as a one-hot vector times a matrix), the vanilla RNN layer, and a linear layer that plays
 # $W_{hy}$. Its RNN layer is PyTorch's `nn.RNN`, which section 2 proved computes the same
@@ -335,7 +335,7 @@ print(f"held-out perplexity: uniform {uniform_ppl}, unigram {unigram_ppl:.1f}")
 # be about as unsure as the uniform guess; if it were much worse, something would be off
 # (Karpathy's "check the loss at initialisation").
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 hidden_size = cfg.pick(smoke=64, class_=256, full=512)
 lm = models.LanguageModel(len(vocab), kind="rnn", hidden_size=hidden_size, embed_size=64).to(cfg.device)
 initial_ppl = metrics.evaluate_lm(lm, X_valid[:256], Y_valid[:256])["perplexity"]
@@ -343,12 +343,12 @@ print(f"untrained perplexity {initial_ppl:.1f} vs uniform {uniform_ppl}; "
       f"{sum(p.numel() for p in lm.parameters()):,} parameters")
 assert 0.7 * uniform_ppl < initial_ppl < 1.5 * uniform_ppl, initial_ppl
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Training: Adam, random batches of 32 windows, each window read from a zero state; the learning
 # rate decays along a cosine to zero; the gradient norm is clipped at 1 (notebook 04 shows why
 # RNNs need this). Held-out perplexity is measured five times along the way.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 steps = cfg.pick(smoke=30, class_=1000, full=6000)
 history = training.fit(
     lm, lambda: text.random_batches(X_train, Y_train, batch_size), models.lm_loss,
@@ -361,20 +361,20 @@ print(f"{steps} steps in {history.seconds:.0f} s; held-out perplexity {rnn_ppl:.
 print(f"  vs unigram {unigram_ppl:.1f} ({unigram_ppl / rnn_ppl:.1f}x higher) "
       f"and uniform {uniform_ppl} ({uniform_ppl / rnn_ppl:.1f}x higher)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Context pays. Knowing only how common each character is, the unigram model is as unsure as a
 # choice among as many equally likely characters as its perplexity; the RNN, having read what came
 # before, narrows that to its own perplexity (both printed above). The asserts below hold it to
 # at least 4 times lower than the unigram model and 10 times lower than the uniform guess.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     assert rnn_ppl < unigram_ppl / 4, (rnn_ppl, unigram_ppl)
     assert rnn_ppl < uniform_ppl / 10, (rnn_ppl, uniform_ppl)
 else:
     print("smoke mode: too few steps to learn; the comparison with the baselines is not asserted")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig = plotting.loss_curves({"vanilla RNN": history}, metric="perplexity",
                            title="Character-level RNN on Tiny Shakespeare", loss_unit="nats/char")
 fig.axes[1].axhline(unigram_ppl, ls="--", color="gray", label="unigram baseline")
@@ -384,7 +384,7 @@ fig.axes[1].set_yticks([4, 8, 16, 32, 64], labels=["4", "8", "16", "32", "64"], 
 fig.axes[1].minorticks_off()
 fig.axes[1].legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5. Sampling text, and what the temperature does
 #
 # To *generate* (one-to-many), give the model a prefix, sample a character from its predicted
@@ -396,7 +396,7 @@ fig.axes[1].legend();
 # takes the top one); above 1 it flattens toward uniform. Here is the model's distribution over
 # the character after `"ROMEO:\nWhat is th"` at three temperatures:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 prompt = "ROMEO:\nWhat is th"
 lm.eval()
 with torch.no_grad():
@@ -411,23 +411,23 @@ ax.set(xlabel="next character", ylabel="probability",
        title=f"Next character after '{prompt.replace(chr(10), ' / ')}'  (/ is a newline)")
 ax.legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Samples at three temperatures, each from the same prefix:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 gen = torch.Generator().manual_seed(cfg.seed)
 for tau in (0.5, 1.0, 1.5):
     sample = models.generate(lm, vocab, "ROMEO:\n", num_tokens=250, temperature=tau, generator=gen)
     print(f"----- temperature {tau} -----\n{sample}\n")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # What the eye sees can be measured. For each temperature we sample 2,000 characters and count
 # (1) the **diversity**: the fraction of 4-character snippets in the sample that are distinct
 # (repetitive text reuses the same snippets), and (2) the **spelling**: the fraction of the
 # sample's words that occur somewhere in the training text. Low temperature should give less
 # diverse but better-spelled text; high temperature more diverse text with more invented words.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 train_words = set(re.findall(r"[a-z']+", corpus[:len(train_ids)].lower()))
 
 def sample_stats(temperature, num_tokens=2000):
@@ -441,7 +441,7 @@ stats = {tau: sample_stats(tau) for tau in (0.5, 1.0, 1.5)}
 for tau, (diversity, spelled) in stats.items():
     print(f"τ = {tau}: {diversity:.0%} distinct 4-grams, {spelled:.0%} of words are real words")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     (div_lo, real_lo), (div_mid, real_mid), (div_hi, real_hi) = stats.values()
     assert div_lo < div_mid < div_hi, "diversity should grow with the temperature"
@@ -450,11 +450,11 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: an untrained model; the temperature effects are not asserted")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Try it: the slider resamples 300 characters at the temperature you choose (the same random
 # seed each time, so only the temperature changes).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def sample_at(temperature=1.0, prefix="ROMEO:\n"):
     gen = torch.Generator().manual_seed(cfg.seed)
     print(models.generate(lm, vocab, prefix or "\n", num_tokens=300, temperature=temperature,
@@ -462,14 +462,14 @@ def sample_at(temperature=1.0, prefix="ROMEO:\n"):
 
 sample_at(temperature=0.8)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 widgets.interact(sample_at, temperature=widgets.FloatSlider(value=1.0, min=0.1, max=2.0, step=0.1,
                                                              description="temperature τ",
                                                              style={"description_width": "initial"}),
                  prefix=widgets.Textarea(value="ROMEO:\n", description="prefix",
                                          style={"description_width": "initial"}));
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6. Against a published number: Dive into Deep Learning's RNN
 #
 # Dive into Deep Learning (d2l: Zhang, Lipton, Li and Smola, <https://d2l.ai>), section 9.5
@@ -488,7 +488,7 @@ widgets.interact(sample_at, temperature=widgets.FloatSlider(value=1.0, min=0.1, 
 # tenth of the run, to draw the curve, but we compare the **final** value: keeping the best of
 # ten evaluations would choose on the very characters we report, and flatter the model.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 # Dive into Deep Learning, section 9.5: where its plotted validation perplexity ends (about)
 d2l_rnn_ppl = 7.2
 d2l_vocab, (X_tm, Y_tm), (X_tm_valid, Y_tm_valid) = text.d2l_time_machine(
@@ -505,7 +505,7 @@ course_ppl = tm_history.last("perplexity")
 print(f"course: {course_ppl:.2f} vs d2l (section 9.5): {d2l_rnn_ppl}   (final validation perplexity after {tm_steps} steps, "
       f"{tm_history.seconds:.0f} s; the best of the ten evaluations was {tm_history.best('perplexity'):.2f})")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     assert course_ppl < d2l_rnn_ppl, f"expected to beat d2l's {d2l_rnn_ppl} on its own split, got {course_ppl:.2f}"
 else:
@@ -515,7 +515,7 @@ fig = plotting.loss_curves({"vanilla RNN, dropout 0.3": tm_history}, metric="per
 fig.axes[1].axhline(d2l_rnn_ppl, ls="--", color="gray", label="d2l's RNN (section 9.5)")
 fig.axes[1].legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - A recurrent network applies **one function with one set of weights at every step**,
@@ -538,7 +538,7 @@ fig.axes[1].legend();
 # Why not lower still? The next notebook shows how gradients through a vanilla RNN vanish or
 # explode over long spans, and the LSTM and GRU notebooks fix that.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # **Exercise 1 (ReLU cell).** Write `ReLURNNCell`, our `RNNCell` with $\tanh$ replaced by
@@ -546,7 +546,7 @@ fig.axes[1].legend();
 # check loads the weights of `nn.RNN(..., nonlinearity="relu")` into it and compares states and
 # gradients.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 class ReLURNNCell(RNNCell):
     """One time step h_t = relu(W_hh h_{t-1} + W_xh x_t + b); the readout y_t = W_hy h_t is inherited."""
 
@@ -557,7 +557,7 @@ class ReLURNNCell(RNNCell):
         return h_t, h_t
         ### END SOLUTION
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 relu_ref = nn.RNN(D, H, nonlinearity="relu", batch_first=True).double()
 relu_ours = ReLURNNCell(D, H, O).double()
 with torch.no_grad():
@@ -575,13 +575,13 @@ torch.testing.assert_close(relu_ours.W_hh.grad, relu_ref.weight_hh_l0.grad, **ti
                            msg="the states agree but the gradient of W_hh does not")
 print("PASS: ReLURNNCell matches nn.RNN(nonlinearity='relu'), values and gradients")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2 (many-to-one with the cell).** Train our `RNNCell` with `unroll` as a classifier
 # that reads 5 random symbols (one-hot, 8 kinds) and must answer with the *first* one
 # (`tasks.first_symbol_batch`). Read out the last step's output as the 8 class logits, train with
 # Adam on fresh batches, and return the trained cell. Chance is 12.5%; the check wants 90%.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def one_hot_symbols(X_ids, num_symbols=8):
     return nn.functional.one_hot(X_ids, num_symbols).float()  # (B, T) -> (B, T, 8)
 
@@ -605,7 +605,7 @@ def train_first_symbol(steps=300, length=5, hidden_size=32):
     return cell
     ### END SOLUTION
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 first_symbol_cell = train_first_symbol()
 X_ids, y = tasks.first_symbol_batch(1000, 5)  # fresh test sequences
 with torch.no_grad():
@@ -613,7 +613,7 @@ with torch.no_grad():
 print(f"accuracy on fresh sequences: {acc:.1%} (chance 12.5%)")
 assert acc > 0.9, f"expected > 90% after training, got {acc:.1%}: check the readout is ys[:, -1]"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **Exercise 3 (overfitting, no solution given).** Retrain the Time Machine model of section 6
 # with `dropout=0.0` and plot its validation perplexity. When is it best, and what happens after?
 # Why does a 10,000-character training text make this so visible?

@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 04 · Backpropagation through time and the gradient problem
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/04_bptt.ipynb)
@@ -38,7 +38,7 @@
 #   initialisation, and gated cells (notebooks 05 and 06), and draw it for gaps up to 200 steps.
 # - Train on a long text with truncated BPTT: carry the hidden state forward, cut the gradient.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -56,7 +56,7 @@ from course_utils import (baselines, bptt, cells, config, data, experiments, gra
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Backpropagation through time, by hand
 #
 # The vanilla RNN of notebook 03, with an output at every step. For $t = 1, \dots, T$, starting
@@ -71,10 +71,10 @@ cfg
 # Unrolled, the network is an ordinary feed-forward graph, one layer per step, with the *same*
 # weights in every layer:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig = plotting.unrolled_rnn(num_steps=4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Backpropagation on that graph, read from the last step to the first. The hidden state $h_t$
 # influences the loss along two paths: through its own output $y_t$, and through the next state
 # $h_{t+1}$ (and everything after it). Adding the two:
@@ -96,7 +96,7 @@ fig = plotting.unrolled_rnn(num_steps=4)
 # $\delta_t x_t^\top$ summed over the batch becomes `delta.T @ x`. We work in float64 so that rounding
 # cannot hide a mistake. First the forward pass, keeping every $h_t$: the backward pass needs them.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 g = torch.Generator().manual_seed(cfg.seed)
 B, T, D, H, O = 4, 6, 3, 5, 2  # batch, steps, inputs, hidden units, outputs
 params = bptt.init_params(D, H, O, scale=1.0, generator=g)  # float64 weights, shapes as nn.Linear
@@ -113,11 +113,11 @@ Y = torch.stack(ys, dim=1)  # (B, T, O)
 loss = 0.5 * ((Y - target) ** 2).sum()  # L = sum over steps (and sequences)
 print(f"loss L = {loss:.4f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Now the backward pass, one line per equation above. The only thing handed from step $t$ to step
 # $t - 1$ is `dh_next`, the gradient that reaches $h_{t-1}$ through the recurrence.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 dY = Y - target  # dL/dy_t at every step (B, T, O)
 grads = {k: torch.zeros_like(v) for k, v in params.items()}
 dh_next = torch.zeros(B, H, dtype=torch.float64)  # nothing arrives from beyond step T
@@ -132,11 +132,11 @@ for t in range(T, 0, -1):  # t = T, T-1, ..., 1
     grads["b"] += delta.sum(dim=0)  # (H,)
     dh_next = delta @ W_hh  # W_hh^T (f'(a_t) * dL/dh_t): what reaches h_{t-1}  (B, H)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Is it right? Two references: the tested copy in `course_utils.bptt` (later notebooks use it), and
 # PyTorch's autograd, which knows nothing of our derivation.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 cache = bptt.rnn_forward(params, X)  # the course's copy: forward ...
 ours_lib = bptt.rnn_backward(params, cache, cache["Y"] - target)  # ... and backward, no autograd
 leaves = {k: v.clone().requires_grad_() for k, v in params.items()}
@@ -149,7 +149,7 @@ for name in bptt.PARAM_NAMES:
     print(f"dL/d{name:5s} {str(tuple(grads[name].shape)):7s} "
           f"max |by hand - autograd| = {(grads[name] - auto[name]).abs().max():.1e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # All five gradients agree with autograd to rounding error (`tests/test_bptt.py` repeats this for
 # several shapes, for ReLU units, and against finite differences).
 #
@@ -157,7 +157,7 @@ for name in bptt.PARAM_NAMES:
 # stores $T$ states per sequence. **Time**: the backward loop is as long as the forward one, and
 # strictly sequential. Section 5 shows how to bound both on long texts.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Why gradients vanish or explode
 #
 # Unroll the recursion for `dh_next`. The gradient of the loss at the last step, $\ell_T$, with
@@ -176,7 +176,7 @@ for name in bptt.PARAM_NAMES:
 #
 # First, one factor, checked against autograd's Jacobian of one step of `cells.RNNCell`:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 cell = cells.RNNCell(input_size=4, hidden_size=8)
 x_1, h_0 = torch.randn(1, 4), torch.randn(1, 8)  # (1, D), (1, H)
@@ -188,7 +188,7 @@ print(f"one factor: largest singular value {torch.linalg.matrix_norm(J_formula, 
       f"W_hh's {torch.linalg.matrix_norm(cell.W_hh.weight, ord=2):.3f}, "
       f"mean f'(a) = {(1 - h_1 ** 2).mean():.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Now the measurement. `gradients.state_gradient_norms` runs a cell over a sequence and returns
 # $\lVert \partial \ell_T / \partial h_{T-k} \rVert$ for every distance $k$. We give $W_{hh}$ every
 # singular value equal to $\sigma$ (an orthogonal matrix $Q$, rescaled by
@@ -198,7 +198,7 @@ print(f"one factor: largest singular value {torch.linalg.matrix_norm(J_formula, 
 #   vector by exactly $\sigma$; the theory predicts the ratio $\sigma^k$ exactly;
 # - **tanh**: the same weights, but each factor is also multiplied by $f'(a_t) \le 1$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 SIGMAS = [0.5, 0.9, 1.0, 1.1, 1.5]
 NUM_STEPS = 40
 
@@ -227,7 +227,7 @@ fig = plotting.gradient_norms({f"$\\sigma$ = {s}": c for s, c in tanh_curves.ite
                               title=r"tanh RNN, same weights: $f' < 1$ shrinks every factor",
                               ylabel=GRAD_RATIO)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # On a log scale an exponential is a straight line, and its slope is the per-step factor. The
 # linear network follows $\sigma^k$ exactly: below 1 the gradient vanishes, above 1 it explodes,
 # and only $\sigma = 1$ carries it unchanged. With tanh every curve lies below its linear twin:
@@ -235,7 +235,7 @@ fig = plotting.gradient_norms({f"$\\sigma$ = {s}": c for s, c in tanh_curves.ite
 # the explosion at $\sigma = 1.5$ by orders of magnitude, because a unit driven towards $\pm 1$
 # saturates ($f' \to 0$). The claims, measured:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 k = 30
 for s in SIGMAS:
     lin, tnh = linear_curves[s][k].item(), tanh_curves[s][k].item()
@@ -248,13 +248,13 @@ assert all(linear_curves[a][k] < linear_curves[c][k] for a, c in zip(SIGMAS, SIG
 assert tanh_curves[1.0][k] < 0.05, "with tanh even σ = 1 vanishes"
 assert tanh_curves[1.5][k] < 1e-3 * linear_curves[1.5][k], "saturating tanh units tame the explosion"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The same story read off the factors themselves. `bptt.step_jacobians` returns every
 # $\operatorname{diag}(f'(a_t)) W_{hh}$ of a tanh run (with $\sigma = 1.1$); multiplying them from
 # the last step backwards gives $\partial h_T / \partial h_{T-k}$, whose largest singular value
 # can never exceed the bound $\sigma^k$, and in practice falls far below it:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 p = bptt.init_params(4, 32, 1, scale=1.0, generator=torch.Generator().manual_seed(cfg.seed))
 nn.init.orthogonal_(p["W_hh"])
 gradients.scale_spectral_norm(p["W_hh"], 1.1)  # every singular value 1.1
@@ -272,7 +272,7 @@ assert all(n <= u * (1 + 1e-9) for n, u in zip(product_norms, bound)), "never ab
 print(f"mean f'(a_t) = {bptt.activation_derivative(run).mean():.3f}; after 30 factors: "
       f"{product_norms[30]:.2e} against the bound {bound[30]:.2e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Explore.** Move the slider: the largest singular value of $W_{hh}$ sets the slope of the
 # linear network's line exactly ($\sigma^k$, dotted), while the tanh network always sits below it.
 # These curves are computed in float64, but float32 would hold them too: even at the slider's
@@ -281,7 +281,7 @@ print(f"mean f'(a_t) = {bptt.activation_derivative(run).mean():.3f}; after 30 fa
 # to teach anything long before it is too small to store; only over far longer spans would
 # $0.3^k$ itself underflow (the step where it would is printed too).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def show_sigma(sigma=1.1):
     """The linear and tanh networks' gradient through time for one sigma, with sigma^k."""
     curves = {"linear": gradient_through_time(sigma, linear=True),
@@ -303,12 +303,12 @@ print(f"σ = 0.3, tanh, k = {NUM_STEPS - 1}: ratio {smallest:.1e}; float32's sma
       f"{tiny:.1e}, {math.log10(smallest / tiny):.0f} orders of magnitude lower; 0.3^k passes it at k = {underflow_k}")
 assert smallest > 1e6 * tiny, "the curves of the slider fit in float32 with room to spare"
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 widgets.interact(lambda sigma: show_sigma(sigma) and None,
                  sigma=widgets.FloatSlider(value=1.0, min=0.3, max=1.7, step=0.05,
                                            description="σ of W_hh", style={"description_width": "initial"}));
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Exploding gradients and clipping
 #
 # An exploding gradient does not only slow training down: one huge step throws the weights so far
@@ -323,7 +323,7 @@ widgets.interact(lambda sigma: show_sigma(sigma) and None,
 # ($W_{hh} = 1.25\,Q$), trained with plain SGD at learning rate 1. Twice, from the same seed with the
 # same batches: once as is, once with `fit(clip=1.0)`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 book = text.preprocess_d2l(data.load_time_machine())  # letters lower-cased, the rest spaces
 vocab = text.Vocab(text.tokenize(book, "char"))
 ids = torch.tensor(vocab.encode(book))  # (N,)
@@ -342,7 +342,7 @@ def relu_lm(sigma, seed=cfg.seed, hidden_size=128):
     return lm.to(cfg.device)
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 clip_steps = cfg.pick(smoke=20, class_=150, full=1000)
 clip_runs = {}
 for clip in (None, 1.0):
@@ -357,7 +357,7 @@ if unclipped.diverged:  # fit stops at the first loss that is not a number: a pl
     print(f"no clipping: stopped at step {unclipped.steps[-1]} of {clip_steps}, "
           f"the loss is {unclipped.train_loss[-1]}")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, (ax_loss, ax_norm) = plt.subplots(1, 2, figsize=(11, 3.6))
 for label, h, style in [("clipped at norm 1", clipped, dict(color="tab:orange")),
                         ("no clipping", unclipped, dict(color="tab:blue", lw=2, marker="o", ms=4))]:
@@ -376,12 +376,12 @@ for ax in (ax_loss, ax_norm):
     ax.grid(alpha=0.3)
 fig.tight_layout()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Without clipping the gradient norm multiplies within a few steps, one update overshoots, and the
 # loss is no longer a number. The clipped run sees the same explosive gradients (right) but every
 # step is capped at length `lr × θ`, so the spikes cost little and the loss falls.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 tail_steps = min(20, len(clipped.train_loss) // 4)  # the end of the run, not the whole of a short one
 clipped_final = sum(clipped.train_loss[-tail_steps:]) / tail_steps
 fate = (f"diverged (loss {unclipped.train_loss[-1]}) at step {unclipped.steps[-1]}"
@@ -395,7 +395,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: asserts skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Clipping treats the symptom of exploding gradients well. It can do nothing for *vanishing*
 # gradients: a gradient that is already tiny is never rescaled upwards.
 #
@@ -420,7 +420,7 @@ else:
 #
 # Before any training, how far back does the gradient reach in each? Same inputs, 60 steps:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 X_probe = torch.randn(32, 60, 16)  # (B, T, D)
 tanh_cell = cells.RNNCell(16, 64)  # default initialisation
@@ -441,7 +441,7 @@ for name, n in reach.items():
 assert reach["tanh RNN (default init)"][50] < 1e-6
 assert reach["ReLU RNN, W_hh = I (IRNN)"][50] > 0.1 and reach["LSTM cell state, forget bias +4"][50] > 0.1
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # At initialisation the tanh RNN's gradient has vanished by a factor of more than a million
 # within 50 steps; the IRNN and the LSTM's cell state still carry it at full strength.
 #
@@ -456,7 +456,7 @@ assert reach["ReLU RNN, W_hh = I (IRNN)"][50] > 0.1 and reach["LSTM cell state, 
 # the same filler words and 8 possible answers each, so that only the distance differs, and
 # train the same tanh RNN on each, with the same budget.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 PLACES = (("clouds", "sky"), ("fish", "river"), ("cows", "field"), ("stars", "night"),
           ("books", "shelf"), ("cars", "garage"), ("boats", "harbour"), ("birds", "trees"))
 
@@ -508,7 +508,7 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): the asserts")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same network, the same length of input, the same budget: the clouds are in the *sky* every
 # time, while fluent *French* stays at chance. Nothing stops an RNN from carrying *France* across
 # more than 50 words: its state is there at every step. What stops it is training: the signal
@@ -524,7 +524,7 @@ else:
 # 1/8. Each run trains on fresh batches at every step (`tasks.first_symbol_batch`) and is scored
 # on 1,000 held-out sequences.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 MEMORY_MODELS = {"tanh": dict(kind="rnn"), "relu": dict(kind="rnn", nonlinearity="relu"),
             "tanh + I": dict(kind="rnn", identity=True), "IRNN": dict(kind="irnn"),
             "LSTM": dict(kind="lstm", gate_bias=4.0)}  # W_hh = I for the two "+ I"; forget bias +4
@@ -545,10 +545,10 @@ def memory_accuracy(variant, length, steps):
     return history.last("accuracy")
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Three variants, three lengths, the same short budget each (Adam, 300 steps in class mode):
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 memory_steps = cfg.pick(smoke=30, class_=300, full=2000)
 lengths = cfg.pick(smoke=[5, 10], class_=[5, 20, 50], full=[5, 10, 20, 50, 100])
 VARIANTS = ["tanh", "IRNN", "LSTM"]
@@ -564,7 +564,7 @@ ax.legend()
 ax.grid(alpha=0.3)
 fig.tight_layout()
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 for v in VARIANTS:
     print(f"{v:5s}", "  ".join(f"T={T}: {accuracy[v, T]:.2f}" for T in lengths))
 if cfg.mode != "smoke":
@@ -575,7 +575,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: asserts skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A staircase: every model learns when the gap is short; the tanh RNN's reach ends first (at 50
 # it is at chance); the IRNN bridges 20 steps; the LSTM with its forget gate open bridges 50
 # steps, in the same budget. (Where exactly each step of the staircase falls varies from seed
@@ -584,7 +584,7 @@ else:
 # Which of the IRNN's two changes does the work, the ReLU or the identity? Take them apart at
 # $T = 20$:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 T_ablation = cfg.pick(smoke=10, class_=20, full=20)
 ablation = {"tanh": accuracy["tanh", T_ablation],
             "ReLU": memory_accuracy("relu", T_ablation, memory_steps),
@@ -599,7 +599,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: asserts skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ReLU alone does nothing here: with the default (small, random) $W_{hh}$ the factors still shrink
 # the gradient. The identity initialisation helps on its own, even with tanh (how much varies from
 # seed to seed); ReLU and the identity together are best. The lesson generalises: **what the network computes at
@@ -622,7 +622,7 @@ else:
 # sequences per gap. One budget for all four, 300 steps of 64 sequences, the same batches
 # (`experiments.memory_sweep`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 sweep_lengths = cfg.pick(smoke=[5, 10, 20], class_=[5, 10, 20, 50, 100, 200], full=[5, 10, 20, 50, 100, 200])
 sweep_steps = cfg.pick(smoke=20, class_=300, full=1000)
 train_gap = (min(sweep_lengths), max(sweep_lengths))
@@ -634,7 +634,7 @@ for cell, acc in sweep.items():
     print(f"{CELL_LABELS[cell]:22s}", "  ".join(f"T={T}: {a:.2f}" for T, a in acc.items()),
           f"  ({sweep_hist[cell].seconds:.1f} s)")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 CELL_STYLES = {"rnn": dict(marker="o"), "irnn": dict(marker="^"),
                "lstm": dict(marker="s", lw=4, ms=9, alpha=0.5), "gru": dict(marker="D", ls="--")}
 fig, ax = plt.subplots(figsize=(8.5, 4))
@@ -650,7 +650,7 @@ ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5))
 ax.grid(alpha=0.3)
 fig.tight_layout()
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     for cell in ("lstm", "gru"):
         assert sweep[cell][100] >= 0.95, f"the {cell} should recall the first of 100 symbols: {sweep[cell]}"
@@ -661,7 +661,7 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): the asserts")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # This is the figure to remember. The two gated cells hold at every gap, up to 200 steps,
 # within a few seconds of training each. The tanh RNN stays near chance at every gap from 20 on,
 # and, trained on this mix, it does not even learn the short gaps that it learns on its own
@@ -691,7 +691,7 @@ else:
 #
 # The first 72 characters of the book, as 3 rows and chunks of 6:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def draw_chunks(stream, batch_size=3, num_steps=6):
     """Each coloured block is one batch; the state crosses the dashed lines, the gradient does not."""
     batches = list(text.sequential_batches(stream, batch_size, num_steps))
@@ -718,11 +718,11 @@ def draw_chunks(stream, batch_size=3, num_steps=6):
 
 fig = draw_chunks(train_ids[:73])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Carrying the state changes nothing in the forward pass: reading a row chunk by chunk gives
 # exactly the predictions of reading it in one go.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 torch.manual_seed(cfg.seed)
 lm = models.LanguageModel(len(vocab), "rnn", hidden_size=32, embed_size=16)
 row = train_ids[:64].unsqueeze(0)  # (1, 64)
@@ -735,11 +735,11 @@ for chunk in row.split(16, dim=1):  # four chunks (1, 16)
 torch.testing.assert_close(torch.cat(pieces, dim=1), logits_whole)
 print("chunked with carried state == one pass:", tuple(torch.cat(pieces, dim=1).shape))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Why detach? Without it, the second chunk's backward pass would follow the state into the first
 # chunk's graph, which the first `backward()` has already freed. PyTorch says so:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 state, error = None, None
 for X, Y in list(text.sequential_batches(train_ids, 4, 16))[:2]:
     logits, state = lm(X, state)  # the state is NOT detached
@@ -751,11 +751,11 @@ for X, Y in list(text.sequential_batches(train_ids, 4, 16))[:2]:
 assert error is not None, "the second chunk's backward() should fail when the state is not detached"
 print(f"second chunk without detach: RuntimeError: {str(error).split('.')[0]}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The training loop, written out: it is `fit` with one extra line, the state carried and detached.
 # With `carry=False` every chunk starts from zeros instead, as if the chunks were unrelated texts.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train_tbptt(carry, steps, batch_size=32, num_steps=16, hidden_size=128):
     """A character RNN trained by truncated BPTT on the book; returns the model and its losses."""
     torch.manual_seed(cfg.seed)
@@ -780,7 +780,7 @@ def train_tbptt(carry, steps, batch_size=32, num_steps=16, hidden_size=128):
     return lm, losses
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 tbptt_steps = cfg.pick(smoke=20, class_=400, full=3000)
 lm_carry, losses_carry = train_tbptt(carry=True, steps=tbptt_steps)
 lm_reset, losses_reset = train_tbptt(carry=False, steps=tbptt_steps)
@@ -801,13 +801,13 @@ for ax in (ax_train, ax_pos):
     ax.grid(alpha=0.3)
 fig.tight_layout()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # A model that starts every chunk from zeros must guess its first characters with no context at all;
 # its loss at position 0 is far above the rest. The carried state removes that cost: the first
 # character of a chunk is predicted from everything read before it. Measured on the held-out tenth of
 # the book (and, for comparison, each model read the other way too):
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 held_out = {(name, read): bptt.stream_loss(model, valid_ids, 8, 16, carry=read)
             for name, model in [("trained carrying", lm_carry), ("trained resetting", lm_reset)]
             for read in (True, False)}
@@ -823,7 +823,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: asserts skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Two things to notice. The gap between the two models is almost entirely at the start of each
 # chunk, where one has context and the other does not. And the model trained with carried state
 # does *worse* than the other when read from zeros: it has learned to rely on the state it is
@@ -834,7 +834,7 @@ else:
 # because what the model learned to keep for the next few characters *within* a chunk is just as
 # useful for the first characters of the next one.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - **BPTT** is backpropagation on the unrolled graph. The gradient reaching $h_t$ is
@@ -856,7 +856,7 @@ else:
 #   forward pass sees the whole text, the backward pass only `num_steps`. Carrying the state lowers
 #   the held-out loss, mostly at the start of each chunk.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 #
 # **1. Clipping by hand.** Write `clip_by_global_norm(grads, max_norm)`: given a list of gradient
@@ -864,7 +864,7 @@ else:
 # exceeds `max_norm`, scale every tensor **in place** by `max_norm / norm`. Return the norm before
 # clipping (as `torch.nn.utils.clip_grad_norm_` does).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def clip_by_global_norm(grads, max_norm):
     """Rescale the tensors in ``grads`` in place to a global norm of at most ``max_norm``."""
     ### BEGIN SOLUTION
@@ -876,7 +876,7 @@ def clip_by_global_norm(grads, max_norm):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 gen = torch.Generator().manual_seed(cfg.seed)
 for max_norm in (0.5, 100.0):  # one that clips, one that does not
     mine = [torch.randn(5, 3, generator=gen), torch.randn(7, generator=gen)]
@@ -890,7 +890,7 @@ for max_norm in (0.5, 100.0):  # one that clips, one that does not
         assert torch.allclose(t, r.grad, atol=1e-6), f"with max_norm={max_norm} the clipped tensors differ"
 print("PASS: clip_by_global_norm matches torch.nn.utils.clip_grad_norm_")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. The gradient as a product of factors.** For a loss that depends on the last state only,
 # $\partial \ell/\partial h_{t-1} = (\partial h_t/\partial h_{t-1})^\top\, \partial \ell/\partial h_t$.
 # Write `backprop_through_factors(J, g_last)`: given the factors `J` (T, H, H) of one sequence, with
@@ -898,7 +898,7 @@ print("PASS: clip_by_global_norm matches torch.nn.utils.clip_grad_norm_")
 # `g_last` $= \partial \ell / \partial h_{T-1}$ (H,), return $\partial \ell/\partial h_t$ for every
 # $t = 0, \dots, T-1$ as a tensor (T, H).
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def backprop_through_factors(J, g_last):
     """dl/dh_t for every step of one sequence, from the factors J (T, H, H) and dl/dh_{T-1} (H,)."""
     ### BEGIN SOLUTION
@@ -909,7 +909,7 @@ def backprop_through_factors(J, g_last):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 w = torch.randn(32, dtype=torch.float64, generator=torch.Generator().manual_seed(cfg.seed + 1))  # l = w . h_{T-1}
 expected = bptt.rnn_backward(p, run, torch.zeros_like(run["Y"]), dh_last=w[None])["H"][0]  # (T, H)
 got = backprop_through_factors(bptt.step_jacobians(p, run)[0], w)
@@ -918,7 +918,7 @@ assert torch.allclose(got, expected, rtol=1e-9, atol=1e-12), "the gradients diff
 print("PASS: the product of factors gives BPTT's state gradients; "
       f"||dl/dh_0|| / ||dl/dh_(T-1)|| = {got[0].norm() / got[-1].norm():.1e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. To think about.** (a) Clipping rescales large gradients down. Why would rescaling small
 # gradients *up* not cure vanishing gradients? (Hint: what does the gradient of the loss at a late
 # step say about an early input once it has passed through 50 factors of 0.5?) (b) In section 4,

@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 06 · Gated recurrent units
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/06_gru.ipynb)
@@ -38,7 +38,7 @@
 # - Compare the three cells at the same training budget on a long-range memory task and as
 #   character language models, and decide which to pick.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -55,7 +55,7 @@ from course_utils import cells, config, data, experiments, metrics, models, plot
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Two gates and one state
 #
 # A GRU reads the input $X_t$ (a batch of rows, $B \times D$) and its previous state $H_{t-1}$
@@ -82,7 +82,7 @@ cfg
 # candidate, which only matters for PyTorch's variant (section 2); in the lecture's variant it
 # simply adds to $b_h$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class GRUScratch(nn.Module):
     """One GRU step with the lecture's names: cell(X_t (B, D), H_{t-1} (B, H)) -> (H_t, H_t).
 
@@ -113,10 +113,10 @@ class GRUScratch(nn.Module):
         return H_t, H_t  # the step's output and the new state
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The cell computes one step; the loop applies it, with the same weights, at every step.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def gru_unroll(cell, X, H=None):
     """Run `cell` over X (B, T, D) from H (B, H), zeros by default: all states (B, T, H), last (B, H)."""
     if H is None:
@@ -134,13 +134,13 @@ X = torch.randn(4, 12, 5)  # (B, T, D)
 H_all, H_last = gru_unroll(gru, X)
 print(f"X {tuple(X.shape)} -> states {tuple(H_all.shape)}, last state {tuple(H_last.shape)}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The extremes, checked. With the update gate's bias at +30, $Z_t$ rounds to exactly 1 in
 # float32, and after 12 steps the state is the initial state, bit for bit. With both gates shut
 # (biases at -100, so $Z_t = R_t = 0$ to within $10^{-43}$), the state is the candidate computed
 # from the current input alone: two different initial states give the same state after one step.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 H_0 = torch.rand(4, 16) * 2 - 1  # (B, H), any state in [-1, 1]
 with torch.no_grad():
     gru.b_z.fill_(30.0)
@@ -157,7 +157,7 @@ print(f"Z = 0, R = 0: max |H_12(from H_0) - H_12(from zeros)| = {forgot:.1e}")
 assert torch.equal(kept, H_0), "with Z = 1 the GRU must copy its state unchanged"
 assert forgot < 1e-12, "with Z = R = 0 the start state must not matter"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · PyTorch's GRU resets after the multiplication
 #
 # `torch.nn.GRU`'s documentation writes the GRU for one column vector, with its own names
@@ -173,7 +173,7 @@ assert forgot < 1e-12, "with Z = R = 0 the start state must not matter"
 # order**, `weight_hh_l0` is $(3H, H)$, and each gate has two biases, `bias_ih` and `bias_hh`.
 # Since PyTorch multiplies $W x$ and we multiply $X W$, each matrix is loaded transposed.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 @torch.no_grad()
 def load_from_torch(cell, torch_gru):
     """Copy layer 0 of an nn.GRU into a GRUScratch. PyTorch stacks the gates in the order r, z, n."""
@@ -189,11 +189,11 @@ def load_from_torch(cell, torch_gru):
     return cell
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # One `nn.GRU` and two copies of its weights, one in each variant of our cell. We compute in
 # float64 so that rounding cannot hide a real difference nor fake one.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 B, T, D, H = 4, 12, 5, 16
 torch_gru = nn.GRU(D, H, batch_first=True).double()
 ours_after = load_from_torch(GRUScratch(D, H, reset_after=True).double(), torch_gru)
@@ -209,13 +209,13 @@ print(f"reset before (the lecture's):  max |ours - nn.GRU| = {diff_before.max():
 assert diff_after < 1e-12, f"the reset-after cell must reproduce nn.GRU, differs by {diff_after}"
 assert diff_before.max() > 1e-2, "the lecture's variant should differ from nn.GRU given the same weights"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The matching variant agrees to rounding error; the lecture's variant, with the very same
 # weights, computes a different function. Equal outputs are half the proof: training uses the
 # **gradients**. A random readout turns the states into a scalar loss; we backpropagate through
 # both implementations and compare the gradient with respect to the input and to every weight.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 probe = torch.randn(B, T, H, dtype=torch.float64)  # (B, T, H), a random readout
 X_ours, X_torch = X.clone().requires_grad_(), X.clone().requires_grad_()
 (gru_unroll(ours_after, X_ours)[0] * probe).sum().backward()
@@ -232,12 +232,12 @@ grad_diff = {name: (ours - ref).abs().max().item() for name, (ours, ref) in pair
 print("max |gradient difference|:", ", ".join(f"{k} {v:.0e}" for k, v in grad_diff.items()))
 assert max(grad_diff.values()) < 1e-12, grad_diff
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The course package keeps a tested copy of this cell, `course_utils.cells.GRUCell`, with the
 # same switch `reset_after=True/False`, for the notebooks that follow. Loaded from the same
 # `nn.GRU` with `cells.copy_from_torch`, it must agree with ours in both variants.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 with torch.no_grad():
     for reset_after, ours in [(True, ours_after), (False, ours_before)]:
         packaged = cells.copy_from_torch(cells.GRUCell(D, H, reset_after=reset_after).double(), torch_gru)
@@ -245,7 +245,7 @@ with torch.no_grad():
         print(f"reset_after={reset_after}: max |ours - cells.GRUCell| = {gap:.1e}")
         assert gap < 1e-12, f"the inline cell and cells.GRUCell disagree (reset_after={reset_after})"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Why PyTorch and cuDNN reset after.** A recurrent network is slow because its steps are
 # sequential: step $t$ cannot start before $H_{t-1}$ exists. What matters is how much work waits
 # on $H_{t-1}$ at each step.
@@ -267,7 +267,7 @@ with torch.no_grad():
 # to the other, as measured above. The cell below runs PyTorch's form with one recurrent product
 # per step, using PyTorch's stacked weights as they are, and reproduces `nn.GRU`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 @torch.no_grad()
 def gru_fused(X, W_ih, W_hh, b_ih, b_hh):
     """PyTorch's GRU with one input product for all steps and ONE recurrent product per step."""
@@ -289,7 +289,7 @@ gap = (fused - out_torch).abs().max().item()
 print(f"one recurrent product per step: max |fused - nn.GRU| = {gap:.1e}")
 assert gap < 1e-12, gap
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · LSTM and GRU: parameters and correspondence
 #
 # Every gate and every candidate is one **block** of weights: an input matrix $(H, D)$, a
@@ -303,7 +303,7 @@ assert gap < 1e-12, gap
 # We check the formula against PyTorch's own count at the language model's size below
 # ($D = 32$, $H = 128$).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def recurrent_params(num_blocks, D, H):
     """One PyTorch layer: each block has W_ih (H, D), W_hh (H, H), bias_ih and bias_hh (H,)."""
     return num_blocks * (H * (D + H) + 2 * H)
@@ -318,18 +318,18 @@ for name, blocks, torch_cls in [("RNN", 1, nn.RNN), ("GRU", 3, nn.GRU), ("LSTM",
     assert counts[name] == counted, f"{name}: formula {counts[name]} != PyTorch's {counted}"
 print(f"GRU / LSTM = {counts['GRU'] / counts['LSTM']:.2f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Our `GRUScratch` has $2H$ fewer: for the reset and update gates only the **sum**
 # `bias_ih + bias_hh` ever enters the computation, so one vector each suffices (we load the sum).
 # The candidate is different: in the reset-after form $b_{hn}$ sits inside $R_t \odot (\cdot)$
 # and $b_{in}$ outside, so they are not interchangeable; that is why our cell keeps `b_hh`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 ours_count = sum(p.numel() for p in GRUScratch(D_lm, H_lm).parameters())
 print(f"GRUScratch: {ours_count:,d} = PyTorch's {counts['GRU']:,d} - 2H ({2 * H_lm})")
 assert ours_count == counts["GRU"] - 2 * H_lm
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **How the gates correspond.** Put the two state updates side by side:
 #
 # $$\text{LSTM: } C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t, \qquad
@@ -347,7 +347,7 @@ assert ours_count == counts["GRU"] - 2 * H_lm
 # *and* add ($f_t = i_t = 1$), so its cell state can grow like a counter. We measure it: both
 # cells with their keep-gate bias at +4 (and the LSTM's input gate at +4), 100 random inputs.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 lstm_cell, gru_cell = cells.LSTMCell(8, 32), cells.GRUCell(8, 32)
 with torch.no_grad():
@@ -362,7 +362,7 @@ print(f"after 100 steps: max |C| of the LSTM = {C_lstm.abs().max():.2f}, "
 assert H_gru.abs().max() <= 1.0, "a GRU state is an average of values in [-1, 1]"
 assert C_lstm.abs().max() > 2.0, "an LSTM cell state can accumulate beyond 1"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **The lecture's two readings.** The slide on LSTM vs GRU says: "The GRU is like a long
 # short-term memory (LSTM) with a forget gate, but has fewer parameters than LSTM, as it lacks an
 # output gate." Checked against the counts above: fewer parameters, yes (three blocks of weights
@@ -370,14 +370,14 @@ assert C_lstm.abs().max() > 2.0, "an LSTM cell state can accumulate beyond 1"
 # also has no input gate of its own (it writes $1 - Z_t$), and it has a reset gate, which the LSTM
 # does not. Output gate gone, input gate gone, reset gate added: one block fewer.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 lstm_blocks = {"input", "forget", "candidate", "output"}
 gru_blocks = {"reset", "update (the forget gate, coupled to the input)", "candidate"}
 print(f"LSTM - GRU = {counts['LSTM'] - counts['GRU']:,d} parameters = one block, "
       f"{recurrent_params(1, D_lm, H_lm):,d}; blocks {len(lstm_blocks)} vs {len(gru_blocks)}")
 assert counts["LSTM"] - counts["GRU"] == recurrent_params(1, D_lm, H_lm)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The slides motivate the gates differently, by what they are for: "Not all observations are
 # equally relevant"; "Only remember the relevant ones"; "Need mechanism to **pay attention (update
 # gate)**"; "Need mechanism to **forget (reset gate)**". The table maps the update gate onto the
@@ -396,7 +396,7 @@ assert counts["LSTM"] - counts["GRU"] == recurrent_params(1, D_lm, H_lm)
 #
 # Section 4 measures "pay attention" on a trained GRU.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Remembering on purpose.** The update gate is the GRU's memory: $Z_t \approx 1$ copies the
 # state. A freshly initialised GRU has $Z_t \approx \sigma(0) = 0.5$ and roughly halves what it
 # holds at every step; setting the update gate's bias to $+b$ (`models.init_gate_bias`, the same trick as
@@ -405,7 +405,7 @@ assert counts["LSTM"] - counts["GRU"] == recurrent_params(1, D_lm, H_lm)
 # gap between the two runs, $\lVert H_t - H'_t \rVert / \lVert H_0 - H'_0 \rVert$: what is left
 # of the gap is what the state still carries of its start. Move the slider.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 base_layer = models.RecurrentLayer("gru", 8, 64)  # PyTorch's GRU, default initialisation
 X_mem = torch.randn(16, 100, 8)  # (B, T, D)
@@ -433,18 +433,18 @@ def plot_memory(bias=4.0):
 
 plot_memory(4.0);
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 widgets.interact(plot_memory, bias=widgets.FloatSlider(value=4.0, min=-2.0, max=8.0, step=0.5,
                                                        description="update-gate bias",
                                                        style={"description_width": "initial"}));
 
-# %%
+# %% slideshow={"slide_type": "-"}
 gap_0, gap_4 = start_gap(0.0)[49].item(), start_gap(4.0)[49].item()
 print(f"after 50 steps: bias 0 keeps {gap_0:.1e} of the initial gap, bias +4 keeps {gap_4:.2f} "
       f"(sigma(4)^50 = {torch.sigmoid(torch.tensor(4.0)).item() ** 50:.2f})")
 assert gap_0 < 1e-3 and gap_4 > 0.1, (gap_0, gap_4)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # With the default initialisation the start is forgotten within a few dozen steps; with the
 # bias at +4 a good part of it is still there after 50 steps (printed above), close to
 # $\sigma(4)^{50}$: the
@@ -460,7 +460,7 @@ assert gap_0 < 1e-3 and gap_4 > 0.1, (gap_0, gap_4)
 # The gated cells start with their keep-gate bias at +4 (LSTM: forget gate; GRU: update gate),
 # which notebook 05 found decisive for the LSTM at a similar length ($T = 60$); a vanilla RNN has no gate to bias.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 num_symbols = 8
 T_mem = cfg.pick(smoke=20, class_=50, full=100)
 mem_steps = cfg.pick(smoke=20, class_=300, full=1000)
@@ -480,7 +480,7 @@ def train_memory(kind):
     return model, history
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mem_models, mem_hist = {}, {}
 for kind in models.KINDS:
     mem_models[kind], mem_hist[kind] = train_memory(kind)
@@ -488,14 +488,14 @@ for kind in models.KINDS:
     print(f"{kind:4s}: held-out accuracy {mem_hist[kind].last('accuracy'):.3f}, {params:6,d} parameters, "
           f"{mem_hist[kind].seconds:.1f} s ({1e3 * mem_hist[kind].seconds / mem_steps:.0f} ms/step)")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mem_acc = {kind: h.last("accuracy") for kind, h in mem_hist.items()}
 plotting.comparison_bars(mem_acc, "held-out accuracy",
                          f"Recall the first of {T_mem} symbols ({mem_steps} steps each)",
                          reference=1 / num_symbols, reference_label="chance");
 plotting.loss_curves(mem_hist, metric="accuracy", title=f"First-symbol task, T = {T_mem}", loss_unit="nats");
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     assert mem_acc["rnn"] < 0.3, f"the vanilla RNN should stay near chance at T = {T_mem}: {mem_acc}"
     for kind in ("lstm", "gru"):
@@ -504,7 +504,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: memory-task asserts skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The vanilla RNN never leaves chance: its gradient from the label back to step 1 passes through
 # $T$ products of $\tanh' \cdot W_{hh}$ and vanishes (notebook 04). Both gated cells learn the task,
 # because an update or forget gate near 1 gives that gradient a path that barely shrinks. With the
@@ -518,7 +518,7 @@ else:
 # record, at every step, the update gate $Z_t$ and the candidate $\tilde H_t$ of the 16 units
 # whose final state depends most on the first symbol.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def share_explained(Z, labels, num_classes=num_symbols):
     """Share of each unit's variance explained by `labels` (eta^2): Z (N, H), labels (N,) -> (H,)."""
     means = torch.stack([Z[labels == k].mean(0) for k in range(num_classes)])  # (K, H)
@@ -550,7 +550,7 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): the assert")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Compare the two update-gate numbers: the gate hardly separates the relevant step from the
 # distractors (run it with other seeds: how far apart are they?). The GRU we trained keeps the
 # first symbol another way. Its candidate reads the state through the reset gate, and after
@@ -573,7 +573,7 @@ else:
 # (0.3 for the vanilla RNN, which has less capacity to regularise), Adam at $3 \cdot 10^{-3}$,
 # batches of 32 windows, the same number of steps, held-out perplexity every few steps.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 vocab, (X_train, Y_train), (X_valid, Y_valid) = text.d2l_time_machine(data.load_time_machine(), num_steps=32)
 batch_size = 32
 steps_per_epoch = math.ceil(len(X_train) / batch_size)
@@ -600,19 +600,19 @@ def train_lm(kind):
     return model, history
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 lms, lm_hist = {}, {}
 for kind in models.KINDS:
     lms[kind], lm_hist[kind] = train_lm(kind)
     print(f"{kind:4s}: final held-out perplexity {lm_hist[kind].last('perplexity'):.2f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The table reports the **final** held-out perplexity, after the last step: picking the best of
 # the periodic evaluations would choose on the very characters we report, and flatter every
 # model. With it, the parameters of the whole model (embedding, recurrent layer, output layer)
 # and the time per step and per epoch on this machine (the evaluations included).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 rows = []
 for kind in models.KINDS:
     h = lm_hist[kind]
@@ -625,7 +625,7 @@ for name, params, ours, d2l_ppl, per_step, per_epoch in rows:
     print(f"{name:5s} {params:8,d} {ours:6.2f} {d2l_ppl:5.1f} {1e3 * per_step:8.1f} {per_epoch:8.1f}  "
           f"{d2l_section[name.lower()]}")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(6.5, 3.6))
 names = [r[0] for r in rows]
 positions = torch.arange(len(rows)).float()
@@ -640,7 +640,7 @@ ax.legend(loc="upper right", ncols=2)
 fig.tight_layout()
 plotting.loss_curves(lm_hist, metric="perplexity", title="Character language models", loss_unit="nats/char");
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 final_ppl = {kind: h.last("perplexity") for kind, h in lm_hist.items()}  # final values
 if cfg.mode != "smoke":
     for kind, ppl in final_ppl.items():
@@ -655,7 +655,7 @@ print(f"uniform guess: {len(vocab)}; ours:", ", ".join(f"{k} {v:.2f}" for k, v i
 sample_gen = torch.Generator().manual_seed(cfg.seed)
 print(models.generate(lms["gru"], vocab, "the time traveller ", 80, temperature=0.6, generator=sample_gen))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Every cell is far below the uniform guess and below d2l's numbers (all printed above); the
 # setups differ (d2l's models read one-hot vectors, have 32 hidden units and are trained by SGD
 # without dropout; ours have an embedding, 128 units, dropout and Adam), so the comparison is between
@@ -702,7 +702,7 @@ print(models.generate(lms["gru"], vocab, "the time traveller ", 80, temperature=
 # inputs; every later layer reads the previous layer's output, which has $H$ features per
 # direction; each direction has its own weights.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def gru_param_count(D, H, num_layers=1, bidirectional=False):
     ### BEGIN SOLUTION
     directions = 2 if bidirectional else 1
@@ -714,7 +714,7 @@ def gru_param_count(D, H, num_layers=1, bidirectional=False):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 for D_, H_, L_, bi in [(5, 16, 1, False), (5, 16, 2, False), (5, 16, 1, True), (32, 128, 3, True)]:
     expected = sum(p.numel() for p in nn.GRU(D_, H_, num_layers=L_, bidirectional=bi).parameters())
     got = gru_param_count(D_, H_, L_, bi)
@@ -722,13 +722,13 @@ for D_, H_, L_, bi in [(5, 16, 1, False), (5, 16, 2, False), (5, 16, 1, True), (
                              f"{expected}: check what layers after the first read, per direction")
 print("Exercise 1: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. A GRU as a moving average.** Choose the weights of a `GRUScratch` so that it computes an
 # exponential moving average of $\tanh(X_t W)$ for a given matrix `W_avg` $(D, H)$:
 # $H_t = 0.9\, H_{t-1} + 0.1 \tanh(X_t W)$. Hint: which weights must be zero so that $Z_t$ is the
 # constant 0.9, and so that the candidate ignores $H_{t-1}$? What bias gives $\sigma(b) = 0.9$?
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 D_avg, H_avg = 3, 4
 W_avg = torch.randn(D_avg, H_avg)  # (D, H)
 
@@ -745,7 +745,7 @@ def moving_average_gru():
     return cell
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 X_avg = torch.randn(2, 30, D_avg)  # (B, T, D)
 expected, H_ref = [], torch.zeros(2, H_avg)
 for t in range(30):
@@ -758,7 +758,7 @@ assert err < 1e-5, (f"the GRU differs from the moving average by {err:.2e}: Z_t 
                     f"everywhere and the candidate must be tanh(X_t W_avg)")
 print("Exercise 2: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. What the gate bias is worth.** (Open.) In `train_memory`, replace the +4 by 0 (PyTorch's
 # default initialisation) and by +2, and rerun section 4 with a few seeds. How often does each
 # gated cell leave chance within the budget? Then try $T = 100$ with +4 and with +2.

@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 07 · Writing music with an LSTM
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/07_music.ipynb)
@@ -36,7 +36,7 @@
 #   shows what the model has not learnt.
 # - Hear a generated tune (MIDI, synthesised in Python) and see it beside a real one.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -54,7 +54,7 @@ from course_utils import cells, config, metrics, models, music, results, text, t
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Sheet music as text
 #
 # The tunes come from four collections of dance tunes and airs that ship, as ABC files, inside
@@ -77,21 +77,21 @@ cfg
 # up), lengths as multiples of L (`A2`, `A/2`), `>` for dotted pairs, bar lines `|`, repeats
 # `|: :|`. Here is one tune as it is in the corpus:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 raw = music.raw_tunes("oneills1850")[1]
 print(raw)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The transcriptions mix notes with things a player reads but a first model need not write:
 # comments after `%`, sources, chord symbols and annotations in quotes, decorations (`~`, `!trill!`),
 # bowings, grace notes `{...}`. `music.normalize_tune` keeps the header fields needed to play a
 # tune (X renumbered to 1, T, R, M, L, K) and the notes, and drops the rest. Tunes with several
 # voices, and bodies outside 100-600 characters, are left out.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 print(music.normalize_tune(raw))
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 start = time.perf_counter()
 tunes, dropped = music.load_tunes()
 load_seconds = time.perf_counter() - start
@@ -101,7 +101,7 @@ print(f"{len(train_tunes)} training tunes, {len(valid_tunes)} held out "
       f"({len(tunes) - len(train_tunes) - len(valid_tunes)} duplicate bodies dropped)")
 assert len(train_tunes) > 3500 and len(valid_tunes) > 150, (len(train_tunes), len(valid_tunes))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Reading is fast (no music is parsed, only text), so nothing is cached. The split is **by
 # tune**: a held-out tune is never seen, not even in part, and tunes with the same title (the
 # same tune in two collections) fall on the same side.
@@ -110,7 +110,7 @@ assert len(train_tunes) > 3500 and len(valid_tunes) > 150, (len(train_tunes), le
 # each tune. `<end>` is a reserved token of the vocabulary, never a character of a tune, so the
 # model learns where a tune ends, and a sampler can start from `<end>` and stop at the next one.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 train_tokens = music.tunes_to_tokens(train_tunes)
 valid_tokens = music.tunes_to_tokens(valid_tunes)
 vocab = text.Vocab(train_tokens, reserved=[music.END])  # <unk> 0, <end> 1, then characters
@@ -122,7 +122,7 @@ unigram = torch.bincount(train_ids, minlength=len(vocab)).float() / len(train_id
 unigram_loss = -(unigram[valid_ids].log()).mean().item()
 print(f"baseline: character frequencies alone give {unigram_loss:.2f} nats per held-out character")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · A character-level LSTM
 #
 # The model is notebook 05's: an embedding of each character, an LSTM, and a linear read-out
@@ -130,7 +130,7 @@ print(f"baseline: character frequencies alone give {unigram_loss:.2f} nats per h
 # trained on windows of 200 characters, cut at a random offset each epoch, with Adam, a cosine
 # learning-rate decay and gradient clipping; the held-out tunes are evaluated as they go.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 num_steps = cfg.pick(smoke=50, class_=200, full=200)
 batch_size = cfg.pick(smoke=16, class_=32, full=64)
 embed_size = cfg.pick(smoke=16, class_=32, full=256)
@@ -154,7 +154,7 @@ print(f"LSTM {hidden_size}, embedding {embed_size}: "
       f"{sum(p.numel() for p in lm.parameters()):,} parameters; {train_steps} steps of "
       f"{batch_size} x {num_steps} characters")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 history = training.fit(lm, epoch_batches, models.lm_loss, steps=train_steps, lr=lr, clip=1.0,
                        schedule="cosine", eval_every=max(1, train_steps // 4),
                        evaluate=lambda m: metrics.evaluate_lm(m, X_valid, Y_valid))
@@ -164,7 +164,7 @@ print(f"trained in {history.seconds:.0f} s; held-out loss {valid_loss:.3f} nats 
 results.record("held-out loss, character LSTM", valid_loss, better="lower", unit="nats/char")
 results.record("held-out loss, character frequencies (floor)", unigram_loss, better="lower", unit="nats/char")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(history.steps, history.train_loss, lw=0.8, alpha=0.6, label="training batches")
 ax.plot(history.eval_steps, history.metric("loss"), "o-", label="held-out tunes")
@@ -179,13 +179,13 @@ if cfg.mode != "smoke":
 else:
     print("held-out loss against the baseline: skipped (smoke mode)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same model runs on the course's own LSTM cell (notebook 05) through the same interface:
 # `scratch=True` unrolls `cells.LSTMCell` in a Python loop. Loaded with the trained weights, it
 # gives the same next-character predictions, and `training.fit` trains it the same way, only
 # more slowly, which is why the fused layer does the training here.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 scratch = models.LanguageModel(len(vocab), kind="lstm", hidden_size=hidden_size,
                                embed_size=embed_size, scratch=True).to(cfg.device)
 scratch.embedding.load_state_dict(lm.embedding.state_dict())
@@ -202,7 +202,7 @@ fused_seconds = history.seconds / max(1, len(history.steps))
 print(f"the course's cells train too: 3 steps, {scratch_history.seconds / 3:.2f} s per step "
       f"against {fused_seconds:.3f} s for the fused layer")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Writing tunes
 #
 # To write a tune, the model starts from `<end>` (the state after a tune) followed by the line
@@ -212,7 +212,7 @@ print(f"the course's cells train too: 3 steps, {scratch_history.seconds / 3:.2f}
 # for many tunes at once: each row of the batch is one tune, and the batch stops when every tune
 # has ended (or after 1,000 characters, a tune that never ends).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 temperature = 0.8
 num_samples = cfg.pick(smoke=20, class_=100, full=100)
 sample_gen = torch.Generator().manual_seed(cfg.seed)
@@ -224,7 +224,7 @@ print(f"{num_samples} tunes sampled in one batch in {sample_seconds:.1f} s at te
       f"{temperature}; {sum(ended)} ended at a tune boundary\n")
 print(samples[0])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Is it valid?
 #
 # A converter that accepts almost anything is a weak judge. The anchor of this notebook, MIT
@@ -234,7 +234,7 @@ print(samples[0])
 # exceptions), and it has at least 8 notes. Beside it we count the **lenient** verdict: music21
 # returned something. Held-out real tunes are the reference.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 start = time.perf_counter()
 sample_checks = [music.check_tune(s) for s in samples]
 check_seconds = time.perf_counter() - start
@@ -254,7 +254,7 @@ for s, c in list(zip(samples, sample_checks))[:40]:
         print(f"\nrejected {s[:60]!r}...: missing {c.missing_headers}, {c.num_notes} notes, "
               f"error {c.error[:70]!r}, complaints {c.messages[:1]}")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     assert real_strict >= 0.95, real_strict
     assert strict >= 0.90, f"only {strict:.0%} of the samples are strictly valid and ended"
@@ -262,7 +262,7 @@ if cfg.mode != "smoke":
 else:
     print("validity of the samples: skipped (smoke mode)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Is it new?
 #
 # A model can reach perfect validity by copying. For every strictly valid sample we look for its
@@ -272,7 +272,7 @@ else:
 # "long"? Real tunes that the model never saw share stretches with the training tunes too (folk
 # tunes quote each other), so the held-out tunes set the scale.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 start = time.perf_counter()
 index = text.CopyIndex(music.body(t) for t in train_tunes)
 valid_bodies = [music.body(t) for t in valid_tunes]
@@ -293,7 +293,7 @@ if cfg.mode != "smoke":
 else:
     print("copies: skipped (smoke mode)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The samples share shorter stretches with the training tunes than unseen real tunes do: the
 # model recombines common figures (a bar, a cadence) rather than reciting tunes.
 #
@@ -305,7 +305,7 @@ else:
 # of them do (repeats and pick-ups in the middle of a tune leave a few short bars even in real
 # tunes).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 real_rhythm = np.array([c.rhythm for c in real_checks if c.strict and c.inner_bars])
 sample_rhythm = np.array([c.rhythm for c, e in zip(sample_checks, ended)
                           if c.strict and e and c.inner_bars])
@@ -329,7 +329,7 @@ if cfg.mode != "smoke":
 else:
     print("rhythm of real tunes: skipped (smoke mode)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Almost every real tune keeps time; a much smaller share of the valid samples does. The model
 # has learnt the *syntax* of ABC (headers, notes, bar lines, repeats) far better than the
 # *arithmetic* of a bar, which needs it to add up note lengths since the last bar line: a count
@@ -341,7 +341,7 @@ else:
 # synthesises it with sine waves, and `IPython.display.Audio` plays the result in the notebook:
 # no system packages, no external player. First a generated tune, then a real one.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fs = 16000
 
 
@@ -365,7 +365,7 @@ display(Audio(generated_audio[:20 * fs], rate=fs))
 print(real)
 display(Audio(real_audio[:20 * fs], rate=fs))
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
 for ax, tune, label in [(axes[0], generated, "generated"), (axes[1], real, "real (held out)")]:
     roll = music.piano_roll(tune, fs=8)[:, :8 * 30]  # (128, frames): the first 30 s
@@ -375,14 +375,14 @@ for ax, tune, label in [(axes[0], generated, "generated"), (axes[1], real, "real
 axes[0].set(ylabel="MIDI pitch", ylim=(50, 90))
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 8 · Try it
 #
 # Choose a temperature and press the button: the model writes a new tune, the notebook checks
 # it and, if it is strictly valid, plays it. Low temperatures give safe, repetitive tunes; high
 # ones more surprising tunes and more mistakes.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 widget_gen = torch.Generator().manual_seed(cfg.seed + 1)
 slider = widgets.FloatSlider(value=temperature, min=0.2, max=1.6, step=0.1, description="temperature",
                              style={"description_width": "initial"})
@@ -414,7 +414,7 @@ button.on_click(write_tune)
 write_tune()
 widgets.VBox([widgets.HBox([slider, button]), tune_text, player])
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - Sheet music in ABC is text, so a character-level LSTM learns it as it learns a novel:
@@ -431,13 +431,13 @@ widgets.VBox([widgets.HBox([slider, button]), tune_text, player])
 #
 # ## Exercises
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **1. The length of a bar.** Write `bar_length(meter, unit)`: how many unit notes fill one bar.
 # `meter` is an ABC meter (`"6/8"`, `"2/4"`, `"C"` for 4/4, `"C|"` for 2/2), `unit` the L field
 # (`"1/8"`). Return a `fractions.Fraction`. Hint: a bar lasts `Fraction(6, 8)` of a whole note,
 # a unit note `Fraction(1, 8)`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def bar_length(meter, unit):
     """Number of unit notes in one bar, e.g. bar_length("6/8", "1/8") == 6."""
     # HINT: map "C" and "C|" to "4/4" and "2/2", then divide Fraction(meter) by Fraction(unit)
@@ -447,7 +447,7 @@ def bar_length(meter, unit):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 for meter, unit, expected in [("6/8", "1/8", 6), ("2/4", "1/16", 8), ("C", "1/8", 8),
                               ("C|", "1/8", 8), ("3/4", "1/4", 3), ("9/8", "1/16", 18)]:
     got = bar_length(meter, unit)
@@ -455,14 +455,14 @@ for meter, unit, expected in [("6/8", "1/8", 6), ("2/4", "1/16", 8), ("C", "1/8"
                              f"divide the bar's share of a whole note by the unit's")
 print("Exercise 1: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **2. Copies by brute force.** Write `longest_shared_naive(sample, bodies)`: the length of the
 # longest substring of `sample` that occurs in one of the strings `bodies`. A simple way: keep
 # the best length found so far, and for each start position try to make it one longer. The check
 # compares it with `text.CopyIndex` on a few samples. (Then time both: why does the index need
 # its sorted array of short substrings?)
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def longest_shared_naive(sample, bodies):
     """Length of the longest substring of ``sample`` found in any string of ``bodies``."""
     # HINT: best = 0; for each start i, while sample[i:i + best + 1] is in some body, best += 1
@@ -475,7 +475,7 @@ def longest_shared_naive(sample, bodies):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 few_bodies = [music.body(t) for t in train_tunes[:300]]
 small_index = text.CopyIndex(music.body(t) for t in train_tunes[:300])
 for s in samples[:3]:
@@ -485,7 +485,7 @@ for s in samples[:3]:
                              f"inside one body, and every start position must be tried")
 print("Exercise 2: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **3. Temperature and validity.** (Open.) Sample 100 tunes at temperatures 0.5, 0.8, 1.0 and
 # 1.2 and plot the strict and lenient validity, the share in time, and the median longest
 # shared stretch against the temperature. Which temperature would you choose, and why?

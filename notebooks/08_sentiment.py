@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 08 · Sentiment classification
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/08_sentiment.ipynb)
@@ -37,7 +37,7 @@
 #   lecture's two tweets, and reviews from other domains.
 # - Ask a trained model *why*: which words moved its probability most (occlusion).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -55,7 +55,7 @@ from course_utils import baselines, config, data, models, plotting, results, sen
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The data: phrases to train on, sentences to test on
 #
 # SST-2 (the Stanford Sentiment Treebank, binary) labels movie-review text positive (1) or
@@ -72,7 +72,7 @@ cfg
 # The vocabulary comes from the training phrases only, with four reserved tokens (`<pad>` = 0,
 # `<unk>` = 1, `<bos>`, `<eos>`).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 sst_train, sst_dev = data.load_sst2("train"), data.load_sst2("dev")
 train_tokens = [text.tokenize(s, "word") for s, _ in sst_train]
 dev_tokens = [text.tokenize(s, "word") for s, _ in sst_dev]
@@ -86,7 +86,7 @@ for sentence, label in sst_train[:4]:
     print(f"  {label}  {sentence!r}")
 assert vocab.pad == 0 and vocab.unk == 1
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · Batches of sentences of different lengths
 #
 # A batch is one tensor, so shorter sentences are **padded** on the right with `<pad>` up to the
@@ -98,7 +98,7 @@ assert vocab.pad == 0 and vocab.unk == 1
 # - **length buckets**: shuffle, then sort pools of sentences by length and cut them into batches,
 #   so each batch holds sentences of similar length and little padding is computed at all.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 gen = torch.Generator().manual_seed(cfg.seed)
 lengths = torch.tensor([len(s) for s in train_ids])  # (N,)
 random_order = torch.randperm(len(train_ids), generator=gen).split(64)
@@ -116,13 +116,13 @@ print(f"padding in random batches of 64: {padding_share(random_order):.0%}; "
       f"in length buckets: {padding_share(bucketed):.0%}")
 assert padding_share(bucketed) < padding_share(random_order) / 2
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Baseline: logistic regression on a bag of words
 #
 # Notebook 02's model, in the same pipeline: the batch `(X, lengths)` becomes word counts `(B, V)`
 # (padding ignored), and one linear layer gives two scores. It cannot see order by construction.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class BagOfWords(nn.Module):
     """Logistic regression on unigram counts: (X (B, T), lengths) -> logits (B, 2)."""
 
@@ -143,7 +143,7 @@ bow_history = training.fit(bow, sentiment.epochs(train_ids, y_train, (256,), voc
                            steps=sentiment.steps_for(len(train_ids), (256,), bow_epochs) if cfg.mode != "smoke" else 20)
 print(f"bag of words: {len(bow_history.steps)} steps in {bow_history.seconds:.1f} s")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · An embedding + LSTM many-to-one classifier
 #
 # Each word id becomes a learned vector (embedding, 128 numbers), an LSTM reads the vectors in
@@ -159,7 +159,7 @@ print(f"bag of words: {len(bow_history.steps)} steps in {bow_history.seconds:.1f
 # nearly halves the cost of a step on a CPU. On a GPU (`full` mode) the model is larger: a
 # two-layer bidirectional LSTM of 256 units, trained longer.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 size = cfg.pick(smoke=dict(hidden_size=32, num_layers=1, bidirectional=False, embed_size=32),
                 class_=dict(hidden_size=128, num_layers=1, bidirectional=False, embed_size=128),
                 full=dict(hidden_size=256, num_layers=2, bidirectional=True, embed_size=300))
@@ -173,7 +173,7 @@ print(lstm)
 print(f"{sum(p.numel() for p in lstm.parameters()):,} parameters; {lstm_steps:,} steps "
       f"({lstm_epochs} epoch(s): batches of {batch_sizes[0]}, then {batch_sizes[1]})")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 lstm_optimizer = sentiment.SparseDenseAdam(lstm, lr=cfg.pick(smoke=3e-3, class_=3e-3, full=2e-3))
 lstm_history = training.fit(lstm, sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad, gen),
                             models.classification_loss, steps=lstm_steps, optimizer=lstm_optimizer, clip=1.0,
@@ -182,11 +182,11 @@ ms_per_step = 1000 * lstm_history.seconds / len(lstm_history.steps)
 print(f"LSTM: {len(lstm_history.steps):,} steps in {lstm_history.seconds:.0f} s ({ms_per_step:.1f} ms per step)")
 assert not lstm_history.diverged
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Training curves (loss per step, smoothed over 100 steps). There is no held-out curve on
 # purpose: with a fixed budget there is nothing to choose, and the test set is read only once.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def smooth(values, window=100):
     values = torch.tensor(values)
     window = max(1, min(window, len(values) // 5))
@@ -201,12 +201,12 @@ ax.axvline(-(-len(train_ids) // batch_sizes[0]), color="gray", ls=":", label="LS
 ax.set(xlabel="step", ylabel="training loss (cross-entropy)", title="Training on SST-2 phrases")
 ax.legend();
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · The test: SST-2 dev, read once
 #
 # Both models, 872 dev sentences, the budget fixed above.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 p_bow_dev = sentiment.predict_proba(bow, dev_ids, vocab.pad)  # (872,)
 p_lstm_dev = sentiment.predict_proba(lstm, dev_ids, vocab.pad)  # (872,)
 bow_acc, lstm_acc = sentiment.accuracy(p_bow_dev, y_dev), sentiment.accuracy(p_lstm_dev, y_dev)
@@ -216,7 +216,7 @@ results.record("SST-2 dev accuracy, LSTM", 100 * lstm_acc, unit="%")
 results.record("SST-2 dev accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
 results.record("SST-2 dev accuracy, majority class (floor)", 100 * majority, unit="%")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 for ax, (name, probs) in zip(axes, {"bag of words": p_bow_dev, "LSTM": p_lstm_dev}.items()):
     counts = sentiment.confusion(probs, y_dev)  # (2, 2): rows true, columns predicted
@@ -228,11 +228,11 @@ for ax, (name, probs) in zip(axes, {"bag of words": p_bow_dev, "LSTM": p_lstm_de
            xlabel="predicted", ylabel="true", title=f"{name}: {sentiment.accuracy(probs, y_dev):.1%}")
 fig.tight_layout()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # One run is one seed, and dev is small (its standard error is printed below), so seeds differ. The table below was produced by `scripts/sentiment_seeds.py`, which
 # executes this very notebook in class mode for several seeds and records the line printed above.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 table_path = next((p for p in (Path("08_sentiment_seeds.json"), Path("notebooks/08_sentiment_seeds.json"))
                    if p.exists()), None)
 if table_path is None:
@@ -249,7 +249,7 @@ else:
 standard_error = (lstm_acc * (1 - lstm_acc) / len(y_dev)) ** 0.5
 print(f"one standard error of this run's accuracy on {len(y_dev)} sentences: {standard_error:.2%}")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     assert lstm_acc > 0.82, f"the LSTM should reach over 82% on SST-2 dev in its budget, got {lstm_acc:.1%}"
     assert lstm_acc > bow_acc, f"the LSTM ({lstm_acc:.1%}) should beat the bag of words ({bow_acc:.1%})"
@@ -257,13 +257,13 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): the accuracy asserts")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Order: the negation pair and a probe set
 #
 # The bag of words gives the two sentences of notebook 02 the same counts, hence the same
 # probability, by construction. The LSTM reads them in order.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def probabilities(model, sentences):
     """P(positive) for raw sentences, (N,)."""
     ids = sentiment.encode([text.tokenize(s, "word") for s in sentences], vocab)
@@ -278,12 +278,12 @@ assert p_bow_pair[0] == p_bow_pair[1], "identical bags must give identical proba
 if cfg.mode != "smoke":
     assert p_lstm_pair[0] > p_lstm_pair[1], "the LSTM should rank 'good, not bad' above 'bad, not good'"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # One pair proves little. Here are pairs of our own, each made of the **same words in a
 # different order** with opposite meanings, scored as they come (no pair was dropped after
 # seeing a score). A pair is *ordered* if the positive sentence gets the higher probability.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 probe_pairs = [
     ("The food was good, not bad at all.", "The food was bad, not good at all."),
     ("I expected it to be bad, but it was good.", "I expected it to be good, but it was bad."),
@@ -304,7 +304,7 @@ for name, rows in probe_scores.items():
           f"{sum(r['both_right'] for r in rows)} with both sentences on the right side of 0.5")
 assert all(r["p_positive"] == r["p_negative"] for r in probe_scores["bag of words"]), "same words, same bag"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The bag of words cannot order a single pair: each pair has one bag. The LSTM can, and the
 # counts above say how often it does for this seed. Ordering a pair is not the same as getting
 # both sentences right, though: look at how many pairs have both on the right side of 0.5 (the
@@ -313,7 +313,7 @@ assert all(r["p_positive"] == r["p_negative"] for r in probe_scores["bag of word
 # bigrams separates the negation pair too**, since *"not bad"* occurs in one sentence and *"not
 # good"* in the other, so a classifier on bigram counts can score them differently:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 good_tokens = text.tokenize(pair[0], "word")
 bad_tokens = text.tokenize(pair[1], "word")
 good_bigrams = set(zip(good_tokens, good_tokens[1:]))
@@ -322,7 +322,7 @@ print("bigrams only in the first: ", sorted(good_bigrams - bad_bigrams))
 print("bigrams only in the second:", sorted(bad_bigrams - good_bigrams))
 assert good_bigrams != bad_bigrams
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The lesson is **order**, not negation: unigram counts throw order away by construction;
 # n-grams keep it within n words; a recurrent network reads the whole sentence in order.
 #
@@ -331,7 +331,7 @@ assert good_bigrams != bad_bigrams
 # Quoted exactly. The second uses mild words (*"wouldn't mind"*) for a negative meaning, with
 # the sad face `:(` at the end: the tokenizer splits it into `:` and `(`.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 tweets = ["The @MIT Introduction to #DeepLearning is definitely one of the best courses of its kind "
           "currently available online",
           "I wouldn't mind a bit of snow right now. We haven't had any in my bit of the Midlands "
@@ -340,7 +340,7 @@ p_bow_tweets, p_lstm_tweets = probabilities(bow, tweets), probabilities(lstm, tw
 for tweet, pb, pl in zip(tweets, p_bow_tweets, p_lstm_tweets):
     print(f"{tweet}\n   tokens: {text.tokenize(tweet, 'word')}\n   P(positive): bag of words {pb:.3f}, LSTM {pl:.3f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Read the numbers printed above rather than our expectations: they can change with the seed.
 # Neither model has seen tweets, and `@`, `#` and `:(` are rare in movie reviews; the box in
 # section 9 shows which words drove the LSTM's answer.
@@ -351,7 +351,7 @@ for tweet, pb, pl in zip(tweets, p_bow_tweets, p_lstm_tweets):
 # of three sites, half positive. Neither model saw any of them, nor product or restaurant
 # reviews at all (IMDb is movie reviews, like SST).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 ood = {}
 for source in ("amazon", "imdb", "yelp"):
     pairs = data.load_sentiment_sentences(source)
@@ -368,7 +368,7 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): the out-of-domain asserts")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # Both transfer well above chance (50%). Compare the three sites: IMDb's sentences are movie
 # reviews like SST's, while phones and restaurants bring words the training phrases rarely or
 # never contain (unknown words become `<unk>`).
@@ -379,7 +379,7 @@ else:
 # is how much that word pushed the probability up (towards positive) or down. It asks the model
 # itself and needs no gradients. Type a sentence below.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def explain(sentence="The food was good, not bad at all."):
     tokens = text.tokenize(sentence, "word")
     if not tokens:
@@ -400,7 +400,7 @@ def explain(sentence="The food was good, not bad at all."):
 widgets.interact(explain, sentence=widgets.Text(value="The food was good, not bad at all.",
                                                 continuous_update=False, layout={"width": "80%"}));
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - Many-to-one: an LSTM reads a sentence word by word and one readout (max-pooled over the real
@@ -422,7 +422,7 @@ widgets.interact(explain, sentence=widgets.Text(value="The food was good, not ba
 # which averages the outputs `(B, T, H)` over each sequence's first `lengths[b]` steps only
 # (padding must not count), and check it against `models.pool(..., "mean")`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def mean_over_real_steps(outputs, lengths):
     """Average of outputs (B, T, H) over the real steps of each sequence: returns (B, H)."""
     # HINT: a mask (B, T) from torch.arange(T)[None] < lengths[:, None]; sum the masked outputs over T, divide by lengths
@@ -432,7 +432,7 @@ def mean_over_real_steps(outputs, lengths):
     ### END SOLUTION
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 outputs = torch.randn(3, 5, 4)
 lengths_check = torch.tensor([5, 2, 1])
 got = mean_over_real_steps(outputs, lengths_check)
@@ -441,7 +441,7 @@ assert torch.allclose(got[2], outputs[2, 0]), "a sequence of length 1 averages i
 torch.testing.assert_close(got, models.pool(outputs, lengths_check, "mean"))
 print("PASS: the mean over real steps matches models.pool")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. (Experiment)** Train the LSTM with `pooling="last"` (the output at the last real word)
 # and then `"mean"` for the same budget. Which reads the test set best, and why might the last
 # step alone forget an early *"not"*? (Any such comparison is a selection: if you pick a winner,

@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 00 · Sequences in the wild
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/student/00_sequences.ipynb)
@@ -38,7 +38,7 @@
 # - Turn text into sequences of characters or of words with a vocabulary, and compare the two.
 # - Set up the next step of the course: predicting the next word from a fixed window.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -55,7 +55,7 @@ from course_utils import ball, config, data, plotting, text, training
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1. A bouncing ball
 #
 # `course_utils.ball` simulates a ball in a box one metre wide and one metre tall, filmed at
@@ -64,7 +64,7 @@ cfg
 # eventually lies on the floor. Each *frame* is just the position of the ball's centre: two
 # numbers, `(x, y)` in metres. A *trajectory* is a sequence of frames, a tensor `(T, 2)`.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 generator = torch.Generator().manual_seed(cfg.seed)
 num_frames = 60  # 2 seconds at 30 frames per second
 throw = ball.simulate(num_frames, generator=generator)  # (T, 2)
@@ -81,7 +81,7 @@ ax.set(xlim=(0, 1), ylim=(0, 1), aspect="equal", xlabel="x (m)", ylabel="height 
 ax.legend(loc="upper right")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### One frame, two futures
 #
 # Take a single frame: the ball at `(0.5, 0.45)`. Here are two balls that both pass through
@@ -91,7 +91,7 @@ plt.show()
 # (To draw each ball's past we run the simulation backwards in time by flipping its velocity:
 # a flight under gravity looks the same played in reverse, as long as nothing bounces.)
 
-# %%
+# %% slideshow={"slide_type": "-"}
 here = torch.tensor([[0.5, 0.45], [0.5, 0.45]], dtype=torch.float64)  # (2, 2): the same frame twice
 velocity = torch.tensor([[0.6, 1.6], [0.6, -1.6]], dtype=torch.float64)  # (2, 2): up, down (m/s)
 future, _ = ball.rollout(here, velocity, num_steps=8)  # (2, 8, 2), frame 0 is `here`
@@ -104,7 +104,7 @@ print(f"same frame: {torch.equal(future[0, 0], future[1, 0])}; within {7 * 1000 
 gap = gap.max().item()
 assert torch.equal(future[0, 0], future[1, 0]) and gap > 0.3, gap
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
 axes[0].scatter(*here[0], s=160, color="black", label="the frame")
 axes[0].set_title("What a one-frame model sees")
@@ -118,14 +118,14 @@ for ax in axes:
     ax.legend(loc="lower left", fontsize=8)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Is that a contrived example? Let us check on data. We simulate many throws from random
 # starting points and velocities: some to learn from, others held out to test on. For every
 # frame with at least four frames before it, we store the **last five frames** and the
 # **next position** (`ball.next_position_pairs`). Every model below predicts these same targets,
 # whatever part of the history it is given.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 num_train_throws = cfg.pick(smoke=60, class_=600, full=4000)
 num_test_throws = cfg.pick(smoke=20, class_=200, full=1000)
 max_history = 5
@@ -136,12 +136,12 @@ X_test, Y_test = ball.next_position_pairs(test_throws, max_history)  # (M', 5, 2
 print(f"{num_train_throws} training throws -> {len(X_train):,} (frames, next position) pairs; "
       f"{num_test_throws} held-out throws -> {len(X_test):,} pairs")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Now pick one spot, the frame from above, and collect every training frame where the ball was
 # within 5 cm of it. Where did the ball go next? The arrows (stretched 2x to be visible) show
 # the step to the next frame.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 spot = torch.tensor([0.5, 0.45])
 current, step = X_train[:, -1], Y_train - X_train[:, -1]  # (M, 2) each
 near = (current - spot).norm(dim=-1) < 0.05  # (M,) frames close to the spot
@@ -156,7 +156,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: too few throws to check the claim")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(5, 4.6))
 for mask, color, name in [(going_up, "tab:blue", "next frame higher"),
                           (~going_up, "tab:red", "next frame lower")]:
@@ -167,7 +167,7 @@ ax.set(xlim=(0.3, 0.7), ylim=(0.25, 0.65), aspect="equal", xlabel="x (m)", ylabe
 ax.legend(loc="lower left", fontsize=8)
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Predicting the next position
 #
 # **Two baselines** need no learning:
@@ -182,7 +182,7 @@ plt.show()
 # The error is the mean squared distance between the predicted and the true next position,
 # on the held-out throws.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def mse(prediction: torch.Tensor, target: torch.Tensor) -> float:
     """Mean squared error per coordinate, in square metres: (M, 2), (M, 2) -> float."""
     return ((prediction - target) ** 2).mean().item()
@@ -194,7 +194,7 @@ print(f"stay put:          MSE {stay_put_mse:.2e} m^2")
 print(f"constant velocity: MSE {constant_velocity_mse:.2e} m^2")
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 class NextPositionMLP(nn.Module):
     """Next position = current frame + a step computed from the last ``history`` frames."""
 
@@ -214,11 +214,11 @@ def mse_loss(model: nn.Module, batch) -> torch.Tensor:
     return ((model(frames) - target) ** 2).mean()
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Both models are trained the same way: Adam, mini-batches of 256 pairs, a learning rate that
 # decays to zero (`training.fit` shows a progress bar and returns the loss history).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 hidden_size = cfg.pick(smoke=16, class_=64, full=256)
 num_train_steps = cfg.pick(smoke=50, class_=800, full=6000)
 
@@ -239,7 +239,7 @@ def test_mse(model: nn.Module, history: int) -> float:
     return mse(model(X_test[:, -history:].to(cfg.device)).cpu(), Y_test)
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 history = 4
 one_frame_model, one_frame_log = train_next_position(1)
 history_model, history_log = train_next_position(history)
@@ -248,10 +248,10 @@ print(f"trained in {one_frame_log.seconds:.1f} s and {history_log.seconds:.1f} s
 print(f"one-frame model:   MSE {one_frame_mse:.2e} m^2")
 print(f"{history}-frame model:     MSE {history_mse:.2e} m^2")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The same numbers as a typical error in centimetres (the square root of the MSE):
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 errors_cm = {"stay put": stay_put_mse, "one-frame\nMLP": one_frame_mse,
              "constant\nvelocity": constant_velocity_mse, f"{history}-frame\nMLP": history_mse}
 errors_cm = {name: 100 * value ** 0.5 for name, value in errors_cm.items()}
@@ -268,13 +268,13 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: models too small and short-trained to check the claims")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Where does the four-frame network beat "constant velocity"? Split the held-out pairs in two.
 # In **free flight** the step changes by exactly gravity's pull each frame,
 # $p_{t+1} - 2p_t + p_{t-1} = (0, -g\,\Delta t^2)$; every other pair has the ball **touching a
 # wall or the floor** (a bounce, or rolling) somewhere between frames $t-1$ and $t+1$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 gravity_step = torch.tensor([0.0, -ball.GRAVITY * ball.DT ** 2])  # (2,) free-flight change of step
 constant_velocity = 2 * X_test[:, -1] - X_test[:, -2]  # (M', 2)
 free = (Y_test - constant_velocity - gravity_step).norm(dim=-1) < 1e-4  # (M',) free flight
@@ -290,7 +290,7 @@ if cfg.mode != "smoke":
     assert split["touching"][1] < 0.25 * split["touching"][0], split  # it learned the bounces
     assert split["free flight"][1] < 0.8 * split["free flight"][0], split  # and some of gravity
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Three lessons in these numbers:
 #
 # 1. **One frame is nearly useless.** The one-frame network does little better than "the ball
@@ -310,7 +310,7 @@ if cfg.mode != "smoke":
 # sees; the right panel zooms in on the ball. Watch the one-frame model (orange) near the top
 # of an arc and at a bounce, and compare it with the four-frame model (green).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 path_lengths = (test_throws[:, 1:] - test_throws[:, :-1]).norm(dim=-1).sum(1)  # (N',) metres
 demo = test_throws[path_lengths.argmax()]  # (T, 2): the liveliest held-out throw
 demo_X, demo_Y = ball.next_position_pairs(demo[None], max_history)  # (T-5, 5, 2), (T-5, 2)
@@ -320,7 +320,7 @@ with torch.no_grad():
 worst = int((demo_one - demo_Y).norm(dim=-1).argmax()) + max_history - 1  # one-frame model's worst
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def draw_prediction(frame: int) -> None:
     """The throw up to ``frame``, the true next position and both models' guesses (and a zoom)."""
     i = frame - (max_history - 1)  # row of demo_X whose current frame is `frame`
@@ -349,7 +349,7 @@ def draw_prediction(frame: int) -> None:
 draw_prediction(worst)
 interact(draw_prediction, frame=IntSlider(value=worst, min=max_history - 1, max=num_frames - 2));
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3. Sound is a sequence
 #
 # A microphone measures air pressure many thousands of times per second. Below we synthesise
@@ -357,7 +357,7 @@ interact(draw_prediction, frame=IntSlider(value=worst, min=max_history - 1, max=
 # At a **sample rate** of 8,000 samples per second (telephone quality; a CD uses 44,100),
 # **one second of sound is 8,000 steps** of a sequence. Press play.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 sample_rate = 8_000  # samples per second
 notes = {"C4": 261.63, "E4": 329.63, "G4": 392.00, "C5": 523.25}  # Hz
 note_seconds = 0.4
@@ -369,7 +369,7 @@ wave = np.concatenate(segments)  # (4 S,)
 print(f"{len(wave):,} samples for {len(wave) / sample_rate:.1f} s of sound")
 display(Audio(wave, rate=sample_rate))
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, axes = plt.subplots(1, 2, figsize=(12, 3.4))
 axes[0].plot(np.arange(len(wave)) / sample_rate, wave, lw=0.5)
 axes[0].set(xlabel="time (s)", ylabel="amplitude", title=f"Four notes: {len(wave):,} steps")
@@ -382,13 +382,13 @@ axes[1].legend()
 plt.tight_layout()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # One sample is one number: it says nothing about which note is playing. The pitch lives in how
 # the samples *repeat*: the higher the note, the fewer samples in one period (C5, an octave above
 # C4, repeats twice as often). The Fourier transform of each 0.4 s segment finds that repetition
 # again, which we check against the notes we played; the periods it finds are printed below.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 for (name, f), segment in zip(notes.items(), segments):
     spectrum = np.abs(np.fft.rfft(segment))  # (S/2 + 1,)
     frequencies = np.fft.rfftfreq(len(segment), d=1 / sample_rate)  # (S/2 + 1,) Hz
@@ -397,7 +397,7 @@ for (name, f), segment in zip(notes.items(), segments):
           f"{sample_rate / found:.1f} samples")
     assert abs(found - f) <= sample_rate / len(segment), (name, f, found)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Text is a sequence: of characters, or of words
 #
 # A model reads numbers, not letters. We cut the text into **tokens** (`text.tokenize`, at the
@@ -405,7 +405,7 @@ for (name, f), segment in zip(notes.items(), segments):
 # frequent first; id 0 is `<unk>`, for anything not in the vocabulary). Here is the first
 # sentence of H. G. Wells's *The Time Machine* both ways.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 sentence = ("The Time Traveller (for so it will be convenient to speak of him) "
             "was expounding a recondite matter to us.")
 chars, words = text.tokenize(sentence, "char"), text.tokenize(sentence, "word")
@@ -421,12 +421,12 @@ assert "".join(char_vocab.decode(char_ids)) == sentence, "characters should roun
 assert word_vocab.decode(word_ids) == words, "words should round-trip (lower-cased)"
 assert len(chars) > 4 * len(words)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Characters round-trip exactly; words lose capital letters (the word tokenizer lower-cases)
 # but nothing else. The character sequence is more than four times longer (the counts are
 # printed above). Now the whole book:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 book = data.load_time_machine()
 book_chars, book_words = text.tokenize(book, "char"), text.tokenize(book, "word")
 book_char_vocab, book_word_vocab = text.Vocab(book_chars), text.Vocab(book_words)
@@ -440,7 +440,7 @@ print("an unseen word:", book_word_vocab.encode(["smartphone"]), "->",
 assert len(book_char_vocab) < 100 < 1000 < len(book_word_vocab)
 assert len(book_chars) > 4 * len(book_words)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The trade-off in two numbers: characters give a **small vocabulary** (under a hundred
 # symbols) but **long sequences**; words give sequences more than four times shorter but a
 # **vocabulary of thousands**, many of them seen once, and every word outside it becomes
@@ -452,7 +452,7 @@ assert len(book_chars) > 4 * len(book_words)
 # *"the"* almost anything can follow; after *"the time"* far fewer words can. We count, in the
 # book, which words follow each context:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def next_words(context: list[str]) -> Counter:
     """How often each word follows ``context`` in the book."""
     n = len(context)
@@ -469,21 +469,21 @@ for context in (["the"], ["the", "time"]):
           f"words; the most common, '{word}', {top_share[' '.join(context)]:.0%} of the time")
 assert top_share["the time"] > 5 * top_share["the"], top_share
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The simplest way to use the past is a **fixed window**: give the model the last two words
 # and ask for the next one, exactly like the four-frame ball model. The lecture's example is
 # "This morning I took my cat for a walk.": given these two words, *for a*, predict the next
 # word, *walk*. `text.lm_windows` cuts a token stream into such windows; the last target of each
 # window is the word after it.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 book_ids = torch.tensor(book_word_vocab.encode(book_words))  # (L,)
 windows, targets = text.lm_windows(book_ids[:2_000], num_steps=2, stride=1)  # (N, 2), (N, 2)
 for row in range(40, 45):
     print(f"{' '.join(book_word_vocab.decode(windows[row])):>30}  ->  "
           f"{book_word_vocab.decode([targets[row, -1]])[0]}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The next notebook trains a network on exactly these two-word windows. A fixed window has the
 # weakness the ball already hinted at: whatever lies just outside it is forgotten. Recurrent
 # networks, later in the course, replace the window by a memory that is carried along the
@@ -513,7 +513,7 @@ for row in range(40, 45):
 # Why might the third frame matter? Think of what two frames cannot tell you when the ball
 # bounced between them. Write your answer in the cell after the check.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def history_errors(ks: list[int]) -> dict[int, float]:
     """Held-out MSE (m^2) of a next-position MLP trained on each number of frames k in ``ks``."""
     # HINT: for each k, train with train_next_position(k) and measure with test_mse(model, k)
@@ -531,7 +531,7 @@ ax.set(xticks=list(errors_by_history), xlabel="frames of history k", ylabel="hel
 ax.legend()
 plt.show()
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 assert {1, 2, 3, 5} <= set(errors_by_history), "errors_by_history needs an MSE for k = 1, 2, 3 and 5"
 if cfg.mode != "smoke":
     assert errors_by_history[2] < 0.5 * errors_by_history[1], (
@@ -543,10 +543,10 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): models too small and short-trained to check the claims")
 
-# %% [markdown] nbgrader={"cell_type": "markdown", "grade": false, "grade_id": "ex1_history_answer", "locked": false, "schema_version": 3, "solution": true}
+# %% [markdown] nbgrader={"cell_type": "markdown", "grade": false, "grade_id": "ex1_history_answer", "locked": false, "schema_version": 3, "solution": true} slideshow={"slide_type": "subslide"}
 # *Your answer here (a few sentences; replace this line).*
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **2. Bouncier balls.** Simulate with `restitution=0.95` (pass it to `ball.simulate_many`) and
 # retrain both models. Does the one-frame model's error change? Does the four-frame model's?
 # Explain with the lessons of section 2.

@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 05 · Long short-term memory
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/student/05_lstm.ipynb)
@@ -41,7 +41,7 @@
 # - Read the lecture's LSTM diagram, and test its *he*/*she* walk-through (forget the old
 #   subject's gender, add the new one's) on a trained LSTM.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -55,7 +55,7 @@ from course_utils import cells, config, experiments, gradients, metrics, models,
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · A memory cell with three gates
 #
 # At step $t$ an LSTM reads the input $x_t$ ($D$ numbers) and its previous **hidden state**
@@ -83,10 +83,10 @@ cfg
 # to cell state through structures called gates". How do LSTMs work? 1) Forget 2) Update
 # 3) Output, from left to right:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig = plotting.lstm_cell()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # **Where the slides slip.** The slide on the forget gate writes
 # $f_t = \sigma(\mathbf{W}_i[h_{t-1}, x_t] + b_f)$, with the input gate's matrix $W_i$. The forget
 # gate has its own weights, $W_f$, as in the table: with $W_i$ in both, the forget and input gates
@@ -99,7 +99,7 @@ fig = plotting.lstm_cell()
 # $(B, D)$, every state and gate $(B, H)$, and `hx` is $[h_{t-1}, x_t]$, $(B, H + D)$. Each
 # `nn.Linear(H + D, H)` holds one $W$ and its $b$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def forget_gate(W_f, hx):
     """f_t = sigma(W_f [h_{t-1}, x_t] + b_f): how much of each memory unit to keep."""
     return torch.sigmoid(W_f(hx))  # (B, H), every entry in (0, 1)
@@ -112,11 +112,11 @@ def input_gate_and_candidate(W_i, W_C, hx):
     return i_t, C_tilde
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The cell update is the only line that touches the old memory, and it does so elementwise. With
 # the gates set by hand, the three soft switches of the table:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def update_cell(f_t, C_prev, i_t, C_tilde):
     """C_t = f_t * C_{t-1} + i_t * C~_t: keep part of the old memory, add part of the new."""
     return f_t * C_prev + i_t * C_tilde  # (B, H): no matrix, no squashing of C_{t-1}
@@ -131,23 +131,23 @@ assert torch.equal(update_cell(one, C_old, zero, C_new), C_old)  # closed input 
 assert torch.equal(update_cell(zero, C_old, one, C_new), C_new)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # The output gate decides how much of the (squashed) memory the rest of the network sees:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def output(W_o, hx, C_t):
     """o_t = sigma(W_o [h, x] + b_o);  h_t = o_t * tanh(C_t): the part of the memory shown."""
     o_t = torch.sigmoid(W_o(hx))  # (B, H)
     return o_t, o_t * torch.tanh(C_t)  # (B, H), (B, H)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # One time step chains the four pieces. It also returns the gates, so that section 5 can look at
 # them. The cell itself only holds the parameters, the four affine maps; its `forward` follows
 # the interface of the course's cells, `cell(x_t, state) -> (h_t, (h_t, C_t))`, so that the
 # course's loop `cells.Unrolled` can run it too (checked below).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def lstm_step(cell, x_t, state):
     """One step: (x_t (B, D), (h_{t-1}, C_{t-1})) -> h_t, C_t and the gates, each (B, H)."""
     h_prev, C_prev = state  # (B, H), (B, H)
@@ -178,11 +178,11 @@ class LSTMCell(nn.Module):
         return h_t, (h_t, C_t)
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The loop applies the same cell at every step, carrying both states, and stacks what each step
 # produced (the gates too):
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def run_lstm(cell, X, state=None):
     """Unroll over X (B, T, D): states h (B, T, H), the final (h, C), gates {name: (B, T, H)}."""
     if state is None:
@@ -197,7 +197,7 @@ def run_lstm(cell, X, state=None):
     return torch.stack(hs, dim=1), state, gates  # (B, T, H), ((B, H), (B, H)), gates
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Check: exactly what `torch.nn.LSTM` computes
 #
 # `nn.LSTM` stores all four blocks stacked in one matrix per input: `weight_ih_l0` $(4H, D)$
@@ -207,7 +207,7 @@ def run_lstm(cell, X, state=None):
 # forget rows of `weight_hh_l0` followed, column-wise, by those of `weight_ih_l0`. A mix-up in
 # that order would go unnoticed in the shapes, which all agree, but not in the numbers below.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 PYTORCH_ORDER = ("W_i", "W_f", "W_C", "W_o")  # rows of weight_ih_l0 / weight_hh_l0: i, f, g, o
 
 
@@ -223,12 +223,12 @@ def load_from_torch(cell, ref):
     return cell
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # We run both on the same inputs from the same non-zero initial state, in double precision, and
 # compare every hidden state, the final cell state, and the gradients of a random scalar loss
 # with respect to the inputs, the initial state and every weight.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 B, T, D, H = 4, 9, 5, 6
 ref = nn.LSTM(D, H, batch_first=True).double()
@@ -243,7 +243,7 @@ hs_ref, (h_ref, C_ref) = ref(X_ref, (h0.unsqueeze(0), C0_ref.unsqueeze(0)))  # (
 ((weights * hs_ours).sum() + C_ours.sum()).backward()
 ((weights * hs_ref).sum() + C_ref.sum()).backward()
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 tight = dict(rtol=1e-10, atol=1e-12)
 torch.testing.assert_close(hs_ours, hs_ref, **tight)  # every h_t
 torch.testing.assert_close(C_ours, C_ref[0], **tight)  # the final cell state
@@ -259,13 +259,13 @@ gap = (hs_ours - hs_ref).abs().max().item()
 print(f"outputs and gradients (inputs, C_0, all four gates) agree with torch.nn.LSTM; "
       f"largest output difference {gap:.1e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Later notebooks use the tested copy of this cell, `course_utils.cells.LSTMCell`, with the loop
 # `cells.Unrolled` and the loader `cells.copy_from_torch`. Loaded with the same weights it must
 # compute what ours computes, values and gradients; and our cell run by the course's loop must
 # give what our loop gives.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 lib = cells.copy_from_torch(cells.LSTMCell(D, H).double(), ref)
 X_lib, C0_lib = X.clone().requires_grad_(), C0.clone().requires_grad_()
 hs_lib, (h_lib, C_lib) = cells.Unrolled(lib)(X_lib, (h0, C0_lib))  # (B, T, H)
@@ -281,7 +281,7 @@ with torch.no_grad():
 torch.testing.assert_close(hs_loop, hs_ours, **tight)
 print("course_utils.cells.LSTMCell + Unrolled agree with the cell written above")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Why the gradient survives: products of forget gates
 #
 # Follow the gradient backwards along the cell state. From $C_t = f_t \odot C_{t-1} + i_t \odot
@@ -299,7 +299,7 @@ print("course_utils.cells.LSTMCell + Unrolled agree with the cell written above"
 # value can exceed 1), but the product over many steps shrinks every direction. Measured on a fresh
 # `cells.RNNCell` with $H = 64$:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 rnn_probe = cells.RNNCell(16, 64).double()
 X_factors = torch.randn(8, 50, 16, dtype=torch.float64)  # (B, T, D)
@@ -319,7 +319,7 @@ print(f"product of 50 factors: largest singular value at most "
 assert one_factor.max() > 1, "some single factor should stretch a direction"
 assert torch.linalg.matrix_norm(product, ord=2).max() < 1e-3, "50 factors should shrink every direction"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The LSTM's cell-state path has no such matrix.
 #
 # "Holding the gates fixed" is not the whole story: the gates read $h_{t-1} = o_{t-1} \odot
@@ -328,7 +328,7 @@ assert torch.linalg.matrix_norm(product, ord=2).max() < 1e-3, "50 factors should
 # constant (`detach`), so its only route back in time is the cell state. Then autograd must
 # return exactly the product of forget gates, for every unit and every distance.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 probe = LSTMCell(16, 64)
 X_probe = torch.randn(8, 60, 16)  # (B, T, D)
@@ -348,20 +348,20 @@ for k in (1, 10, 50):  # k steps before the last
     print(f"k = {k:2d}: dC_T/dC_t = product of {k} forget gates, mean {prod_f.mean():.2e} "
           f"(autograd agrees to {((C_path[t].grad - prod_f).abs() / prod_f).max():.0e} relative)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The identity holds, and it also shows the catch: at this fresh initialisation the product is
 # tiny. A forget gate starts near $\sigma(0) = 0.5$, and $0.5^{50} \approx 10^{-15}$. An LSTM
 # does not remember by default; it remembers when its forget gates are near 1. The forget gate's
 # bias $b_f$ sets where it starts: with $b_f = +4$ the gate starts near $\sigma(4) = 0.982$, and a
 # product of 50 such gates is still $0.982^{50} \approx 0.4$.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 for b in (0.0, 1.0, 2.0, 4.0):
     f0 = torch.sigmoid(torch.tensor(b)).item()
     print(f"b_f = {b:+.0f}: sigma(b_f) = {f0:.3f}, left after 10 steps {f0 ** 10:.1e}, "
           f"after 50 steps {f0 ** 50:.1e}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Now the whole gradient, every path included. `gradients.state_gradient_norms` unrolls a cell
 # on an input and returns $\lVert \partial L / \partial s_{T-k} \rVert$ for every distance $k$,
 # where $L$ sums the last state: for the vanilla RNN the state $s$ is $h$, for the LSTM it is the
@@ -370,7 +370,7 @@ for b in (0.0, 1.0, 2.0, 4.0):
 # hide how small the gradient gets. One more LSTM curve follows the slider; it starts at +1, a
 # general default recommended by Jozefowicz et al. (2015).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 X_grad = torch.randn(32, 100, 16, dtype=torch.float64)  # (B, T, D): one input for every cell
 
 
@@ -401,12 +401,12 @@ def plot_gradients(bias=1.0):
 
 plot_gradients(1.0);
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 widgets.interact(plot_gradients, bias=widgets.FloatSlider(value=1.0, min=-2.0, max=8.0, step=0.5,
                                                           description="forget bias",
                                                           style={"description_width": "initial"}));
 
-# %%
+# %% slideshow={"slide_type": "-"}
 at_50 = {name: norms[50].item() for name, norms in curves.items()}
 for name, value in at_50.items():
     print(f"{name:28s} at distance 50: {value:.1e}")
@@ -416,7 +416,7 @@ print(f"default LSTM / vanilla RNN at distance 50: {lstm_50 / rnn_50:.0f}x")
 assert lstm_50 > 10 * rnn_50, f"the LSTM's cell state should keep more gradient: {at_50}"
 assert lstm4_50 > 1e6 * lstm_50 and lstm4_50 > 0.1, f"forget bias +4 should keep it near 1: {at_50}"
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # On a log scale the story is in the slopes. The vanilla RNN's gradient falls by an order of
 # magnitude every few steps and is negligible at distance 50: nothing the loss says there can
 # change what the network did 50 steps earlier. The default LSTM's falls more slowly (a product
@@ -448,7 +448,7 @@ assert lstm4_50 > 1e6 * lstm_50 and lstm4_50 > 0.1, f"forget bias +4 should keep
 #   it. The general default of +1 would still leave only $0.73^{60} \approx 10^{-8}$ over 60
 #   steps, so for spans this long we start the gates much closer to 1.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 num_symbols = 8
 T_mem = cfg.pick(smoke=20, class_=60, full=100)
 mem_steps = cfg.pick(smoke=30, class_=400, full=1500)
@@ -468,7 +468,7 @@ def train_memory(kind, forget_bias=None):
     return model, history
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 runs = {"vanilla RNN": ("rnn", None), "LSTM, default init": ("lstm", None),
         "LSTM, forget bias +4": ("lstm", 4.0)}
 mem_models, mem_hist = {}, {}
@@ -477,14 +477,14 @@ for name, (kind, bias) in runs.items():
     print(f"{name:21s} held-out accuracy {mem_hist[name].last('accuracy'):.3f}  "
           f"({mem_hist[name].seconds:.1f} s, {1e3 * mem_hist[name].seconds / mem_steps:.0f} ms/step)")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 mem_acc = {name: h.last("accuracy") for name, h in mem_hist.items()}
 plotting.comparison_bars(mem_acc, "held-out accuracy",
                          f"Recall the first of {T_mem} symbols ({mem_steps} steps each)",
                          reference=1 / num_symbols, reference_label="chance");
 plotting.loss_curves(mem_hist, metric="accuracy", title=f"First-symbol task, T = {T_mem}", loss_unit="nats");
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 lstm_acc, rnn_acc = mem_acc["LSTM, forget bias +4"], mem_acc["vanilla RNN"]
 default_acc = mem_acc["LSTM, default init"]
 reached = next((s for s, e in zip(mem_hist["LSTM, forget bias +4"].eval_steps,
@@ -498,7 +498,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: too few steps; the memory-task asserts are skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # The LSTM with its forget bias at +4 solves the task, while the vanilla RNN never leaves
 # chance, as its vanishing gradient predicts. Now look at the middle bar: the *same* LSTM
 # architecture with PyTorch's default initialisation also stays at chance in this budget. Gates
@@ -516,7 +516,7 @@ else:
 # looking at the right thing: the replay ends where the cell ended, and the classifier's head
 # applied to our cell's last hidden state gives the trained model's own logits.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 lstm_model = mem_models["LSTM, forget bias +4"]
 mem_cell = load_from_torch(LSTMCell(16, 64), lstm_model.rnn.impl)  # a CPU copy of the trained cell
 with torch.no_grad():
@@ -536,14 +536,14 @@ print("gates: " + ", ".join(f"{k} {tuple(v.shape)}" for k, v in gates.items())
       + f"; cell states {tuple(C_steps.shape)}")
 
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **What does the memory hold?** Group the sequences by a symbol and ask what share of a unit's
 # variance lies *between* the groups (the correlation ratio $\eta^2$): 1 if the unit's value is a
 # function of that symbol, 0 if it is unrelated to it. We ask it at every step $t$, about two
 # symbols: the **first** one, which the task needs, and the **current** one, $x_t$, which has just
 # been read. For comparison, the same question about the hidden state of the trained vanilla RNN.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def explained(Z, labels, num_classes=num_symbols):
     """Share of each unit's variance explained by `labels` (eta^2). Z (N, H), labels (N,) -> (H,)."""
     means = torch.stack([Z[labels == k].mean(0) for k in range(num_classes)])  # (K, H)
@@ -564,7 +564,7 @@ with torch.no_grad():
 memory = {"LSTM cell state C_t": explained_over_time(C_steps),
           "vanilla RNN state h_t": explained_over_time(rnn_states)}
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7.5, 3.8))
 for (name, (first, current)), color in zip(memory.items(), ["tab:blue", "tab:orange"]):
     ax.plot(first, color=color, label=f"{name}: first symbol")
@@ -574,13 +574,13 @@ ax.set(xlabel="step t", ylabel="share of variance explained",
 ax.legend(fontsize=8)
 ax.grid(alpha=0.3);
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **The gates of one sequence.** Next, the forget, input and output gates of one held-out
 # sequence, for the 16 memory units whose final cell state depends most on the first symbol,
 # and, in the last panel, the cell state of the unit that depends on it most, for one sequence
 # per first symbol.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 units = explained(C_T, X_held[:, 0]).argsort(descending=True)[:16]  # the 16 most informative units
 fig, axes = plt.subplots(2, 2, figsize=(12, 6.5), layout="constrained")
 for ax, (key, title) in zip(axes.flat, [("f", "forget gate $f_t$"), ("i", "input gate $i_t$"),
@@ -596,11 +596,11 @@ ax.set(xlabel="step t", ylabel=f"$C_t$ of unit {units[0].item()}",
        title="One memory unit, one sequence per first symbol")
 ax.legend(fontsize=7, ncol=2);
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The numbers behind the pictures: the gates averaged over all held-out sequences and units, and
 # what the **writes** $i_t \odot \tilde C_t$ after step 10 depend on.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 f_later = gates["f"][:, 1:].mean().item()  # every step after the first
 i_first, i_later = gates["i"][:, 0].mean().item(), gates["i"][:, 1:].mean().item()
 writes = gates["i"] * gates["C~"]  # (N, T, H): what each step adds to the memory
@@ -627,7 +627,7 @@ if cfg.mode != "smoke":
 else:
     print("smoke mode: the model is barely trained; the asserts on its gates are skipped")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # What the trained LSTM does, read off the numbers and figures above:
 #
 # - **It keeps.** The forget gates stay near 1 at every step (the forget-gate heatmap is
@@ -666,7 +666,7 @@ else:
 # fillers. We train an LSTM (embedding 16, $H = 32$, forget bias +2, so that by default it keeps)
 # and then read its gates with our cell.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 pronoun_steps = cfg.pick(smoke=30, class_=300, full=1000)
 T_pro = 30
 pronoun_gen = torch.Generator().manual_seed(cfg.seed)
@@ -689,12 +689,12 @@ print(f"held-out accuracy {pronoun_acc:.1%} (chance 50%) after {pronoun_steps} s
       f"{pronoun_hist.seconds:.1f} s; the 8 units whose final C_T depends most on the answer: "
       f"{gender_units.tolist()}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The forget gate $f_t$, the input gate $i_t$ and what is written, $|i_t \odot \tilde C_t|$,
 # averaged over those 8 units, for one held-out sentence with subjects of both genders (the
 # subjects are marked), and the cell state of the unit that depends most on the answer:
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 first_subject = at_subject.float().argmax(1)  # (N,) step of each sentence's first subject
 genders_differ = torch.tensor([len(set((X_pro[n][at_subject[n]] >= 4).tolist())) > 1
                                for n in range(len(X_pro))])  # (N,) he and she both occur
@@ -721,11 +721,11 @@ ax_c.set_xticks(range(T_pro), words, rotation=60, fontsize=8)
 ax_c.set(xlabel="word (subjects shaded)", ylabel=f"$C_t$ of unit {int(gender_units[0])}")
 fig.tight_layout()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The same reading over all 1,000 held-out sentences: the gates of the 8 gender units at a
 # subject that replaces an earlier one, at any subject, and at the filler words.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 later_subject = at_subject.clone()
 later_subject[torch.arange(len(X_pro)), first_subject] = False  # subjects after the first
 fillers = ~at_subject
@@ -750,7 +750,7 @@ if cfg.mode != "smoke":
 else:
     print("skipped (smoke mode): the asserts")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The lecture's reading holds, measured. At a new subject the forget gates of the gender units
 # drop: the old gender is forgotten. At the same step much more is written into them than at a
 # filler word: the new gender is added (mostly through the candidate $\tilde C_t$, which is large
@@ -763,7 +763,7 @@ else:
 # no verbs, so the lecture's third
 # example, the output gate releasing "information relating to a verb", is not tested here.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - An LSTM adds a **cell state** $C_t = f_t \odot C_{t-1} + i_t \odot \tilde C_t$, controlled by
@@ -801,13 +801,13 @@ else:
 # one step of this variant with the weights of our `LSTMCell` (ignoring `cell.W_i`), returning
 # $h_t$ and $C_t$. Reuse the pieces of section 2.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def coupled_step(cell, x_t, state):
     """One step of a coupled-gate LSTM (i_t = 1 - f_t): returns h_t, C_t, each (B, H)."""
     raise NotImplementedError("Exercise: write the body of coupled_step()")
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 ex_cell = LSTMCell(5, 6)
 x_ex, h_ex, C_ex = torch.randn(4, 5), torch.randn(4, 6), 3 * torch.randn(4, 6)  # (B, D), (B, H) x 2
@@ -826,7 +826,7 @@ with torch.no_grad():
         "the coupled cell has no input gate of its own: changing W_i must not change C_t"))
 print("Exercise 1: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2 (peephole connections, no solution given).** Gers & Schmidhuber (2000) let the
 # gates look at the memory itself: $f_t = \sigma(W_f [h_{t-1}, x_t] + w_f \odot C_{t-1} + b_f)$,
 # the same for $i_t$ with its own $w_i$, and $o_t$ with $w_o \odot C_t$ (the new cell state). Each

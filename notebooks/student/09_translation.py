@@ -14,7 +14,7 @@
 #     name: python3
 # ---
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # # 09 · Machine translation and attention
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/student/09_translation.ipynb)
@@ -39,7 +39,7 @@
 #   beside a constant output and a word-by-word dictionary.
 # - Decode greedily and with beam search; read attention heatmaps of real sentences.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 import sys
 if "google.colab" in sys.modules:  # on Colab: install the course package at this release
     import subprocess
@@ -55,7 +55,7 @@ from course_utils import config, data, metrics, seq2seq, text, training, transla
 cfg = config.setup(seed=0)
 cfg
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · Attention on its own: a soft dictionary
 #
 # A Python dictionary holds **keys** and **values**; a **query** equal to one key returns that
@@ -69,7 +69,7 @@ cfg
 #
 # A query close to one key reads (almost) that key's value; a query between keys reads a blend.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 keys = torch.tensor([[4.0, 0.0], [0.0, 4.0], [-4.0, 0.0]])  # (S=3, d=2): three entries
 values = torch.tensor([[10.0], [20.0], [30.0]])  # (S, 1)
 
@@ -88,11 +88,11 @@ read_first, w_first = soft_lookup(torch.tensor([3.0, 0.0]), keys, values)
 assert w_first.argmax() == 0 and abs(read_first.item() - 10) < 0.5  # near key 0: (almost) its value
 assert abs(w_first.sum().item() - 1) < 1e-6
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Every step is differentiable, so a query can be *learnt*. Start from a query that reads a blend
 # and let gradient descent move it until the read equals 30, the value stored under the third key:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 query = torch.tensor([1.0, 1.0], requires_grad=True)
 optimizer = torch.optim.SGD([query], lr=0.05)
 for step in range(200):
@@ -105,14 +105,14 @@ print(f"learnt query {query.detach().numpy().round(2)}, weights {weights.detach(
       f"read {read.item():.2f}")
 assert weights.argmax() == 2 and abs(read.item() - 30) < 0.5, (weights, read)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The query has moved towards the third key, and far out: the longer the query, the sharper the
 # softmax, until the soft lookup is nearly a hard one. In a translator the queries are the decoder's
 # states, and keys and values the encoder's states, one per source word: the same gradient that
 # trains the translation trains *where to look*. `course_utils.seq2seq` holds the batched
 # version, with a mask so that padding positions get exactly zero weight:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 torch.manual_seed(cfg.seed)
 attention = seq2seq.DotAttention()
 queries = torch.randn(2, 3, 8)  # (B, T, d): 3 queries per sentence
@@ -122,7 +122,7 @@ context, weights = attention(queries, enc_states, enc_states, mask)  # (B, T, d)
 print(weights[1].numpy().round(3))
 assert torch.all(weights[1, :, 2:] == 0) and torch.allclose(weights.sum(-1), torch.ones(2, 3))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · The bottleneck, made visible: reversing random symbols
 #
 # The encoder-decoder of `course_utils.seq2seq.Seq2Seq`: an embedding and a GRU encode the
@@ -136,7 +136,7 @@ assert torch.all(weights[1, :, 2:] == 0) and torch.allclose(weights.sum(-1), tor
 # fixed-size state has to hold the whole sequence. For each length we train both models for the
 # same number of steps and measure the fraction of held-out sequences reversed exactly right.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 NUM_SYMBOLS, PAD, BOS, EOS = 10, 0, 1, 2  # symbols are ids 3 .. 12
 LENGTHS = cfg.pick(smoke=(8, 15), class_=(8, 15), full=(5, 10, 15, 20, 25, 30))
 SYN_STEPS = cfg.pick(smoke=20, class_=400, full=3000)
@@ -161,7 +161,7 @@ def exact_accuracy(model, length, num_sequences=300):
     return sum(h == t for h, t in zip(hyps, tgt_out[:, :length].tolist())) / num_sequences
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def train_reverser(length, attention):
     """A Seq2Seq trained SYN_STEPS steps on reversal at one length; returns it and its history."""
     torch.manual_seed(cfg.seed)
@@ -183,7 +183,7 @@ for n in LENGTHS:
         print(f"length {n}, {name}: {synthetic_accuracy[name][n]:.2f} exactly right after "
               f"{SYN_STEPS} steps ({history.seconds:.0f} s, {1000 * history.seconds / SYN_STEPS:.0f} ms per step)")
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for name, accuracy in synthetic_accuracy.items():
     ax.plot(list(accuracy), list(accuracy.values()), "o-", label=name)
@@ -192,24 +192,24 @@ ax.set(xlabel="sequence length", ylabel="sequences reversed exactly", ylim=(-0.0
 ax.legend()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The claim, asserted: at some length the model with attention reverses at least 95% of the
 # sequences exactly while the one without gets fewer than half right.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 separating = [n for n in LENGTHS if synthetic_accuracy["with attention"][n] >= 0.95
               and synthetic_accuracy["without attention"][n] < 0.5]
 print("lengths where attention >= 95% and no attention < 50%:", separating)
 if cfg.mode != "smoke":
     assert separating, synthetic_accuracy
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # Where does the attention model look? For one test sequence, the weight each output step gives
 # to each input position. Reversal needs output $t$ to read input $L - 1 - t$: the anti-diagonal.
 # The weights are spread over neighbours too: the encoder is a GRU, so its state at position $i$
 # also carries the symbols just before $i$.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 L_show = max(LENGTHS)
 src, lengths, _, _ = reversal_batch(1, L_show, torch.Generator().manual_seed(7))
 with training.eval_mode(reversers["with attention", L_show]):
@@ -229,13 +229,13 @@ print(f"output steps whose most-read input is L-1-t or a neighbour: {on_band:.0%
 if cfg.mode != "smoke":
     assert on_band >= 0.8 and anti_diagonal > 2 / L_show, (on_band, anti_diagonal)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Real translation: Tatoeba English-French
 #
 # The pairs come from the Tatoeba project as packaged by manythings.org; the licence asks for this
 # attribution, printed from the course's data registry:
 
-# %%
+# %% slideshow={"slide_type": "-"}
 pairs = data.load_fra_eng()
 source = data.REGISTRY["fra-eng"]
 print(f"{len(pairs):,} pairs. Attribution: {source.citation} (licence {source.licence.rstrip('.')}, "
@@ -244,28 +244,28 @@ assert source.citation == "www.manythings.org/anki and tatoeba.org"
 for english, french in pairs[:: len(pairs) // 6][:6]:
     print(f"  {english!r:60} -> {french!r}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Normalisation.** The French side uses typographic characters: a narrow no-break space
 # (U+202F) or an ordinary no-break space (U+00A0) before `! ? :`, and curly apostrophes. The text
 # layer's `normalize` maps them to plain spaces and `'` and applies Unicode NFC; `tokenize` then
 # lower-cases, splits punctuation and keeps accents and elisions (`j'`) whole. A detokeniser puts
 # French typography back for scoring.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 raw = "J\u2019ai été là, garçon\u202f!"
 tokens = text.tokenize(raw, "word")
 print(repr(raw), "->", tokens, "->", repr(text.detokenize(tokens, lang="fr")))
 assert tokens == ["j'", "ai", "été", "là", ",", "garçon", "!"]
 assert text.detokenize(text.tokenize(raw, "word", lower=False), "fr") == text.normalize(raw)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **Split by English sentence.** Many English sentences have several translations ("Go." has
 # three). If one of them trained the model and another tested it, the test would measure memory.
 # So we hold out whole English sentences, with **all** their translations, which become the
 # references the output is scored against. Class mode keeps English sentences of at most 6
 # tokens (punctuation counts); full mode goes longer.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 MAX_SRC, MAX_TGT = cfg.pick(smoke=(6, 14), class_=(6, 14), full=(12, 20))
 examples = translation.prepare_pairs(pairs, MAX_SRC, MAX_TGT)
 train_pairs, test_items = translation.split_by_source(examples, test_size=1000, seed=cfg.seed)
@@ -276,7 +276,7 @@ num_refs = sum(len(item.references) for item in test_items) / len(test_items)
 print(f"{len(train_pairs):,} training pairs from {len({ex.src for ex in train_pairs}):,} English "
       f"sentences; {len(test_items):,} test sentences with {num_refs:.2f} references on average")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Scoring.** Corpus BLEU (Papineni et al., 2002) with `sacrebleu`: the geometric mean of 1- to
 # 4-gram precisions against the references, times a brevity penalty, on a 0-100 scale. We score
 # *detokenised* output against the references as written (only `normalize`d), and let sacrebleu
@@ -285,7 +285,7 @@ print(f"{len(train_pairs):,} training pairs from {len({ex.src for ex in train_pa
 # frequent French sentence of the training set) and a **word-by-word** dictionary, each English
 # word replaced by the French word it co-occurs with most (Dice coefficient on the training pairs).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 references = [list(item.references) for item in test_items]
 
 
@@ -305,14 +305,14 @@ print(f"word by word: BLEU {floor_words:.1f}, e.g. {' '.join(test_items[0].src)!
       f"{text.detokenize(word_by_word_out[0], 'fr')!r}")
 print("sacrebleu signature:", signature)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Training a translator
 #
 # Vocabularies from the training pairs only, words seen at least 3 times; rarer words become
 # `<unk>`. A GRU encoder-decoder with dot-product attention (embedding 128, hidden 256), Adam
 # with a cosine-decaying learning rate, batches of 64 pairs of similar English lengths.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 MIN_FREQ = 3
 src_vocab = text.Vocab((w for ex in train_pairs for w in ex.src), MIN_FREQ, text.SPECIALS)
 tgt_vocab = text.Vocab((w for ex in train_pairs for w in ex.tgt), MIN_FREQ, text.SPECIALS)
@@ -349,7 +349,7 @@ print(f"{MT_STEPS} steps ({epochs:.2f} epochs) in {mt_history.seconds:.0f} s, "
       f"{1000 * mt_history.seconds / MT_STEPS:.0f} ms per step; final training loss "
       f"{sum(mt_history.train_loss[-50:]) / 50:.2f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Decoding and measuring
 #
 # **Greedy decoding** writes the most likely next word at every step. **Beam search** keeps the
@@ -358,7 +358,7 @@ print(f"{MT_STEPS} steps ({epochs:.2f} epochs) in {mt_history.seconds:.0f} s, "
 # so the decoder writes the most likely real word instead (an `<unk>` in the output can only
 # lose n-gram matches).
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 BEAM = 4
 with training.eval_mode(translator):
     start = time.perf_counter()
@@ -377,20 +377,20 @@ print(f"  greedy           {bleu_greedy:5.1f}   ({greedy_seconds:.1f} s)")
 print(f"  beam of {BEAM}        {bleu_beam:5.1f}   ({beam_seconds:.1f} s)")
 print("signature:", signature)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The claims: the translator beats the word-by-word dictionary by a clear margin and reaches a
 # BLEU of at least 22 on sentences it never saw.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":
     assert bleu_greedy >= 22 and bleu_greedy >= floor_words + 5, (bleu_greedy, floor_words)
     assert floor_constant < 2, floor_constant
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **BLEU by source length.** Longer sentences are harder, and they are where a fixed-size state
 # should hurt most.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 by_length = {}
 for n, indices in translation.source_length_bins(test_items).items():
     hyps = [text.detokenize(greedy_out[i], "fr") for i in indices]
@@ -402,11 +402,11 @@ ax.bar([str(n) for n in by_length], [b for _, b in by_length.values()])
 ax.set(xlabel="English length (tokens)", ylabel="test BLEU (greedy)", title="BLEU by source length")
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Good and bad translations.** Test sentences sorted by sentence-level BLEU (a noisy measure
 # on single sentences, good enough to sort): the best, the middle and the worst.
 
-# %%
+# %% slideshow={"slide_type": "-"}
 scored = sorted(
     (sacrebleu.sentence_bleu(text.detokenize(out, "fr"), refs, lowercase=True).score, i)
     for i, (out, refs) in enumerate(zip(greedy_out, references)))
@@ -416,7 +416,7 @@ for score, i in picks:
     print(f"{' '.join(test_items[i].src):34.34} {text.detokenize(greedy_out[i], 'fr'):38.38} "
           f"{references[i][0]:38.38} {score:5.1f}")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Attention made visible
 #
 # For a few test sentences, the weight each French output word (rows) gives to each English source
@@ -424,7 +424,7 @@ for score, i in picks:
 # with the reorderings French needs (adjectives after nouns, `ne ... pas` around the verb).
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def show_attention(ax, weights, source, output):
     """Heatmap of attention weights (output words + <eos>, source words)."""
     ax.imshow(weights, cmap="viridis", vmin=0, vmax=1)
@@ -441,13 +441,13 @@ fig.suptitle("Where the decoder looks (test sentences)")
 plt.tight_layout()
 plt.show()
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Type an English sentence (short ones work best: the model was trained on sentences of at most
 # six tokens) and see its translation and where the decoder looked. Words the model has never seen
 # become `<unk>` on the way in.
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def translate_and_show(sentence):
     source = text.tokenize(sentence, "word")
     if not source:
@@ -465,7 +465,7 @@ def translate_and_show(sentence):
 widgets.interact(translate_and_show, sentence=widgets.Text(value="I am very hungry.",
                                                            continuous_update=False));
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · With and without attention on real sentences
 #
 # A fair comparison trains both models for the same number of steps. In class mode the budget
@@ -475,7 +475,7 @@ widgets.interact(translate_and_show, sentence=widgets.Text(value="I am very hung
 # sentences up to 12 English tokens, trains the model without attention at the same budget and
 # compares BLEU by length.
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode == "full":
     plain, plain_history = train_translator(None)
     with training.eval_mode(plain):
@@ -490,7 +490,7 @@ if cfg.mode == "full":
 else:
     print("class mode: one translator trained; the comparison runs in full mode (COURSE_MODE=full)")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - Attention is a soft dictionary: scores of a query against keys, softmax weights, a weighted
@@ -512,14 +512,14 @@ else:
 # (B, S, K), shape (B, T, S), with the three `nn.Linear` layers of `seq2seq.AdditiveAttention`.
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 def additive_scores(W_q, W_k, v, queries, keys):
     """Additive attention scores (B, T, S) for queries (B, T, Q) and keys (B, S, K)."""
     # HINT: project both, add with broadcasting (B, T, 1, A) + (B, 1, S, A), tanh, then v
     raise NotImplementedError("Exercise: project both, add with broadcasting (B, T, 1, A) + (B, 1, S, A), tanh, then v")
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 torch.manual_seed(cfg.seed)
 reference_attention = seq2seq.AdditiveAttention(5, 6, 7)
 q_ex, k_ex = torch.randn(2, 3, 5), torch.randn(2, 4, 6)
@@ -529,7 +529,7 @@ torch.testing.assert_close(mine, reference_attention.scores(q_ex, k_ex),
                            msg="s_ti should be v . tanh(W_q q_t + W_k k_i)")
 print("Exercise 1: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **Exercise 2 (`<unk>` replaced, not forbidden).** Instead of forbidding `<unk>`, let the model
 # write it and replace each `<unk>` by the source word its attention weights point at (names and
 # numbers often pass unchanged into French). Write `replace_unknowns(output, weights, source)`:
@@ -537,21 +537,21 @@ print("Exercise 1: PASS")
 # tokens, `source` the English tokens.
 
 
-# %%
+# %% slideshow={"slide_type": "-"}
 def replace_unknowns(output, weights, source):
     """Each '<unk>' in output replaced by the source word with the largest attention weight."""
     # HINT: weights[t].argmax() is the source position output word t attended to most
     raise NotImplementedError("Exercise: weights[t].argmax() is the source position output word t attended to most")
 
 
-# %%
+# %% slideshow={"slide_type": "subslide"}
 w_ex = torch.tensor([[0.9, 0.1, 0.0], [0.1, 0.2, 0.7], [0.2, 0.6, 0.2]])
 got = replace_unknowns(["je", "<unk>", "<unk>"], w_ex, ["i", "saw", "tom"])
 assert got == ["je", "tom", "saw"], f"expected ['je', 'tom', 'saw'], got {got}"
 assert replace_unknowns(["oui"], w_ex, ["yes"]) == ["oui"], "words other than <unk> stay as they are"
 print("Exercise 2: PASS")
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # **Exercise 3 (beam width, no solution given).** Decode the test set with beam sizes 1, 2, 4 and
 # 8 and a `length_penalty` of 0 and 1. Plot BLEU and decoding time. Does a wider beam always help?
 # Look at the average output length: what does the length penalty change?

@@ -1,0 +1,8 @@
+"""``python -m tools.site``: see :mod:`tools.site`."""
+
+import sys
+
+from tools.site import main
+
+if __name__ == "__main__":
+    sys.exit(main())
