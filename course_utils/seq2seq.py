@@ -5,6 +5,7 @@
     loss = masked_cross_entropy(logits, tgt_out, pad_id=0)   # padding positions count for nothing
     hyps, weights = greedy_decode(model, src, src_lengths, bos=2, eos=3, max_len=20, forbid=[1])
     tokens, weights = beam_search(model, src[0, :n], bos=2, eos=3, max_len=20, beam_size=4)
+    output_log_prob(model, src[0, :n], tokens, bos=2, eos=3)   # how likely the model finds it
 
 Attention (``DotAttention``, ``AdditiveAttention``) is a soft dictionary lookup: a query is scored
 against keys, a softmax turns the scores into weights, the read is the weighted sum of values.
@@ -275,7 +276,7 @@ def greedy_decode(model, src: torch.Tensor, src_lengths: torch.Tensor, bos: int,
     outputs, weights = [], []
     for _ in range(max_len):
         logits, state, w = model.step(tokens, state, memory)  # (B, V), state, (B, S)
-        tokens = _forbid(logits, forbid).argmax(-1)  # (B,)
+        tokens = F.log_softmax(_forbid(logits, forbid), dim=-1).argmax(-1)  # (B,) as beam search ranks
         outputs.append(tokens)
         weights.append(w)
         done |= tokens == eos
@@ -292,54 +293,104 @@ def greedy_decode(model, src: torch.Tensor, src_lengths: torch.Tensor, bos: int,
     return hyps, maps
 
 
+def _beam_bound(live_scores: torch.Tensor, max_len: int, length_penalty: float) -> float:
+    """The best score any live beam can still reach: its log-probability only falls as it grows,
+    and the largest divisor it can get is ``max_len ** length_penalty``."""
+    return live_scores.max().item() / max_len ** length_penalty
+
+
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, bos: int, eos: int, max_len: int, beam_size: int = 4,
                 forbid=(), length_penalty: float = 0.0) -> tuple[list[int], torch.Tensor | None]:
     """The most likely output of one source sentence ``src`` (S,) found by beam search.
 
-    Keeps the ``beam_size`` best partial outputs (highest total log-probability) at every step,
-    the beams run as one batch. A finished output scores ``log p / len ** length_penalty``
-    (``len`` counting ``<eos>``; 0 = the plain log-probability). Search stops when ``beam_size``
-    outputs have finished or after ``max_len`` steps. Returns the ids (without ``<eos>``) and the
-    attention weights (len + 1, S), or None.
+    The search space is every output that ends with ``<eos>`` within ``max_len`` steps, and every
+    output that runs ``max_len`` steps without one (what greedy decoding returns then). An output
+    of ``n`` steps (``<eos>`` counted) with log-probability ``log p`` scores
+    ``log p / n ** length_penalty``: 0 ranks by the plain log-probability, larger values favour
+    longer outputs.
+
+    At every step each of the (at most) ``beam_size`` live beams is extended by every token, the
+    beams running as one batch. The candidates are ranked by log-probability; an ``<eos>``
+    candidate ranked within the first ``beam_size`` finishes, and the best ``beam_size``
+    candidates that do not end stay live. The search stops when no live beam can reach the score
+    of the best finished output (log-probabilities only fall as an output grows), or after
+    ``max_len`` steps, when the live beams count as finished. With ``beam_size=1`` this is
+    exactly greedy decoding.
+
+    Returns the ids (without ``<eos>``) and the attention weights (steps, S), one row per step
+    (the ``<eos>`` step included), or None for a model without attention.
     """
     if src.dim() != 1:
         raise ValueError(f"beam_search decodes one sentence: src of shape (S,), got {tuple(src.shape)}")
-    memory, state = model.encode(src[None], torch.tensor([len(src)], device=src.device))
-    tokens = torch.tensor([bos], device=src.device)  # (k,)
-    scores = torch.zeros(1, device=src.device)  # (k,) total log-probabilities
+    if beam_size < 1 or length_penalty < 0:
+        raise ValueError(f"need beam_size >= 1 and length_penalty >= 0, got {beam_size} and "
+                         f"{length_penalty}")
+    device = src.device
+    memory, state = model.encode(src[None], torch.tensor([len(src)], device=device))
+    tokens = torch.tensor([bos], device=device)  # (k,) the last token of each live beam
+    scores = torch.zeros(1, device=device)  # (k,) total log-probabilities of the live beams
     paths: list[list[int]] = [[]]
     maps: list[list[torch.Tensor]] = [[]]
-    finished = []  # (normalised score, ids, weights)
+    finished: list[tuple[float, list[int], list[torch.Tensor]]] = []  # (score, ids, weights)
     for t in range(1, max_len + 1):
         k = len(paths)
         logits, state, w = model.step(tokens, state, _select(memory, torch.zeros(k, dtype=torch.long,
-                                                                              device=src.device)))
+                                                                              device=device)))
         logp = F.log_softmax(_forbid(logits, forbid), dim=-1)  # (k, V)
         total = (scores[:, None] + logp).view(-1)  # (k * V,)
-        best = total.topk(min(2 * beam_size, total.numel()))
+        ranked = total.sort(descending=True, stable=True)  # ties: the lower beam, then the lower id
         keep, new_paths, new_maps, new_scores = [], [], [], []
-        for score, flat in zip(best.values.tolist(), best.indices.tolist()):
-            b, token = divmod(flat, logp.shape[1])
-            if score == float("-inf"):
+        for rank, (score, flat) in enumerate(zip(ranked.values[:2 * beam_size].tolist(),
+                                                 ranked.indices[:2 * beam_size].tolist())):
+            if score == float("-inf") or len(keep) == beam_size:
                 break
+            b, token = divmod(flat, logp.shape[1])
             row = maps[b] + ([] if w is None else [w[b]])
             if token == eos:
-                finished.append((score / t ** length_penalty, paths[b], row))
-            elif len(keep) < beam_size:
-                keep.append(b)
-                new_paths.append(paths[b] + [token])
-                new_maps.append(row)
-                new_scores.append(score)
-        if len(finished) >= beam_size or not keep:
+                if rank < beam_size:  # only a candidate within the beam may finish
+                    finished.append((score / t ** length_penalty, paths[b], row))
+                continue
+            keep.append(b)
+            new_paths.append(paths[b] + [token])
+            new_maps.append(row)
+            new_scores.append(score)
+        if not keep:
             break
-        index = torch.tensor(keep, device=src.device)
+        index = torch.tensor(keep, device=device)
         state = _select(state, index)
-        tokens = torch.tensor([p[-1] for p in new_paths], device=src.device)
-        scores = torch.tensor(new_scores, device=src.device)
+        tokens = torch.tensor([p[-1] for p in new_paths], device=device)  # (k,)
+        scores = torch.tensor(new_scores, device=device)  # (k,)
         paths, maps = new_paths, new_maps
-    if not finished:  # nothing ended within max_len: take the best unfinished output
-        finished = [(float(s) / max_len ** length_penalty, p, m)
-                    for s, p, m in zip(scores.tolist(), paths, maps)]
-    _, ids, rows = max(finished, key=lambda f: f[0])
+        best_finished = max((f[0] for f in finished), default=float("-inf"))
+        if t == max_len:  # out of steps: the live beams end here, without <eos>
+            finished.extend((s / t ** length_penalty, p, m)
+                            for s, p, m in zip(new_scores, new_paths, new_maps))
+        elif best_finished >= _beam_bound(scores, max_len, length_penalty):
+            break
+    if not finished:
+        raise ValueError("every token is forbidden: beam search found no output")
+    _, ids, rows = max(finished, key=lambda f: f[0])  # the first of equals: found earliest
     return ids, (torch.stack(rows).cpu() if rows else None)
+
+
+@torch.no_grad()
+def output_log_prob(model, src: torch.Tensor, ids: list[int], bos: int, eos: int,
+                    ended: bool = True, forbid=()) -> float:
+    """Log-probability the model gives output ``ids`` (without ``<eos>``) for source ``src`` (S,).
+
+    ``ended=True`` counts the final ``<eos>`` (an output that ended); ``False`` scores an output
+    cut at ``max_len`` steps. ``forbid`` as in decoding (the forbidden tokens' probability shared
+    out over the others), so that greedy and beam outputs are scored as the decoders see them.
+    """
+    steps = list(ids) + ([eos] if ended else [])
+    if not steps:
+        return 0.0
+    memory, state = model.encode(src[None], torch.tensor([len(src)], device=src.device))
+    tokens = torch.tensor([bos], device=src.device)  # (1,)
+    total = 0.0
+    for token in steps:
+        logits, state, _ = model.step(tokens, state, memory)  # (1, V)
+        total += F.log_softmax(_forbid(logits, forbid), dim=-1)[0, token].item()
+        tokens = torch.tensor([token], device=src.device)
+    return total
