@@ -1,4 +1,4 @@
-"""translation: French tokenisation round trip, the split by English sentence, the floors."""
+"""translation: French tokenisation round trip, the split by English sentence, the floors, translate."""
 
 import pytest
 
@@ -57,3 +57,85 @@ def test_word_by_word_floor_and_constant_floor():
     assert translation.most_common_translation(examples) in {ex.tgt for ex in examples}
     bins = translation.source_length_bins(translation.split_by_source(examples, 4, 0)[1])
     assert sum(len(v) for v in bins.values()) == 4 and list(bins) == sorted(bins)
+
+
+class DictionaryModel:
+    """A hand-built translator with the decoding interface: output word t is the French word for
+    English word t, then <eos>. ``lookup[english id]`` is the French id; <unk> maps to <unk>."""
+
+    def __init__(self, lookup, eos):
+        import torch
+
+        self.lookup, self.eos, self.torch = torch.tensor(lookup), eos, torch
+        self.vocab_size = len(lookup)
+
+    def parameters(self):
+        yield self.torch.zeros(1)
+
+    def encode(self, src, lengths):
+        return (src, lengths), self.torch.zeros(len(src), dtype=self.torch.long)  # state: position
+
+    def step(self, tokens, state, memory):
+        src, lengths = memory  # (B, S), (B,)
+        padded = self.torch.cat([src, src.new_zeros(len(src), 1)], 1)  # (B, S + 1)
+        word = padded.gather(1, state.clamp(max=src.shape[1])[:, None])[:, 0]  # (B,)
+        target = self.torch.where(state < lengths, self.lookup[word], self.eos)  # (B,)
+        logits = self.torch.nn.functional.one_hot(target, self.vocab_size).float() * 10  # (B, V)
+        return logits, state + 1, None
+
+
+ENGLISH = ["i", "am", "calm", "tired", "."]
+FRENCH = ["je", "suis", "calme", "fatigué", "."]
+
+
+def _dictionary_setup():
+    src_vocab = text.Vocab(ENGLISH, reserved=text.SPECIALS)
+    tgt_vocab = text.Vocab(FRENCH, reserved=text.SPECIALS)
+    lookup = [tgt_vocab.token_to_idx.get(FRENCH[ENGLISH.index(w)], tgt_vocab.unk)
+              if w in ENGLISH else tgt_vocab.unk for w in src_vocab.idx_to_token]
+    return DictionaryModel(lookup, tgt_vocab.eos), src_vocab, tgt_vocab
+
+
+def test_translate_returns_the_known_answer_greedy_and_beam():
+    model, src_vocab, tgt_vocab = _dictionary_setup()
+    sources = [("i", "am", "calm", "."), ("i", "am", "tired", "."), ("calm", ".")]
+    expected = [["je", "suis", "calme", "."], ["je", "suis", "fatigué", "."], ["calme", "."]]
+    for beam_size in (None, 1, 3):
+        for batch_size in (1, 2, 250):  # chunks of padded sentences give what each gives alone
+            outputs, maps = translation.translate(model, sources, src_vocab, tgt_vocab, max_len=8,
+                                                  beam_size=beam_size, batch_size=batch_size)
+            assert outputs == expected, (beam_size, batch_size)
+            assert maps == [None] * 3  # a model without attention has no weights to show
+
+
+def test_translate_never_writes_unk_and_stops_at_max_len():
+    model, src_vocab, tgt_vocab = _dictionary_setup()
+    (out,), _ = translation.translate(model, [("i", "zebra", ".")], src_vocab, tgt_vocab, max_len=8)
+    assert out[0] == "je" and "<unk>" not in out  # the model wants <unk> for "zebra": forbidden
+    (cut,), _ = translation.translate(model, [("i", "am", "calm", ".")], src_vocab, tgt_vocab, max_len=2)
+    assert cut == ["je", "suis"]
+    for beam_size in (None, 2):
+        outs, _ = translation.translate(model, [("zebra",)], src_vocab, tgt_vocab, 4, beam_size=beam_size)
+        assert not {"<unk>", "<pad>", "<bos>", "<eos>"} & set(outs[0])
+
+
+def test_translate_with_a_trained_shape_model_matches_greedy_decode():
+    import torch
+
+    from course_utils import seq2seq
+
+    torch.manual_seed(0)
+    src_vocab = text.Vocab(ENGLISH, reserved=text.SPECIALS)
+    tgt_vocab = text.Vocab(FRENCH, reserved=text.SPECIALS)
+    model = seq2seq.Seq2Seq(len(src_vocab), len(tgt_vocab), embed_size=6, hidden_size=8,
+                            attention="dot").eval()
+    sources = [("i", "am", "calm", "."), ("tired",), ("i", "zebra")]
+    outputs, maps = translation.translate(model, sources, src_vocab, tgt_vocab, max_len=6)
+    for source, out, weights in zip(sources, outputs, maps):
+        ids = torch.tensor([src_vocab.encode(source)])
+        (expected,), _ = seq2seq.greedy_decode(model, ids, torch.tensor([len(source)]), tgt_vocab.bos,
+                                               tgt_vocab.eos, 6, forbid=(0, 1, 2))
+        assert out == tgt_vocab.decode(expected)
+        assert weights.shape == (min(len(out) + 1, 6), len(source))  # a row per step, <eos> included
+    beams, _ = translation.translate(model, sources, src_vocab, tgt_vocab, max_len=6, beam_size=1)
+    assert beams == outputs
