@@ -40,10 +40,66 @@ def test_split_keeps_every_translation_of_a_test_sentence_together():
     assert set(go.references) == {"Va !", "Marche.", "Bouge !"}
 
 
+NEAR = [("We're out of danger.", "Nous sommes hors de danger."),
+        ("We are out of danger!", "Nous voilà hors de danger !"),
+        ("we are out of danger", "Nous sommes hors de danger."),
+        ("I can't swim.", "Je ne sais pas nager."), ("I cannot swim.", "Je ne peux pas nager."),
+        ("Let's go.", "Allons-y."), ("Let us go!", "Allons-y !")]
+
+
+def test_source_key_joins_near_duplicates():
+    keys = [translation.source_key(ex.src) for ex in translation.prepare_pairs(NEAR, 8, 10)]
+    assert keys[0] == keys[1] == keys[2] == ("we", "are", "out", "of", "danger")
+    assert keys[3] == keys[4] == ("i", "can", "not", "swim")
+    assert keys[5] == keys[6] == ("let", "us", "go")
+    assert translation.source_key(("tom", "'s", "here", ".")) == ("tom", "is", "here")
+    assert translation.source_key(("i", "do", "n't", "know", "!")) == ("i", "do", "not", "know")
+
+
+def test_near_duplicates_fall_on_one_side_of_a_three_way_split():
+    examples = translation.prepare_pairs(PAIRS + NEAR, 8, 10)
+    num_keys = len({translation.source_key(ex.src) for ex in examples})
+    for seed in range(10):
+        train, dev, test = translation.split_train_dev_test(examples, dev_size=2, test_size=3, seed=seed)
+        translation.check_disjoint(train, dev, test)
+        assert len(dev) == 2 and len(test) == 3 and num_keys == 9
+        train_keys = {translation.source_key(ex.src) for ex in train}
+        assert len(train_keys) == num_keys - 5
+        for item in dev + test:  # one item per key, scored against every form's translations
+            group = [ex for ex in examples if translation.source_key(ex.src) == translation.source_key(item.src)]
+            assert set(item.references) == {ex.french for ex in group}
+            assert len(item.references) == len(set(item.references)) == len(item.targets)
+        danger = [item for item in dev + test if "danger" in item.src]
+        if danger:
+            assert danger[0].src == ("we", "'re", "out", "of", "danger", ".")  # the sorted-first form
+            assert danger[0].references == ("Nous sommes hors de danger.", "Nous voilà hors de danger !")
+    again = translation.split_train_dev_test(examples, 2, 3, seed=4)
+    assert again == translation.split_train_dev_test(examples, 2, 3, seed=4)  # reproducible
+
+
+def test_check_disjoint_catches_a_near_duplicate_across_splits():
+    examples = translation.prepare_pairs(NEAR, 8, 10)
+    train, dev, test = translation.split_train_dev_test(examples, 1, 1, seed=0)
+    twin = translation.Example(dev[0].src + ("!",), ("x",), "x")  # differs only in punctuation
+    with pytest.raises(AssertionError, match="in two splits"):
+        translation.check_disjoint(train + [twin], dev, test)
+    with pytest.raises(AssertionError, match="in two splits"):
+        translation.check_disjoint(train, dev, dev)
+
+
+def test_unseen_target_items():
+    examples = translation.prepare_pairs(PAIRS, 4, 6)
+    train = [ex for ex in examples if ex.src != ("i", "am", "calm", ".")]
+    items = [translation.TestItem(("i", "'m", "calm", "."), ("Je suis calme.",), (("je", "suis", "calme", "."),)),
+             translation.TestItem(("hello", "."), ("Bonjour.",), (("bonjour", "."),))]
+    assert translation.unseen_target_items(train, items) == [0, 1]
+    assert translation.unseen_target_items(examples, items) == [1]  # "je suis calme ." trains
+
+
 def test_check_disjoint_catches_a_leak():
     examples = translation.prepare_pairs(PAIRS, 4, 6)
     train, test = translation.split_by_source(examples, 2, seed=0)
-    with pytest.raises(AssertionError, match="in both train and test"):
+    with pytest.raises(AssertionError, match="in two splits"):
         translation.check_disjoint(train + [examples[[e.src for e in examples].index(test[0].src)]], test)
     with pytest.raises(ValueError, match="nothing to train on"):
         translation.split_by_source(examples, 100)
