@@ -147,16 +147,36 @@ class Decoder(nn.Module):
     """
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, kind: str = "gru",
-                 attention: str | None = None, pad_id: int = 0) -> None:
+                 attention: str | None = None, pad_id: int = 0, cutoffs: list[int] | None = None) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=pad_id)
         self.attention = make_attention(attention, hidden_size)
         summary_size = 0 if self.attention else hidden_size  # the fixed-size context, fed each step
         self.rnn = RecurrentLayer(kind, embed_size + summary_size, hidden_size)
         self.combine = nn.Linear(2 * hidden_size, hidden_size) if self.attention else None
-        self.out = nn.Linear(hidden_size, vocab_size)
+        if cutoffs:  # frequent words in a small softmax, rare ones in clusters (ids by frequency)
+            self.out = nn.AdaptiveLogSoftmaxWithLoss(hidden_size, vocab_size, cutoffs, div_value=4.0)
+        else:
+            self.out = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, tokens: torch.Tensor, state, memory):
+        h, state, weights = self.features(tokens, state, memory)  # (B, T, H)
+        return self.logits(h), state, weights  # (B, T, V)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Scores of every next token (..., V) from features (..., H); log-probabilities if adaptive."""
+        if isinstance(self.out, nn.AdaptiveLogSoftmaxWithLoss):
+            return self.out.log_prob(h.reshape(-1, h.shape[-1])).view(*h.shape[:-1], -1)
+        return self.out(h)
+
+    def loss(self, h: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of targets (N,) given features (N, H)."""
+        if isinstance(self.out, nn.AdaptiveLogSoftmaxWithLoss):
+            return self.out(h, targets).loss
+        return F.cross_entropy(self.out(h), targets)
+
+    def features(self, tokens: torch.Tensor, state, memory):
+        """What the output layer reads: (B, T, H), the new state and the attention weights."""
         enc_states, mask, summary = memory  # (B, S, H), (B, S), (B, H)
         x = self.embedding(tokens)  # (B, T, E)
         if self.attention is None:
@@ -166,7 +186,7 @@ class Decoder(nn.Module):
         if self.attention is not None:
             context, weights = self.attention(h, enc_states, enc_states, mask)  # (B, T, H), (B, T, S)
             h = torch.tanh(self.combine(torch.cat([h, context], dim=-1)))  # (B, T, H)
-        return self.out(h), state, weights  # (B, T, V)
+        return h, state, weights
 
 
 class Seq2Seq(nn.Module):
@@ -174,15 +194,18 @@ class Seq2Seq(nn.Module):
 
     ``forward(src (B, S), src_lengths (B,), tgt_in (B, T)) -> logits (B, T, V), weights``: teacher
     forcing, ``tgt_in`` is ``<bos>`` followed by the target without its last token.
+    ``cutoffs`` (e.g. ``[2000]``) replaces the output layer by ``nn.AdaptiveLogSoftmaxWithLoss``:
+    target ids below the first cutoff (the most frequent words, as ``text.Vocab`` orders them) get
+    a full softmax, the rarer ones a cheaper one; the logits are then log-probabilities.
     """
 
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, embed_size: int = 128,
                  hidden_size: int = 256, kind: str = "gru", attention: str | None = None,
-                 pad_id: int = 0) -> None:
+                 pad_id: int = 0, cutoffs: list[int] | None = None) -> None:
         super().__init__()
         self.pad_id = pad_id
         self.encoder = Encoder(src_vocab_size, embed_size, hidden_size, kind, pad_id)
-        self.decoder = Decoder(tgt_vocab_size, embed_size, hidden_size, kind, attention, pad_id)
+        self.decoder = Decoder(tgt_vocab_size, embed_size, hidden_size, kind, attention, pad_id, cutoffs)
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor):
         """-> memory ``(states (B, S, H), mask (B, S), final h (B, H))``, initial decoder state."""
@@ -214,10 +237,17 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, pad_id: in
 
 
 def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
-    """``training.fit`` loss for batches ``(src, src_lengths, tgt_in, tgt_out)`` from ``make_batches``."""
+    """``training.fit`` loss for batches ``(src, src_lengths, tgt_in, tgt_out)`` from ``make_batches``.
+
+    Teacher forcing: the decoder reads the true previous tokens ``tgt_in``. The output layer (the
+    costliest part, ``vocab_size`` outputs per position) runs at the real target positions only;
+    the loss equals ``masked_cross_entropy`` of the full logits.
+    """
     src, src_lengths, tgt_in, tgt_out = batch
-    logits, _ = model(src, src_lengths, tgt_in)  # (B, T, V)
-    return masked_cross_entropy(logits, tgt_out, model.pad_id)
+    memory, state = model.encode(src, src_lengths)
+    h, _, _ = model.decoder.features(tgt_in, state, memory)  # (B, T, H)
+    real = tgt_out != model.pad_id  # (B, T)
+    return model.decoder.loss(h[real], tgt_out[real])  # N real target tokens: (N, H), (N,)
 
 
 def make_batch(src_seqs, tgt_seqs, pad: int, bos: int, eos: int):
@@ -239,10 +269,12 @@ def make_batch(src_seqs, tgt_seqs, pad: int, bos: int, eos: int):
 
 def make_batches(src_seqs, tgt_seqs, batch_size: int, pad: int, bos: int, eos: int,
                  shuffle: bool = True, generator: torch.Generator | None = None) -> list[tuple]:
-    """One epoch of batches of pairs with similar source lengths (``text.length_buckets``)."""
+    """One epoch of batches of pairs with similar source and target lengths (``text.length_buckets``
+    sorts by source length, then target length), so that little of a batch is padding."""
     from .text import length_buckets
 
-    lengths = [len(s) for s in src_seqs]
+    longest = max(len(t) for t in tgt_seqs) + 1
+    lengths = [len(s) * longest + len(t) for s, t in zip(src_seqs, tgt_seqs)]  # source first
     return [make_batch([src_seqs[i] for i in idx], [tgt_seqs[i] for i in idx], pad, bos, eos)
             for idx in length_buckets(lengths, batch_size, shuffle=shuffle, generator=generator)]
 

@@ -72,6 +72,22 @@ def test_a_padded_batch_gives_what_each_sentence_gives_alone(attention, kind):
     assert loss.item() == pytest.approx(math.log(13), rel=0.2)  # untrained: near uniform
 
 
+@pytest.mark.parametrize("cutoffs", [None, [6]])
+@pytest.mark.parametrize("attention", [None, "dot"])
+def test_loss_at_real_positions_equals_the_masked_loss_of_all_logits(attention, cutoffs):
+    torch.manual_seed(0)
+    model = seq2seq.Seq2Seq(11, 13, embed_size=6, hidden_size=8, attention=attention, cutoffs=cutoffs)
+    batch = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[9, 10, 11, 12], [11]], pad=0, bos=2, eos=3)
+    fast = seq2seq.seq2seq_loss(model, batch)
+    fast_grads = torch.autograd.grad(fast, list(model.parameters()))
+    logits, _ = model(*batch[:3])  # (B, T, V), every position
+    full = seq2seq.masked_cross_entropy(logits, batch[3], pad_id=0)
+    full_grads = torch.autograd.grad(full, list(model.parameters()))
+    torch.testing.assert_close(fast, full)
+    for a, b in zip(fast_grads, full_grads):
+        torch.testing.assert_close(a, b)
+
+
 def test_batched_greedy_equals_one_at_a_time_and_beam_of_one():
     torch.manual_seed(1)
     model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8, attention="dot").eval()
@@ -88,11 +104,16 @@ def test_batched_greedy_equals_one_at_a_time_and_beam_of_one():
 
 
 def random_model(seed, attention="dot", vocab_size=8, sharpness=4.0):
-    """A small untrained translator whose output layer is scaled up so its choices are not uniform."""
+    """A small untrained translator whose output layer is scaled up so its choices are not uniform.
+
+    ``attention="adaptive"``: dot-product attention and an adaptive softmax (cutoff 6)."""
     torch.manual_seed(seed)
-    model = seq2seq.Seq2Seq(vocab_size, vocab_size, embed_size=6, hidden_size=8, attention=attention)
+    adaptive = attention == "adaptive"
+    model = seq2seq.Seq2Seq(vocab_size, vocab_size, embed_size=6, hidden_size=8,
+                            attention="dot" if adaptive else attention, cutoffs=[6] if adaptive else None)
     with torch.no_grad():
-        model.decoder.out.weight *= sharpness
+        for p in model.decoder.out.parameters():
+            p *= sharpness
     return model.eval()
 
 
@@ -105,7 +126,7 @@ def random_sources(seed, count=8, vocab_size=8):
 FORBID = (0, 1, 2)  # <pad>, <unk>, <bos>; <eos> is 3
 
 
-@pytest.mark.parametrize("attention", [None, "dot"])
+@pytest.mark.parametrize("attention", [None, "dot", "adaptive"])
 def test_beam_of_one_is_exactly_greedy_on_random_models(attention):
     for seed in range(12):
         model = random_model(seed, attention)
@@ -253,3 +274,11 @@ def test_make_batches_covers_every_pair_once():
                                    generator=torch.Generator().manual_seed(0))
     seen = sorted(int(b[3][i, 1]) - 4 for b in batches for i in range(len(b[3])))
     assert seen == [0, 1, 2, 3, 4]
+
+
+def test_make_batches_groups_by_source_then_target_length():
+    src = [[4, 5]] * 4 + [[4]] * 4
+    tgt = [[6] * n for n in (1, 5, 1, 5, 2, 2, 2, 2)]
+    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad=0, bos=2, eos=3, shuffle=False)
+    shapes = sorted((b[0].shape[1], b[3].shape[1]) for b in batches)
+    assert shapes == [(1, 3), (1, 3), (2, 2), (2, 6)]  # no batch mixes a 1- and a 5-word target
