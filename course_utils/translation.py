@@ -189,18 +189,20 @@ def source_length_bins(test: list[TestItem]) -> dict[int, list[int]]:
 
 
 def translate(model, sources, src_vocab: text.Vocab, tgt_vocab: text.Vocab, max_len: int,
-              beam_size: int | None = None, batch_size: int = 250, length_penalty: float = 0.0):
+              beam_size: int | None = None, batch_size: int = 250, length_penalty: float = 0.0,
+              forbid_unk: bool = True):
     """Translate tokenised English ``sources``: French tokens and attention weights per sentence.
 
     Greedy decoding in batches, or beam search (``beam_size``) one sentence at a time. Output
-    never contains ``<unk>``: it is forbidden, with ``<pad>`` and ``<bos>``.
+    never contains ``<pad>`` or ``<bos>``, nor ``<unk>`` unless ``forbid_unk=False``. Attention
+    weights: (steps, len(source)) per sentence, or None for a model without attention.
     """
     import torch
 
     from . import seq2seq
 
     device = next(model.parameters()).device
-    forbid = (tgt_vocab.unk, tgt_vocab.pad, tgt_vocab.bos)
+    forbid = (tgt_vocab.unk, tgt_vocab.pad, tgt_vocab.bos) if forbid_unk else (tgt_vocab.pad, tgt_vocab.bos)
     outputs, maps = [], []
     for start in range(0, len(sources), batch_size):
         chunk = [src_vocab.encode(s) for s in sources[start:start + batch_size]]

@@ -173,6 +173,9 @@ def test_translate_never_writes_unk_and_stops_at_max_len():
     for beam_size in (None, 2):
         outs, _ = translation.translate(model, [("zebra",)], src_vocab, tgt_vocab, 4, beam_size=beam_size)
         assert not {"<unk>", "<pad>", "<bos>", "<eos>"} & set(outs[0])
+        allowed, _ = translation.translate(model, [("i", "zebra")], src_vocab, tgt_vocab, 4,
+                                           beam_size=beam_size, forbid_unk=False)
+        assert allowed == [["je", "<unk>"]]
 
 
 def test_translate_with_a_trained_shape_model_matches_greedy_decode():
