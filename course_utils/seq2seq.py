@@ -371,10 +371,10 @@ def beam_search(model, src: torch.Tensor, bos: int, eos: int, max_len: int, beam
                                                                               device=device)))
         logp = F.log_softmax(_forbid(logits, forbid), dim=-1)  # (k, V)
         total = (scores[:, None] + logp).view(-1)  # (k * V,)
-        ranked = total.sort(descending=True, stable=True)  # ties: the lower beam, then the lower id
+        best = total.topk(min(2 * beam_size, total.numel()))  # k <eos> at most, so k others remain
+        ranked = sorted(zip(best.values.tolist(), best.indices.tolist()), key=lambda c: (-c[0], c[1]))
         keep, new_paths, new_maps, new_scores = [], [], [], []
-        for rank, (score, flat) in enumerate(zip(ranked.values[:2 * beam_size].tolist(),
-                                                 ranked.indices[:2 * beam_size].tolist())):
+        for rank, (score, flat) in enumerate(ranked):  # ties: the lower beam, then the lower id
             if score == float("-inf") or len(keep) == beam_size:
                 break
             b, token = divmod(flat, logp.shape[1])
