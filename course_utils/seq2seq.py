@@ -1,8 +1,10 @@
 """Encoder-decoder models with and without attention, their loss, greedy decoding and beam search.
 
     model = Seq2Seq(src_vocab_size, tgt_vocab_size, attention="dot")   # or "additive", or None
+    model = Seq2Seq(..., cutoffs=[1000])   # an adaptive softmax: cheaper for large vocabularies
     logits, weights = model(src, src_lengths, tgt_in)   # (B, T, V), (B, T, S) attention weights
     loss = masked_cross_entropy(logits, tgt_out, pad_id=0)   # padding positions count for nothing
+    loss = seq2seq_loss(model, (src, src_lengths, tgt_in, tgt_out))   # the same, computed faster
     hyps, weights = greedy_decode(model, src, src_lengths, bos=2, eos=3, max_len=20, forbid=[1])
     tokens, weights = beam_search(model, src[0, :n], bos=2, eos=3, max_len=20, beam_size=4)
     output_log_prob(model, src[0, :n], tokens, bos=2, eos=3)   # how likely the model finds it

@@ -85,7 +85,8 @@ def main(argv=None):
 
     history = training.fit(model, lambda: seq2seq.make_batches(
         train_src, train_tgt, args.batch, tgt_vocab.pad, tgt_vocab.bos, tgt_vocab.eos,
-        generator=generator), seq2seq.seq2seq_loss, steps=args.steps, lr=args.lr, clip=1.0,
+        generator=generator), seq2seq.seq2seq_loss, steps=args.steps, clip=1.0,
+        optimizer=torch.optim.Adam(model.parameters(), lr=args.lr, fused=True),
         schedule="cosine", evaluate=evaluate, eval_every=args.eval_every, progress=False)
     for step, scores in zip(history.eval_steps, history.evals):
         print(json.dumps({"step": step, **{k: round(v, 2) for k, v in scores.items()}}), flush=True)
