@@ -1,10 +1,13 @@
 """Encoder-decoder models with and without attention, their loss, greedy decoding and beam search.
 
     model = Seq2Seq(src_vocab_size, tgt_vocab_size, attention="dot")   # or "additive", or None
+    model = Seq2Seq(..., cutoffs=[1000])   # an adaptive softmax: cheaper for large vocabularies
     logits, weights = model(src, src_lengths, tgt_in)   # (B, T, V), (B, T, S) attention weights
     loss = masked_cross_entropy(logits, tgt_out, pad_id=0)   # padding positions count for nothing
+    loss = seq2seq_loss(model, (src, src_lengths, tgt_in, tgt_out))   # the same, computed faster
     hyps, weights = greedy_decode(model, src, src_lengths, bos=2, eos=3, max_len=20, forbid=[1])
     tokens, weights = beam_search(model, src[0, :n], bos=2, eos=3, max_len=20, beam_size=4)
+    output_log_prob(model, src[0, :n], tokens, bos=2, eos=3)   # how likely the model finds it
 
 Attention (``DotAttention``, ``AdditiveAttention``) is a soft dictionary lookup: a query is scored
 against keys, a softmax turns the scores into weights, the read is the weighted sum of values.
@@ -146,16 +149,36 @@ class Decoder(nn.Module):
     """
 
     def __init__(self, vocab_size: int, embed_size: int, hidden_size: int, kind: str = "gru",
-                 attention: str | None = None, pad_id: int = 0) -> None:
+                 attention: str | None = None, pad_id: int = 0, cutoffs: list[int] | None = None) -> None:
         super().__init__()
         self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=pad_id)
         self.attention = make_attention(attention, hidden_size)
         summary_size = 0 if self.attention else hidden_size  # the fixed-size context, fed each step
         self.rnn = RecurrentLayer(kind, embed_size + summary_size, hidden_size)
         self.combine = nn.Linear(2 * hidden_size, hidden_size) if self.attention else None
-        self.out = nn.Linear(hidden_size, vocab_size)
+        if cutoffs:  # frequent words in a small softmax, rare ones in clusters (ids by frequency)
+            self.out = nn.AdaptiveLogSoftmaxWithLoss(hidden_size, vocab_size, cutoffs, div_value=4.0)
+        else:
+            self.out = nn.Linear(hidden_size, vocab_size)
 
     def forward(self, tokens: torch.Tensor, state, memory):
+        h, state, weights = self.features(tokens, state, memory)  # (B, T, H)
+        return self.logits(h), state, weights  # (B, T, V)
+
+    def logits(self, h: torch.Tensor) -> torch.Tensor:
+        """Scores of every next token (..., V) from features (..., H); log-probabilities if adaptive."""
+        if isinstance(self.out, nn.AdaptiveLogSoftmaxWithLoss):
+            return self.out.log_prob(h.reshape(-1, h.shape[-1])).view(*h.shape[:-1], -1)
+        return self.out(h)
+
+    def loss(self, h: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Mean cross-entropy of targets (N,) given features (N, H)."""
+        if isinstance(self.out, nn.AdaptiveLogSoftmaxWithLoss):
+            return self.out(h, targets).loss
+        return F.cross_entropy(self.out(h), targets)
+
+    def features(self, tokens: torch.Tensor, state, memory):
+        """What the output layer reads: (B, T, H), the new state and the attention weights."""
         enc_states, mask, summary = memory  # (B, S, H), (B, S), (B, H)
         x = self.embedding(tokens)  # (B, T, E)
         if self.attention is None:
@@ -165,7 +188,7 @@ class Decoder(nn.Module):
         if self.attention is not None:
             context, weights = self.attention(h, enc_states, enc_states, mask)  # (B, T, H), (B, T, S)
             h = torch.tanh(self.combine(torch.cat([h, context], dim=-1)))  # (B, T, H)
-        return self.out(h), state, weights  # (B, T, V)
+        return h, state, weights
 
 
 class Seq2Seq(nn.Module):
@@ -173,15 +196,18 @@ class Seq2Seq(nn.Module):
 
     ``forward(src (B, S), src_lengths (B,), tgt_in (B, T)) -> logits (B, T, V), weights``: teacher
     forcing, ``tgt_in`` is ``<bos>`` followed by the target without its last token.
+    ``cutoffs`` (e.g. ``[2000]``) replaces the output layer by ``nn.AdaptiveLogSoftmaxWithLoss``:
+    target ids below the first cutoff (the most frequent words, as ``text.Vocab`` orders them) get
+    a full softmax, the rarer ones a cheaper one; the logits are then log-probabilities.
     """
 
     def __init__(self, src_vocab_size: int, tgt_vocab_size: int, embed_size: int = 128,
                  hidden_size: int = 256, kind: str = "gru", attention: str | None = None,
-                 pad_id: int = 0) -> None:
+                 pad_id: int = 0, cutoffs: list[int] | None = None) -> None:
         super().__init__()
         self.pad_id = pad_id
         self.encoder = Encoder(src_vocab_size, embed_size, hidden_size, kind, pad_id)
-        self.decoder = Decoder(tgt_vocab_size, embed_size, hidden_size, kind, attention, pad_id)
+        self.decoder = Decoder(tgt_vocab_size, embed_size, hidden_size, kind, attention, pad_id, cutoffs)
 
     def encode(self, src: torch.Tensor, src_lengths: torch.Tensor):
         """-> memory ``(states (B, S, H), mask (B, S), final h (B, H))``, initial decoder state."""
@@ -213,10 +239,17 @@ def masked_cross_entropy(logits: torch.Tensor, targets: torch.Tensor, pad_id: in
 
 
 def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
-    """``training.fit`` loss for batches ``(src, src_lengths, tgt_in, tgt_out)`` from ``make_batches``."""
+    """``training.fit`` loss for batches ``(src, src_lengths, tgt_in, tgt_out)`` from ``make_batches``.
+
+    Teacher forcing: the decoder reads the true previous tokens ``tgt_in``. The output layer (the
+    costliest part, ``vocab_size`` outputs per position) runs at the real target positions only;
+    the loss equals ``masked_cross_entropy`` of the full logits.
+    """
     src, src_lengths, tgt_in, tgt_out = batch
-    logits, _ = model(src, src_lengths, tgt_in)  # (B, T, V)
-    return masked_cross_entropy(logits, tgt_out, model.pad_id)
+    memory, state = model.encode(src, src_lengths)
+    h, _, _ = model.decoder.features(tgt_in, state, memory)  # (B, T, H)
+    real = tgt_out != model.pad_id  # (B, T)
+    return model.decoder.loss(h[real], tgt_out[real])  # N real target tokens: (N, H), (N,)
 
 
 def make_batch(src_seqs, tgt_seqs, pad: int, bos: int, eos: int):
@@ -238,10 +271,12 @@ def make_batch(src_seqs, tgt_seqs, pad: int, bos: int, eos: int):
 
 def make_batches(src_seqs, tgt_seqs, batch_size: int, pad: int, bos: int, eos: int,
                  shuffle: bool = True, generator: torch.Generator | None = None) -> list[tuple]:
-    """One epoch of batches of pairs with similar source lengths (``text.length_buckets``)."""
+    """One epoch of batches of pairs with similar source and target lengths (``text.length_buckets``
+    sorts by source length, then target length), so that little of a batch is padding."""
     from .text import length_buckets
 
-    lengths = [len(s) for s in src_seqs]
+    longest = max(len(t) for t in tgt_seqs) + 1
+    lengths = [len(s) * longest + len(t) for s, t in zip(src_seqs, tgt_seqs)]  # source first
     return [make_batch([src_seqs[i] for i in idx], [tgt_seqs[i] for i in idx], pad, bos, eos)
             for idx in length_buckets(lengths, batch_size, shuffle=shuffle, generator=generator)]
 
@@ -275,7 +310,7 @@ def greedy_decode(model, src: torch.Tensor, src_lengths: torch.Tensor, bos: int,
     outputs, weights = [], []
     for _ in range(max_len):
         logits, state, w = model.step(tokens, state, memory)  # (B, V), state, (B, S)
-        tokens = _forbid(logits, forbid).argmax(-1)  # (B,)
+        tokens = F.log_softmax(_forbid(logits, forbid), dim=-1).argmax(-1)  # (B,) as beam search ranks
         outputs.append(tokens)
         weights.append(w)
         done |= tokens == eos
@@ -292,54 +327,104 @@ def greedy_decode(model, src: torch.Tensor, src_lengths: torch.Tensor, bos: int,
     return hyps, maps
 
 
+def _beam_bound(live_scores: torch.Tensor, max_len: int, length_penalty: float) -> float:
+    """The best score any live beam can still reach: its log-probability only falls as it grows,
+    and the largest divisor it can get is ``max_len ** length_penalty``."""
+    return live_scores.max().item() / max_len ** length_penalty
+
+
 @torch.no_grad()
 def beam_search(model, src: torch.Tensor, bos: int, eos: int, max_len: int, beam_size: int = 4,
                 forbid=(), length_penalty: float = 0.0) -> tuple[list[int], torch.Tensor | None]:
     """The most likely output of one source sentence ``src`` (S,) found by beam search.
 
-    Keeps the ``beam_size`` best partial outputs (highest total log-probability) at every step,
-    the beams run as one batch. A finished output scores ``log p / len ** length_penalty``
-    (``len`` counting ``<eos>``; 0 = the plain log-probability). Search stops when ``beam_size``
-    outputs have finished or after ``max_len`` steps. Returns the ids (without ``<eos>``) and the
-    attention weights (len + 1, S), or None.
+    The search space is every output that ends with ``<eos>`` within ``max_len`` steps, and every
+    output that runs ``max_len`` steps without one (what greedy decoding returns then). An output
+    of ``n`` steps (``<eos>`` counted) with log-probability ``log p`` scores
+    ``log p / n ** length_penalty``: 0 ranks by the plain log-probability, larger values favour
+    longer outputs.
+
+    At every step each of the (at most) ``beam_size`` live beams is extended by every token, the
+    beams running as one batch. The candidates are ranked by log-probability; an ``<eos>``
+    candidate ranked within the first ``beam_size`` finishes, and the best ``beam_size``
+    candidates that do not end stay live. The search stops when no live beam can reach the score
+    of the best finished output (log-probabilities only fall as an output grows), or after
+    ``max_len`` steps, when the live beams count as finished. With ``beam_size=1`` this is
+    exactly greedy decoding.
+
+    Returns the ids (without ``<eos>``) and the attention weights (steps, S), one row per step
+    (the ``<eos>`` step included), or None for a model without attention.
     """
     if src.dim() != 1:
         raise ValueError(f"beam_search decodes one sentence: src of shape (S,), got {tuple(src.shape)}")
-    memory, state = model.encode(src[None], torch.tensor([len(src)], device=src.device))
-    tokens = torch.tensor([bos], device=src.device)  # (k,)
-    scores = torch.zeros(1, device=src.device)  # (k,) total log-probabilities
+    if beam_size < 1 or length_penalty < 0:
+        raise ValueError(f"need beam_size >= 1 and length_penalty >= 0, got {beam_size} and "
+                         f"{length_penalty}")
+    device = src.device
+    memory, state = model.encode(src[None], torch.tensor([len(src)], device=device))
+    tokens = torch.tensor([bos], device=device)  # (k,) the last token of each live beam
+    scores = torch.zeros(1, device=device)  # (k,) total log-probabilities of the live beams
     paths: list[list[int]] = [[]]
     maps: list[list[torch.Tensor]] = [[]]
-    finished = []  # (normalised score, ids, weights)
+    finished: list[tuple[float, list[int], list[torch.Tensor]]] = []  # (score, ids, weights)
     for t in range(1, max_len + 1):
         k = len(paths)
         logits, state, w = model.step(tokens, state, _select(memory, torch.zeros(k, dtype=torch.long,
-                                                                              device=src.device)))
+                                                                              device=device)))
         logp = F.log_softmax(_forbid(logits, forbid), dim=-1)  # (k, V)
         total = (scores[:, None] + logp).view(-1)  # (k * V,)
-        best = total.topk(min(2 * beam_size, total.numel()))
+        best = total.topk(min(2 * beam_size, total.numel()))  # k <eos> at most, so k others remain
+        ranked = sorted(zip(best.values.tolist(), best.indices.tolist()), key=lambda c: (-c[0], c[1]))
         keep, new_paths, new_maps, new_scores = [], [], [], []
-        for score, flat in zip(best.values.tolist(), best.indices.tolist()):
-            b, token = divmod(flat, logp.shape[1])
-            if score == float("-inf"):
+        for rank, (score, flat) in enumerate(ranked):  # ties: the lower beam, then the lower id
+            if score == float("-inf") or len(keep) == beam_size:
                 break
+            b, token = divmod(flat, logp.shape[1])
             row = maps[b] + ([] if w is None else [w[b]])
             if token == eos:
-                finished.append((score / t ** length_penalty, paths[b], row))
-            elif len(keep) < beam_size:
-                keep.append(b)
-                new_paths.append(paths[b] + [token])
-                new_maps.append(row)
-                new_scores.append(score)
-        if len(finished) >= beam_size or not keep:
+                if rank < beam_size:  # only a candidate within the beam may finish
+                    finished.append((score / t ** length_penalty, paths[b], row))
+                continue
+            keep.append(b)
+            new_paths.append(paths[b] + [token])
+            new_maps.append(row)
+            new_scores.append(score)
+        if not keep:
             break
-        index = torch.tensor(keep, device=src.device)
+        index = torch.tensor(keep, device=device)
         state = _select(state, index)
-        tokens = torch.tensor([p[-1] for p in new_paths], device=src.device)
-        scores = torch.tensor(new_scores, device=src.device)
+        tokens = torch.tensor([p[-1] for p in new_paths], device=device)  # (k,)
+        scores = torch.tensor(new_scores, device=device)  # (k,)
         paths, maps = new_paths, new_maps
-    if not finished:  # nothing ended within max_len: take the best unfinished output
-        finished = [(float(s) / max_len ** length_penalty, p, m)
-                    for s, p, m in zip(scores.tolist(), paths, maps)]
-    _, ids, rows = max(finished, key=lambda f: f[0])
+        best_finished = max((f[0] for f in finished), default=float("-inf"))
+        if t == max_len:  # out of steps: the live beams end here, without <eos>
+            finished.extend((s / t ** length_penalty, p, m)
+                            for s, p, m in zip(new_scores, new_paths, new_maps))
+        elif best_finished >= _beam_bound(scores, max_len, length_penalty):
+            break
+    if not finished:
+        raise ValueError("every token is forbidden: beam search found no output")
+    _, ids, rows = max(finished, key=lambda f: f[0])  # the first of equals: found earliest
     return ids, (torch.stack(rows).cpu() if rows else None)
+
+
+@torch.no_grad()
+def output_log_prob(model, src: torch.Tensor, ids: list[int], bos: int, eos: int,
+                    ended: bool = True, forbid=()) -> float:
+    """Log-probability the model gives output ``ids`` (without ``<eos>``) for source ``src`` (S,).
+
+    ``ended=True`` counts the final ``<eos>`` (an output that ended); ``False`` scores an output
+    cut at ``max_len`` steps. ``forbid`` as in decoding (the forbidden tokens' probability shared
+    out over the others), so that greedy and beam outputs are scored as the decoders see them.
+    """
+    steps = list(ids) + ([eos] if ended else [])
+    if not steps:
+        return 0.0
+    memory, state = model.encode(src[None], torch.tensor([len(src)], device=src.device))
+    tokens = torch.tensor([bos], device=src.device)  # (1,)
+    total = 0.0
+    for token in steps:
+        logits, state, _ = model.step(tokens, state, memory)  # (1, V)
+        total += F.log_softmax(_forbid(logits, forbid), dim=-1)[0, token].item()
+        tokens = torch.tensor([token], device=src.device)
+    return total

@@ -1,5 +1,6 @@
 """seq2seq: attention weights, the masked loss, padding invariance, greedy decoding and beam search."""
 
+import itertools
 import math
 
 import pytest
@@ -71,6 +72,22 @@ def test_a_padded_batch_gives_what_each_sentence_gives_alone(attention, kind):
     assert loss.item() == pytest.approx(math.log(13), rel=0.2)  # untrained: near uniform
 
 
+@pytest.mark.parametrize("cutoffs", [None, [6]])
+@pytest.mark.parametrize("attention", [None, "dot"])
+def test_loss_at_real_positions_equals_the_masked_loss_of_all_logits(attention, cutoffs):
+    torch.manual_seed(0)
+    model = seq2seq.Seq2Seq(11, 13, embed_size=6, hidden_size=8, attention=attention, cutoffs=cutoffs)
+    batch = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[9, 10, 11, 12], [11]], pad=0, bos=2, eos=3)
+    fast = seq2seq.seq2seq_loss(model, batch)
+    fast_grads = torch.autograd.grad(fast, list(model.parameters()))
+    logits, _ = model(*batch[:3])  # (B, T, V), every position
+    full = seq2seq.masked_cross_entropy(logits, batch[3], pad_id=0)
+    full_grads = torch.autograd.grad(full, list(model.parameters()))
+    torch.testing.assert_close(fast, full)
+    for a, b in zip(fast_grads, full_grads):
+        torch.testing.assert_close(a, b)
+
+
 def test_batched_greedy_equals_one_at_a_time_and_beam_of_one():
     torch.manual_seed(1)
     model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8, attention="dot").eval()
@@ -80,9 +97,86 @@ def test_batched_greedy_equals_one_at_a_time_and_beam_of_one():
         alone, alone_map = seq2seq.greedy_decode(model, src[b:b + 1, :lengths[b]], lengths[b:b + 1], 2, 3, 6)
         assert alone[0] == hyps[b]
         torch.testing.assert_close(alone_map[0], maps[b])
-        beam, _ = seq2seq.beam_search(model, src[b, :lengths[b]], 2, 3, 6, beam_size=1)
+        beam, beam_map = seq2seq.beam_search(model, src[b, :lengths[b]], 2, 3, 6, beam_size=1)
         assert beam == hyps[b]
+        torch.testing.assert_close(beam_map, maps[b])
     assert maps[1].shape[1] == 2  # weights over the real source words only
+
+
+def random_model(seed, attention="dot", vocab_size=8, sharpness=4.0):
+    """A small untrained translator whose output layer is scaled up so its choices are not uniform.
+
+    ``attention="adaptive"``: dot-product attention and an adaptive softmax (cutoff 6)."""
+    torch.manual_seed(seed)
+    adaptive = attention == "adaptive"
+    model = seq2seq.Seq2Seq(vocab_size, vocab_size, embed_size=6, hidden_size=8,
+                            attention="dot" if adaptive else attention, cutoffs=[6] if adaptive else None)
+    with torch.no_grad():
+        for p in model.decoder.out.parameters():
+            p *= sharpness
+    return model.eval()
+
+
+def random_sources(seed, count=8, vocab_size=8):
+    generator = torch.Generator().manual_seed(seed)
+    lengths = torch.randint(1, 6, (count,), generator=generator)
+    return [torch.randint(4, vocab_size, (int(n),), generator=generator) for n in lengths]
+
+
+FORBID = (0, 1, 2)  # <pad>, <unk>, <bos>; <eos> is 3
+
+
+@pytest.mark.parametrize("attention", [None, "dot", "adaptive"])
+def test_beam_of_one_is_exactly_greedy_on_random_models(attention):
+    for seed in range(12):
+        model = random_model(seed, attention)
+        for src in random_sources(seed):
+            (greedy,), (greedy_map,) = seq2seq.greedy_decode(model, src[None], torch.tensor([len(src)]),
+                                                             2, 3, max_len=7, forbid=FORBID)
+            beam, beam_map = seq2seq.beam_search(model, src, 2, 3, max_len=7, beam_size=1, forbid=FORBID)
+            assert beam == greedy, (seed, src)
+            if attention:
+                torch.testing.assert_close(beam_map, greedy_map)
+
+
+def _log_prob(model, src, ids, max_len):
+    """Score of an output as a decoder sees it: one shorter than max_len ended with <eos>."""
+    return seq2seq.output_log_prob(model, src, ids, 2, 3, ended=len(ids) < max_len, forbid=FORBID)
+
+
+def test_beam_never_scores_below_greedy_on_random_models():
+    for seed in range(12):
+        model = random_model(seed)
+        for src in random_sources(seed):
+            (greedy,), _ = seq2seq.greedy_decode(model, src[None], torch.tensor([len(src)]), 2, 3,
+                                                 max_len=7, forbid=FORBID)
+            greedy_score = _log_prob(model, src, greedy, 7)
+            for beam_size in (2, 3, 5):
+                beam, _ = seq2seq.beam_search(model, src, 2, 3, 7, beam_size, forbid=FORBID)
+                assert _log_prob(model, src, beam, 7) >= greedy_score - 1e-5, (seed, beam_size)
+
+
+def _all_outputs(tokens, max_len):
+    """Every output a decoder can return: ended (< max_len tokens, then <eos>) or cut at max_len."""
+    for n in range(max_len + 1):
+        yield from (list(ids) for ids in itertools.product(tokens, repeat=n))
+
+
+@pytest.mark.parametrize("length_penalty", [0.0, 1.0])
+def test_a_wide_beam_finds_what_exhaustive_search_finds(length_penalty):
+    max_len, vocab_size = 4, 7  # outputs over ids 4, 5, 6: 1 + 3 + 9 + 27 + 81 of them
+    for seed in range(6):
+        model = random_model(seed, vocab_size=vocab_size, sharpness=1.0)
+        src = random_sources(seed, count=1, vocab_size=vocab_size)[0]
+
+        def score(ids, model=model, src=src):
+            steps = len(ids) + (len(ids) < max_len)  # <eos> counts as a step
+            return _log_prob(model, src, ids, max_len) / steps ** length_penalty
+
+        best = max(_all_outputs(range(4, vocab_size), max_len), key=score)
+        found, _ = seq2seq.beam_search(model, src, 2, 3, max_len, beam_size=200, forbid=FORBID,
+                                       length_penalty=length_penalty)
+        assert score(found) == pytest.approx(score(best), abs=1e-6), (seed, found, best)
 
 
 def test_forbidden_tokens_are_never_produced():
@@ -134,6 +228,45 @@ def test_beam_search_finds_the_sequence_greedy_misses():
     assert seq2seq.beam_search(model, torch.zeros(1, dtype=torch.long), 0, 1, 5, beam_size=1)[0] == [2, 5]
 
 
+class EarlyEndModel(TableModel):
+    """The trap of an early <eos>: from <bos>, A (2) 0.5, <eos> (1) 0.3, B (3) 0.2. After A: C (4)
+    0.9, D (5) 0.1. After B, C or D: <eos>. Greedy writes A C (p = 0.45), the best output; the
+    empty output (0.3) ends first and must not win just because it finished."""
+
+    def __init__(self):
+        super().__init__()
+        probs = torch.full((10, 10), 1e-6)
+        probs[0, 2], probs[0, 1], probs[0, 3] = 0.5, 0.3, 0.2
+        probs[2, 4], probs[2, 5] = 0.9, 0.1
+        probs[3:10, 1] = 1.0
+        self.logp = torch.log(probs / probs.sum(1, keepdim=True))
+
+
+def test_an_early_eos_does_not_trap_the_beam():
+    model, src = EarlyEndModel(), torch.zeros(1, dtype=torch.long)
+    greedy, _ = seq2seq.greedy_decode(model, src[None], torch.tensor([1]), bos=0, eos=1, max_len=5)
+    assert greedy == [[2, 4]]
+    for beam_size in (1, 2, 3, 4):
+        best, _ = seq2seq.beam_search(model, src, bos=0, eos=1, max_len=5, beam_size=beam_size)
+        assert best == [2, 4], beam_size
+    assert seq2seq.output_log_prob(model, src, [2, 4], bos=0, eos=1) == pytest.approx(math.log(0.45), abs=1e-4)
+    assert seq2seq.output_log_prob(model, src, [], bos=0, eos=1) == pytest.approx(math.log(0.3), abs=1e-4)
+
+
+def test_length_penalty_prefers_the_longer_output_it_documents():
+    """From <bos>: <eos> 0.6, A 0.4. The empty output (1 step) wins on log p; A C <eos> (0.36,
+    3 steps) wins on log p per step, which a length penalty of 1 compares."""
+    model, src = EarlyEndModel(), torch.zeros(1, dtype=torch.long)
+    with torch.no_grad():
+        model.logp[0] = torch.log(torch.tensor([1e-6, 0.6, 0.4] + [1e-6] * 7))  # <eos> 0.6, A 0.4
+    short, _ = seq2seq.beam_search(model, src, 0, 1, 5, beam_size=2)
+    assert short == []  # log 0.6 > log(0.4 * 0.9)
+    long, _ = seq2seq.beam_search(model, src, 0, 1, 5, beam_size=2, length_penalty=1.0)
+    assert long == [2, 4]  # log(0.36) / 3 > log(0.6) / 1
+    with pytest.raises(ValueError, match="length_penalty >= 0"):
+        seq2seq.beam_search(model, src, 0, 1, 5, length_penalty=-1.0)
+
+
 def test_make_batches_covers_every_pair_once():
     src = [[4] * n for n in (3, 1, 2, 5, 1)]
     tgt = [[5, i + 4] for i in range(5)]
@@ -141,3 +274,11 @@ def test_make_batches_covers_every_pair_once():
                                    generator=torch.Generator().manual_seed(0))
     seen = sorted(int(b[3][i, 1]) - 4 for b in batches for i in range(len(b[3])))
     assert seen == [0, 1, 2, 3, 4]
+
+
+def test_make_batches_groups_by_source_then_target_length():
+    src = [[4, 5]] * 4 + [[4]] * 4
+    tgt = [[6] * n for n in (1, 5, 1, 5, 2, 2, 2, 2)]
+    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad=0, bos=2, eos=3, shuffle=False)
+    shapes = sorted((b[0].shape[1], b[3].shape[1]) for b in batches)
+    assert shapes == [(1, 3), (1, 3), (2, 2), (2, 6)]  # no batch mixes a 1- and a 5-word target
