@@ -114,14 +114,16 @@ def command(argv: list[str], folder: Path, env: dict[str, str], limits: Limits,
     for path in SYSTEM_DIRS:
         if Path(path).exists():
             wrap += ["--ro-bind", path, path]
+    # the empty /tmp and home first: Python, the package or the data may live under /tmp (a CI
+    # virtual environment does), and a bind made after the tmpfs stays visible on top of it
+    scratch = str(limits.scratch_mb * 1024 * 1024)
+    wrap += ["--dev", "/dev", "--proc", "/proc", "--size", scratch, "--tmpfs", "/tmp",
+             "--size", scratch, "--tmpfs", HOME]
     for path in readable_paths():
         wrap += ["--ro-bind", str(path), str(path)]
     if data is not None and data.is_dir():
         wrap += ["--ro-bind", str(data), str(data)]
-    scratch = str(limits.scratch_mb * 1024 * 1024)
-    wrap += ["--dev", "/dev", "--proc", "/proc", "--size", scratch, "--tmpfs", "/tmp",
-             "--size", scratch, "--tmpfs", HOME, "--bind", str(folder), str(folder),
-             "--chdir", HOME, "--clearenv"]
+    wrap += ["--bind", str(folder), str(folder), "--chdir", HOME, "--clearenv"]
     for key, value in env.items():
         wrap += ["--setenv", key, value]
     mb = 1024 * 1024
