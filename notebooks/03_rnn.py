@@ -44,7 +44,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
-from course_utils import cells, config, data, metrics, models, plotting, tasks, text, training
+from course_utils import cells, config, data, metrics, models, plotting, results, tasks, text, training
 cfg = config.setup(seed=0)
 cfg
 
@@ -360,14 +360,17 @@ print(f"{steps} steps in {history.seconds:.0f} s; held-out perplexity {rnn_ppl:.
       f"({history.last('loss') / math.log(2):.2f} bits per character)")
 print(f"  vs unigram {unigram_ppl:.1f} ({unigram_ppl / rnn_ppl:.1f}x higher) "
       f"and uniform {uniform_ppl} ({uniform_ppl / rnn_ppl:.1f}x higher)")
+results.record("Tiny Shakespeare held-out loss, char-RNN", history.last("loss"), better="lower", unit="nats/char")
+results.record("Tiny Shakespeare held-out perplexity, char-RNN", rnn_ppl, better="lower")
+results.record("Tiny Shakespeare held-out perplexity, unigram (floor)", unigram_ppl, better="lower")
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Context pays. Knowing only how common each character is, the unigram model is as unsure as a
 # choice among as many equally likely characters as its perplexity; the RNN, having read what came
 # before, narrows that to its own perplexity (both printed above). The asserts below hold it to
 # at least 4 times lower than the unigram model and 10 times lower than the uniform guess.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":
     assert rnn_ppl < unigram_ppl / 4, (rnn_ppl, unigram_ppl)
     assert rnn_ppl < uniform_ppl / 10, (rnn_ppl, uniform_ppl)
@@ -502,6 +505,7 @@ tm_history = training.fit(
     lr=3e-3, clip=1.0, evaluate=lambda m: metrics.evaluate_lm(m, X_tm_valid, Y_tm_valid),
     eval_every=max(1, tm_steps // 10), desc="char-RNN on d2l's split")
 course_ppl = tm_history.last("perplexity")
+results.record("Time Machine (d2l split) final perplexity, char-RNN", course_ppl, better="lower")
 print(f"course: {course_ppl:.2f} vs d2l (section 9.5): {d2l_rnn_ppl}   (final validation perplexity after {tm_steps} steps, "
       f"{tm_history.seconds:.0f} s; the best of the ten evaluations was {tm_history.best('perplexity'):.2f})")
 

@@ -49,7 +49,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
-from course_utils import cells, config, experiments, gradients, metrics, models, plotting, tasks, training
+from course_utils import (cells, config, experiments, gradients, metrics, models, plotting, results, tasks,
+                          training)
 cfg = config.setup(seed=0)
 cfg
 
@@ -485,6 +486,8 @@ plotting.loss_curves(mem_hist, metric="accuracy", title=f"First-symbol task, T =
 # %% slideshow={"slide_type": "subslide"}
 lstm_acc, rnn_acc = mem_acc["LSTM, forget bias +4"], mem_acc["vanilla RNN"]
 default_acc = mem_acc["LSTM, default init"]
+for name, acc in mem_acc.items():
+    results.record(f"first-symbol recall at T = {T_mem}, {name}", 100 * acc, unit="%")
 reached = next((s for s, e in zip(mem_hist["LSTM, forget bias +4"].eval_steps,
                                   mem_hist["LSTM, forget bias +4"].evals) if e["accuracy"] >= 0.9), None)
 print(f"LSTM (+4) {lstm_acc:.3f}, first >= 0.9 at step {reached}; "

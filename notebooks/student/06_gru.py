@@ -53,7 +53,8 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
-from course_utils import cells, config, data, experiments, metrics, models, plotting, tasks, text, training
+from course_utils import (cells, config, data, experiments, metrics, models, plotting, results, tasks, text,
+                          training)
 cfg = config.setup(seed=0)
 cfg
 
@@ -644,6 +645,8 @@ plotting.loss_curves(lm_hist, metric="perplexity", title="Character language mod
 
 # %% slideshow={"slide_type": "subslide"}
 final_ppl = {kind: h.last("perplexity") for kind, h in lm_hist.items()}  # final values
+for kind, ppl in final_ppl.items():
+    results.record(f"Time Machine (d2l split) final perplexity, {kind.upper()}", ppl, better="lower")
 if cfg.mode != "smoke":
     for kind, ppl in final_ppl.items():
         assert ppl < 9.0, f"{kind}: perplexity {ppl:.2f} should be far below uniform ({len(vocab)})"
