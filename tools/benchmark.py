@@ -23,6 +23,7 @@ import json
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,6 +31,8 @@ import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+
+import nbformat
 
 ROOT = Path(__file__).resolve().parents[1]
 APPLICATIONS = ("07", "08", "09")
@@ -49,35 +52,63 @@ def budget(path: Path) -> float:
     return BUDGETS["application" if path.name[:2] in APPLICATIONS else "lecture"]
 
 
+def execute(nb, path: Path, env: dict, cell_timeout: int = 900, on_cell_start=None) -> None:
+    """Run ``nb`` (the notebook read from ``path``) top to bottom, in place, in a fresh kernel.
+
+    The kernel talks over local sockets in a folder of its own (IPC), not over TCP ports that two
+    kernels starting side by side could both pick; widget state is kept (the site draws finished
+    progress bars from it); progress bars redraw at most every few seconds, so that on a busy
+    machine a flood of widget messages cannot lose the message that ends a cell. Raises what
+    nbclient raises (CellExecutionError, CellTimeoutError, DeadKernelError).
+    """
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+
+    sockets = tempfile.mkdtemp(prefix="course-kernel-")
+    # the asynchronous manager, as nbclient makes its own: a blocking client's wait for output
+    # would block nbclient's event loop, and a cell over its time limit would then never end
+    km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
+    client = NotebookClient(nb, km=km, timeout=cell_timeout, kernel_name="python3", store_widget_state=True,
+                            record_timing=False, resources={"metadata": {"path": str(path.parent)}},
+                            on_cell_start=on_cell_start)
+    client.owns_km = True  # nbclient shuts the kernel down, also after a cell that timed out
+    env = dict(env, MPLBACKEND="module://matplotlib_inline.backend_inline")
+    env.setdefault("TQDM_MININTERVAL", "5")
+    try:
+        client.execute(env=env)
+    finally:
+        shutil.rmtree(sockets, ignore_errors=True)
+
+
 def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 1,
-                 cell_timeout: int = 900) -> dict:
+                 cell_timeout: int = 900, save_to: Path | None = None) -> dict:
     """Execute ``path`` in a fresh kernel; return its time, status and recorded results.
 
     Never raises for the notebook's sake: an error, a dead kernel or a cell over
-    ``cell_timeout`` seconds is reported in ``error``, naming the cell.
+    ``cell_timeout`` seconds is reported in ``error``, naming the cell. With ``save_to``, a run
+    that passed also writes the executed notebook there.
     """
     import nbformat
-    from nbclient import NotebookClient
 
     from course_utils import results
 
     nb = nbformat.read(path, as_version=4)
     current = {"index": None}
-    client = NotebookClient(nb, timeout=cell_timeout, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
     with tempfile.TemporaryDirectory() as tmp:
         results_file = Path(tmp) / "results.jsonl"
         env = dict(os.environ, COURSE_MODE=mode, COURSE_SEED=str(seed), COURSE_THREADS=str(threads),
                    OMP_NUM_THREADS=str(threads), **{results.RESULTS_ENV: str(results_file)})
         start = time.perf_counter()
         try:
-            client.execute(env=env)
+            execute(nb, path, env, cell_timeout,
+                    on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
             error = ""
         except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, ...
             error = _describe(err, nb, current["index"])
         seconds = time.perf_counter() - start
         recorded = results.read(results_file)
+    if save_to and not error:
+        nbformat.write(nb, save_to)
     return {"notebook": path.stem, "path": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT)
             else str(path), "seed": seed, "seconds": round(seconds, 1), "ok": not error,
             "error": error, "results": recorded}
@@ -217,8 +248,8 @@ def readme_table(report: dict, readme: str) -> str:
 
 
 def _run_one(args: tuple) -> dict:
-    path, mode, seed, threads, timeout = args
-    return run_notebook(path, mode, seed, threads, timeout)
+    path, mode, seed, threads, timeout, save_to = args
+    return run_notebook(path, mode, seed, threads, timeout, save_to)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -230,6 +261,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads per notebook (default 1)")
     parser.add_argument("--cell-timeout", type=int, default=900, help="seconds allowed per cell")
     parser.add_argument("--out", type=Path, help="JSON report (default benchmarks/<mode>.json)")
+    parser.add_argument("--site-cache", action="store_true",
+                        help="also keep each notebook's run with the first seed in the site's cache, so that "
+                             "`python -m tools.site` publishes those outputs without executing again")
     parser.add_argument("--update-readme", action="store_true",
                         help="only rewrite README's notebook table from the report, run nothing")
     args = parser.parse_args(argv)
@@ -243,12 +277,21 @@ def main(argv: list[str] | None = None) -> int:
     report = {"mode": args.mode, "seeds": args.seeds, "jobs": args.jobs, "threads": args.threads,
               "machine": machine(), "commit": commit(),
               "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "runs": []}
-    work = [(p, args.mode, seed, args.threads, args.cell_timeout) for p in paths for seed in args.seeds]
-    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-        for run in pool.map(_run_one, work):
-            print(f"{run['notebook']} seed {run['seed']}: {run['seconds']:.0f} s, "
-                  f"{'passed' if run['ok'] else run['error']}", flush=True)
-            report["runs"].append(run)
+    saved = Path(tempfile.mkdtemp(prefix="course-benchmark-"))
+    work = [(p, args.mode, seed, args.threads, args.cell_timeout,
+             saved / f"{p.stem}.ipynb" if args.site_cache and seed == args.seeds[0] else None)
+            for seed in args.seeds for p in paths]
+    try:
+        with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+            for (path, *_, save_to), run in zip(work, pool.map(_run_one, work)):
+                print(f"{run['notebook']} seed {run['seed']}: {run['seconds']:.0f} s, "
+                      f"{'passed' if run['ok'] else run['error']}", flush=True)
+                report["runs"].append(run)
+                if save_to and save_to.exists():
+                    from tools import site
+                    site.cache_executed(path, nbformat.read(save_to, as_version=4), site.cache_dir_for(args.mode))
+    finally:
+        shutil.rmtree(saved, ignore_errors=True)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=1) + "\n")
     print(markdown(report))

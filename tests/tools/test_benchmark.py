@@ -114,3 +114,16 @@ def test_cellbench_times_both_implementations_of_each_cell():
     row = cellbench.compare("gru", batch_size=2, num_steps=3, hidden_size=8, rounds=2)
     assert row["kind"] == "gru" and row["course_s"] > 0 and row["pytorch_s"] > 0
     assert row["ratio"] == pytest.approx(row["course_s"] / row["pytorch_s"])
+
+
+def test_site_cache_lets_the_site_publish_the_benchmarks_run_without_executing_again(tmp_path, monkeypatch):
+    from tools import site
+
+    nb_path = _notebook(tmp_path / "cached.ipynb", "import os\nprint('seed', os.environ['COURSE_SEED'])")
+    monkeypatch.setattr(site, "cache_dir_for", lambda mode: tmp_path / "cache" / mode)
+    assert benchmark.main([str(nb_path), "--mode", "smoke", "--seeds", "4", "5", "--site-cache",
+                           "--out", str(tmp_path / "report.json")]) == 0
+    said = []
+    done, failures = site.execute([nb_path], "smoke", tmp_path / "cache" / "smoke", log=said.append)
+    assert failures == [] and said == ["  cached.ipynb: from the cache"]
+    assert done[nb_path].cells[0].outputs[0]["text"] == "seed 4\n"  # the first seed's run is the one kept

@@ -98,37 +98,40 @@ def run(path: Path, mode: str, cell_timeout: int = 900):
 
     Raises ``RuntimeError`` naming the notebook and the cell when a cell fails.
     """
-    import tempfile
-
-    from jupyter_client.manager import KernelManager
-    from nbclient import NotebookClient
-
     nb = _for_execution(nbformat.read(path, as_version=4))
     current = {"index": None}
-    # the kernel talks over local sockets in a folder of its own (IPC), not over TCP ports that
-    # two kernels starting side by side could both pick
-    sockets = tempfile.mkdtemp(prefix="course-kernel-")
-    km = KernelManager(kernel_name="python3", transport="ipc", ip=os.path.join(sockets, "kernel"))
-    client = NotebookClient(nb, km=km, timeout=cell_timeout, kernel_name="python3", store_widget_state=True,
-                            record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}},
-                            on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
     threads = os.environ.get("COURSE_THREADS", "1")
-    env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads,
-               MPLBACKEND="module://matplotlib_inline.backend_inline")
-    # progress bars redraw at most every few seconds: on a busy machine a flood of widget messages
-    # can outrun the client and lose the message that ends a cell (the page shows the final state)
-    env.setdefault("TQDM_MININTERVAL", "5")
+    env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads)
     start = time.perf_counter()
     try:
-        client.execute(env=env)
+        benchmark.execute(nb, path, env, cell_timeout,
+                          on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
     except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError
         raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
-    finally:
-        if km.has_kernel:  # a kernel manager handed to nbclient is ours to shut down
-            km.shutdown_kernel(now=True)
-        shutil.rmtree(sockets, ignore_errors=True)
     return nb, time.perf_counter() - start
+
+
+def cache_dir_for(mode: str, out: Path = OUT) -> Path:
+    """The jupyter-cache folder of a build in ``mode``: it changes when the package or data files do."""
+    return Path(out) / "cache" / f"{mode}-{cache_key()}"
+
+
+def cache_executed(path: Path, nb, cache_dir: Path) -> None:
+    """Keep ``nb``, the executed notebook at ``path``, in the site's cache ``cache_dir``.
+
+    ``tools.benchmark --site-cache`` calls this for its runs, so that a class-mode site is built
+    from the benchmark's own execution instead of running every notebook again.
+    """
+    from jupyter_cache import get_cache
+    from jupyter_cache.base import CacheBundleIn
+
+    kept = _for_execution(nb)  # hashed as the notebook that is looked up: no cell metadata
+    for cell, ran in zip(kept.cells, nb.cells):
+        if cell.cell_type == "code":
+            cell.outputs, cell.execution_count = ran.outputs, ran.get("execution_count")
+    if "widgets" in nb.metadata:
+        kept.metadata["widgets"] = nb.metadata["widgets"]
+    get_cache(cache_dir).cache_notebook_bundle(CacheBundleIn(kept, str(path)), check_validity=False, overwrite=True)
 
 
 def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 900, jobs: int = 1,
@@ -142,7 +145,6 @@ def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 9
     from concurrent.futures import ProcessPoolExecutor
 
     from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
 
     cache = get_cache(cache_dir)
     done, todo, failures = {}, [], []
@@ -167,10 +169,7 @@ def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 9
                 log(f"  FAILED {err}")
                 continue
             log(f"  {path.name}: executed in {seconds:.0f} s ({mode} mode)")
-            kept = copy.deepcopy(nb)
-            for cell in kept.cells:  # hashed as the notebook that is looked up: no cell metadata
-                cell.metadata = {}
-            cache.cache_notebook_bundle(CacheBundleIn(kept, str(path)), check_validity=False, overwrite=True)
+            cache_executed(path, nb, cache_dir)
             done[path] = merge_outputs(nbformat.read(path, as_version=4), nb)
     finally:
         if pool:
@@ -349,7 +348,7 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: i
     """Execute (or take from the cache), publish and build the site and slides; return the HTML folder."""
     out = Path(out)
     src, html_dir = out / "src", out / "html"
-    cache_dir = out / "cache" / f"{mode}-{cache_key()}"
+    cache_dir = cache_dir_for(mode, out)
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(SITE, src, ignore=shutil.ignore_patterns("templates", "__pycache__"))
     _vendor(src / "_static")
