@@ -179,6 +179,24 @@ def test_a_wide_beam_finds_what_exhaustive_search_finds(length_penalty):
         assert score(found) == pytest.approx(score(best), abs=1e-6), (seed, found, best)
 
 
+@pytest.mark.parametrize("attention", [None, "dot", "adaptive"])
+def test_beams_of_a_batch_equal_beams_one_sentence_at_a_time(attention):
+    for seed in range(6):
+        model = random_model(seed, attention)
+        sources = random_sources(seed)  # lengths 1 to 5: the batch is padded
+        for beam_size, length_penalty in ((1, 0.0), (3, 0.0), (4, 1.0)):
+            together = seq2seq.beam_search_batch(model, sources, 2, 3, 7, beam_size, FORBID, length_penalty)
+            for src, (ids, weights) in zip(sources, together):
+                alone, alone_weights = seq2seq.beam_search(model, src, 2, 3, 7, beam_size, FORBID,
+                                                           length_penalty)
+                assert ids == alone, (seed, beam_size, src)
+                if attention:
+                    assert weights.shape == (len(ids) + (len(ids) < 7), len(src))
+                    torch.testing.assert_close(weights, alone_weights)
+    with pytest.raises(ValueError, match="non-empty"):
+        seq2seq.beam_search_batch(model, [torch.tensor([4]), torch.tensor([], dtype=torch.long)], 2, 3, 7)
+
+
 def test_forbidden_tokens_are_never_produced():
     torch.manual_seed(0)
     model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8).eval()
