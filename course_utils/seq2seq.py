@@ -9,6 +9,7 @@
     tokens, weights = beam_search(model, src[0, :n], bos=2, eos=3, max_len=20, beam_size=4)
     found = beam_search_batch(model, [src[0, :n], src[1, :m]], bos=2, eos=3, max_len=20)  # (ids, weights) each
     output_log_prob(model, src[0, :n], tokens, bos=2, eos=3)   # how likely the model finds it
+    output_log_probs(model, [src[0, :n], src[1, :m]], [tokens, other], bos=2, eos=3)   # many at once
 
 Attention (``DotAttention``, ``AdditiveAttention``) is a soft dictionary lookup: a query is scored
 against keys, a softmax turns the scores into weights, the read is the weighted sum of values.
@@ -462,14 +463,34 @@ def output_log_prob(model, src: torch.Tensor, ids: list[int], bos: int, eos: int
     cut at ``max_len`` steps. ``forbid`` as in decoding (the forbidden tokens' probability shared
     out over the others), so that greedy and beam outputs are scored as the decoders see them.
     """
-    steps = list(ids) + ([eos] if ended else [])
-    if not steps:
-        return 0.0
-    memory, state = model.encode(src[None], torch.tensor([len(src)], device=src.device))
-    tokens = torch.tensor([bos], device=src.device)  # (1,)
-    total = 0.0
-    for token in steps:
-        logits, state, _ = model.step(tokens, state, memory)  # (1, V)
-        total += F.log_softmax(_forbid(logits, forbid), dim=-1)[0, token].item()
-        tokens = torch.tensor([token], device=src.device)
-    return total
+    return output_log_probs(model, [src], [ids], bos, eos, [ended], forbid)[0]
+
+
+@torch.no_grad()
+def output_log_probs(model, sources: list[torch.Tensor], outputs: list[list[int]], bos: int, eos: int,
+                     ended: list[bool] | None = None, forbid=()) -> list[float]:
+    """``output_log_prob`` of many (source (S_i,), output ids) pairs, run through the model as one
+    batch; ``ended[i]`` (default all True) says whether output ``i`` counts a final ``<eos>``."""
+    ended = [True] * len(outputs) if ended is None else list(ended)
+    if not len(sources) == len(outputs) == len(ended):
+        raise ValueError(f"need one output and one ended flag per source, got {len(sources)} sources, "
+                         f"{len(outputs)} outputs and {len(ended)} flags")
+    if not sources:
+        return []
+    device = sources[0].device
+    steps = [list(ids) + ([eos] if e else []) for ids, e in zip(outputs, ended)]
+    longest = max(len(s) for s in steps)
+    if longest == 0:
+        return [0.0] * len(steps)
+    targets = torch.tensor([s + [eos] * (longest - len(s)) for s in steps], device=device)  # (B, T)
+    real = length_mask(torch.tensor([len(s) for s in steps], device=device), longest)  # (B, T)
+    src = nn.utils.rnn.pad_sequence(list(sources), batch_first=True)  # (B, S)
+    memory, state = model.encode(src, torch.tensor([len(s) for s in sources], device=device))
+    tokens = torch.full((len(steps),), bos, device=device)  # (B,)
+    total = torch.zeros(len(steps), dtype=torch.float64, device=device)  # summed as Python floats are
+    for t in range(longest):
+        logits, state, _ = model.step(tokens, state, memory)  # (B, V)
+        picked = F.log_softmax(_forbid(logits, forbid), dim=-1).gather(1, targets[:, t:t + 1])[:, 0]  # (B,)
+        total += torch.where(real[:, t], picked.double(), 0.0)
+        tokens = targets[:, t]
+    return total.tolist()
