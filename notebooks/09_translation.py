@@ -755,8 +755,9 @@ for score, i in picks:
 # ## 9 · Attention made visible
 #
 # For two test sentences, the weight each French output word (rows) gives to each English source
-# word (columns). Word order is similar in English and French, so the maps are mostly diagonal,
-# with the reorderings French needs (adjectives after nouns, `ne ... pas` around the verb).
+# word (columns). Word order is similar in English and French, so we expect maps close to the
+# diagonal, bent where French reorders (adjectives after nouns, `ne ... pas` around the verb). The
+# weights are the model's, not an alignment anyone checked: look, do not over-read.
 
 
 # %% slideshow={"slide_type": "subslide"}
