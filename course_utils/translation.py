@@ -193,7 +193,7 @@ def translate(model, sources, src_vocab: text.Vocab, tgt_vocab: text.Vocab, max_
               forbid_unk: bool = True):
     """Translate tokenised English ``sources``: French tokens and attention weights per sentence.
 
-    Greedy decoding in batches, or beam search (``beam_size``) one sentence at a time. Output
+    Greedy decoding or beam search (``beam_size``), ``batch_size`` sentences at a time. Output
     never contains ``<pad>`` or ``<bos>``, nor ``<unk>`` unless ``forbid_unk=False``. Attention
     weights: (steps, len(source)) per sentence, or None for a model without attention.
     """
@@ -211,9 +211,9 @@ def translate(model, sources, src_vocab: text.Vocab, tgt_vocab: text.Vocab, max_
             ids, weights = seq2seq.greedy_decode(model, src.to(device), lengths.to(device),
                                                  tgt_vocab.bos, tgt_vocab.eos, max_len, forbid)
         else:
-            found = [seq2seq.beam_search(model, torch.tensor(s, device=device), tgt_vocab.bos,
-                                         tgt_vocab.eos, max_len, beam_size, forbid, length_penalty)
-                     for s in chunk]
+            found = seq2seq.beam_search_batch(model, [torch.tensor(s, device=device) for s in chunk],
+                                              tgt_vocab.bos, tgt_vocab.eos, max_len, beam_size, forbid,
+                                              length_penalty)
             ids, weights = [f[0] for f in found], [f[1] for f in found]
         outputs.extend(tgt_vocab.decode(i) for i in ids)
         maps.extend(weights)

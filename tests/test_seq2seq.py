@@ -179,6 +179,42 @@ def test_a_wide_beam_finds_what_exhaustive_search_finds(length_penalty):
         assert score(found) == pytest.approx(score(best), abs=1e-6), (seed, found, best)
 
 
+@pytest.mark.parametrize("attention", [None, "dot", "adaptive"])
+def test_beams_of_a_batch_equal_beams_one_sentence_at_a_time(attention):
+    for seed in range(6):
+        model = random_model(seed, attention)
+        sources = random_sources(seed)  # lengths 1 to 5: the batch is padded
+        for beam_size, length_penalty in ((1, 0.0), (3, 0.0), (4, 1.0)):
+            together = seq2seq.beam_search_batch(model, sources, 2, 3, 7, beam_size, FORBID, length_penalty)
+            for src, (ids, weights) in zip(sources, together):
+                alone, alone_weights = seq2seq.beam_search(model, src, 2, 3, 7, beam_size, FORBID,
+                                                           length_penalty)
+                assert ids == alone, (seed, beam_size, src)
+                if attention:
+                    assert weights.shape == (len(ids) + (len(ids) < 7), len(src))
+                    torch.testing.assert_close(weights, alone_weights)
+    with pytest.raises(ValueError, match="non-empty"):
+        seq2seq.beam_search_batch(model, [torch.tensor([4]), torch.tensor([], dtype=torch.long)], 2, 3, 7)
+
+
+def test_log_probs_of_a_batch_equal_one_at_a_time():
+    for seed in range(4):
+        model = random_model(seed, "adaptive" if seed % 2 else "dot")
+        sources = random_sources(seed)
+        generator = torch.Generator().manual_seed(seed)
+        outputs = [torch.randint(3, 8, (int(n),), generator=generator).tolist()
+                   for n in torch.randint(0, 6, (len(sources),), generator=generator)]
+        ended = [bool(i % 3) for i in range(len(sources))]
+        together = seq2seq.output_log_probs(model, sources, outputs, 2, 3, ended, forbid=FORBID)
+        for src, ids, e, logp in zip(sources, outputs, ended, together):
+            alone = seq2seq.output_log_prob(model, src, ids, 2, 3, ended=e, forbid=FORBID)
+            assert logp == pytest.approx(alone, abs=1e-5), (seed, ids)
+            assert (logp == 0.0) == (not ids and not e)  # nothing to score: log 1
+    assert seq2seq.output_log_probs(model, [], [], 2, 3) == []
+    with pytest.raises(ValueError, match="one output"):
+        seq2seq.output_log_probs(model, sources, outputs[:1], 2, 3)
+
+
 def test_forbidden_tokens_are_never_produced():
     torch.manual_seed(0)
     model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8).eval()
