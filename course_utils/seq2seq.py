@@ -257,24 +257,24 @@ def seq2seq_loss(model: Seq2Seq, batch) -> torch.Tensor:
     return model.decoder.loss(h[real], tgt_out[real])  # N real target tokens: (N, H), (N,)
 
 
-def make_batch(src_seqs, tgt_seqs, pad: int, bos: int, eos: int):
+def make_batch(src_seqs, tgt_seqs, pad_id: int, bos: int, eos: int):
     """Padded tensors ``(src (B, S), src_lengths (B,), tgt_in (B, T), tgt_out (B, T))``.
 
     ``tgt_in`` is ``<bos> y_1 .. y_n``, ``tgt_out`` is ``y_1 .. y_n <eos>``, both right-padded.
 
-    >>> src, n, tgt_in, tgt_out = make_batch([[5, 6], [7]], [[8], [9, 10]], pad=0, bos=2, eos=3)
+    >>> src, n, tgt_in, tgt_out = make_batch([[5, 6], [7]], [[8], [9, 10]], pad_id=0, bos=2, eos=3)
     >>> src.tolist(), n.tolist(), tgt_in.tolist(), tgt_out.tolist()
     ([[5, 6], [7, 0]], [2, 1], [[2, 8, 0], [2, 9, 10]], [[8, 3, 0], [9, 10, 3]])
     """
     from .text import pad_batch
 
-    src, src_lengths = pad_batch(src_seqs, pad)
-    tgt_in, _ = pad_batch([[bos, *y] for y in tgt_seqs], pad)
-    tgt_out, _ = pad_batch([[*y, eos] for y in tgt_seqs], pad)
+    src, src_lengths = pad_batch(src_seqs, pad_id)
+    tgt_in, _ = pad_batch([[bos, *y] for y in tgt_seqs], pad_id)
+    tgt_out, _ = pad_batch([[*y, eos] for y in tgt_seqs], pad_id)
     return src, src_lengths, tgt_in, tgt_out
 
 
-def make_batches(src_seqs, tgt_seqs, batch_size: int, pad: int, bos: int, eos: int,
+def make_batches(src_seqs, tgt_seqs, batch_size: int, pad_id: int, bos: int, eos: int,
                  shuffle: bool = True, generator: torch.Generator | None = None) -> list[tuple]:
     """One epoch of batches of pairs with similar source and target lengths (``text.length_buckets``
     sorts by source length, then target length), so that little of a batch is padding."""
@@ -282,7 +282,7 @@ def make_batches(src_seqs, tgt_seqs, batch_size: int, pad: int, bos: int, eos: i
 
     longest = max(len(t) for t in tgt_seqs) + 1
     lengths = [len(s) * longest + len(t) for s, t in zip(src_seqs, tgt_seqs)]  # source first
-    return [make_batch([src_seqs[i] for i in idx], [tgt_seqs[i] for i in idx], pad, bos, eos)
+    return [make_batch([src_seqs[i] for i in idx], [tgt_seqs[i] for i in idx], pad_id, bos, eos)
             for idx in length_buckets(lengths, batch_size, shuffle=shuffle, generator=generator)]
 
 

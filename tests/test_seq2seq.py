@@ -62,7 +62,7 @@ def test_a_padded_batch_gives_what_each_sentence_gives_alone(attention, kind):
     torch.manual_seed(0)
     model = seq2seq.Seq2Seq(11, 13, embed_size=6, hidden_size=8, kind=kind, attention=attention).eval()
     src, src_lengths, tgt_in, tgt_out = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[9, 10], [11, 12, 4]],
-                                                           pad=0, bos=2, eos=3)
+                                                           pad_id=0, bos=2, eos=3)
     logits, weights = model(src, src_lengths, tgt_in)  # (B, T, V), (B, T, S)
     alone, _ = model(src[1:, :2], src_lengths[1:], tgt_in[1:])
     torch.testing.assert_close(logits[1:], alone)
@@ -77,7 +77,7 @@ def test_a_padded_batch_gives_what_each_sentence_gives_alone(attention, kind):
 def test_loss_at_real_positions_equals_the_masked_loss_of_all_logits(attention, cutoffs):
     torch.manual_seed(0)
     model = seq2seq.Seq2Seq(11, 13, embed_size=6, hidden_size=8, attention=attention, cutoffs=cutoffs)
-    batch = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[9, 10, 11, 12], [11]], pad=0, bos=2, eos=3)
+    batch = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[9, 10, 11, 12], [11]], pad_id=0, bos=2, eos=3)
     fast = seq2seq.seq2seq_loss(model, batch)
     fast_grads = torch.autograd.grad(fast, list(model.parameters()))
     logits, _ = model(*batch[:3])  # (B, T, V), every position
@@ -91,7 +91,7 @@ def test_loss_at_real_positions_equals_the_masked_loss_of_all_logits(attention, 
 def test_batched_greedy_equals_one_at_a_time_and_beam_of_one():
     torch.manual_seed(1)
     model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8, attention="dot").eval()
-    src, lengths, _, _ = seq2seq.make_batch([[4, 5, 6, 7], [8, 4]], [[4], [4]], pad=0, bos=2, eos=3)
+    src, lengths, _, _ = seq2seq.make_batch([[4, 5, 6, 7], [8, 4]], [[4], [4]], pad_id=0, bos=2, eos=3)
     hyps, maps = seq2seq.greedy_decode(model, src, lengths, bos=2, eos=3, max_len=6)
     for b in range(2):
         alone, alone_map = seq2seq.greedy_decode(model, src[b:b + 1, :lengths[b]], lengths[b:b + 1], 2, 3, 6)
@@ -220,7 +220,7 @@ def test_forbidden_tokens_are_never_produced():
     model = seq2seq.Seq2Seq(9, 9, embed_size=6, hidden_size=8).eval()
     with torch.no_grad():
         model.decoder.out.bias[1] = 100.0  # the model wants <unk> everywhere
-    src, lengths, _, _ = seq2seq.make_batch([[4, 5]], [[4]], pad=0, bos=2, eos=3)
+    src, lengths, _, _ = seq2seq.make_batch([[4, 5]], [[4]], pad_id=0, bos=2, eos=3)
     assert seq2seq.greedy_decode(model, src, lengths, 2, 3, 5)[0][0] == [1] * 5
     hyps, _ = seq2seq.greedy_decode(model, src, lengths, 2, 3, 5, forbid=(0, 1, 2))
     assert 1 not in hyps[0]
@@ -306,7 +306,7 @@ def test_length_penalty_prefers_the_longer_output_it_documents():
 def test_make_batches_covers_every_pair_once():
     src = [[4] * n for n in (3, 1, 2, 5, 1)]
     tgt = [[5, i + 4] for i in range(5)]
-    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad=0, bos=2, eos=3,
+    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad_id=0, bos=2, eos=3,
                                    generator=torch.Generator().manual_seed(0))
     seen = sorted(int(b[3][i, 1]) - 4 for b in batches for i in range(len(b[3])))
     assert seen == [0, 1, 2, 3, 4]
@@ -315,6 +315,6 @@ def test_make_batches_covers_every_pair_once():
 def test_make_batches_groups_by_source_then_target_length():
     src = [[4, 5]] * 4 + [[4]] * 4
     tgt = [[6] * n for n in (1, 5, 1, 5, 2, 2, 2, 2)]
-    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad=0, bos=2, eos=3, shuffle=False)
+    batches = seq2seq.make_batches(src, tgt, batch_size=2, pad_id=0, bos=2, eos=3, shuffle=False)
     shapes = sorted((b[0].shape[1], b[3].shape[1]) for b in batches)
     assert shapes == [(1, 3), (1, 3), (2, 2), (2, 6)]  # no batch mixes a 1- and a 5-word target

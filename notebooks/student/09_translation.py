@@ -112,7 +112,7 @@ draw_encoder_decoder(["a", "b", "c", "d"], ["d", "c", "b", "a"])
 # %% slideshow={"slide_type": "subslide"}
 NUM_SYMBOLS, PAD, BOS, EOS = 10, 0, 1, 2  # symbols are ids 3 .. 12
 src, src_lengths, tgt_in, tgt_out = seq2seq.make_batch([[5, 6, 7, 8], [9, 4]], [[8, 7, 6, 5], [4, 9]],
-                                                       pad=PAD, bos=BOS, eos=EOS)
+                                                       pad_id=PAD, bos=BOS, eos=EOS)
 print("source  ", src.tolist())
 print("tgt_in  ", tgt_in.tolist(), " <- what the decoder reads (1 = <bos>, 0 = padding)")
 print("tgt_out ", tgt_out.tolist(), " <- what it must predict (2 = <eos>)")
