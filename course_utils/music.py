@@ -4,10 +4,12 @@
     train, valid = split_tunes(tunes)             # by tune, never by character
     stream = tunes_to_tokens(train)               # characters, END between tunes
     texts, ended = sample_tunes(lm, vocab, 50, temperature=0.8)   # 50 tunes in one batch
-    check = check_tune(texts[0])                  # strict: headers, a clean parse, >= 8 notes
+    check = check_tune(texts[0])                  # strict: headers, a clean parse, >= 8 notes, a well-formed body
+    checks = check_tunes(real_tunes)              # verdicts of fixed tunes, cached by their content
+    floor = CharNgram(ids, len(vocab), order=2)   # a bigram floor, sampled with sample_after_headers
+    audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
 
 Copies of training tunes are found with ``text.CopyIndex`` over the tunes' bodies (``body``).
-    audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
 
 The tunes are the public-domain British and Irish collections that ship inside ``music21``
 (``COLLECTIONS``); the Essen folksongs, whose terms forbid commercial use, are left out.
@@ -531,12 +533,13 @@ def check_tunes(tunes: Sequence[str], cache: bool = True) -> list[TuneCheck]:
 
 @dataclass
 class Scores:
-    """What a set of tunes scores: validity, time keeping and copying (shares in 0..1)."""
+    """What a set of tunes scores: validity and time keeping (shares in 0..1)."""
 
     strict: float  # strictly valid (and ended, for samples)
     lenient: float  # music21 returned a score
-    in_time: float  # of the strictly valid tunes, the share with >= ``IN_TIME`` of inner bars on the meter
-    bars_in_time: float  # of the strictly valid tunes, the mean share of inner bars on the meter
+    in_time: float  # of all tunes, the share that parse, end, and have >= IN_TIME of inner bars on the meter
+    valid_in_time: float  # of the strictly valid tunes, the share with >= IN_TIME of inner bars on the meter
+    bars_in_time: float  # over every tune that parses with inner bars, the mean share of them on the meter
     num_valid: int
 
 
@@ -547,15 +550,16 @@ IN_TIME = 0.7
 def score(checks: Sequence[TuneCheck], ended: Sequence[bool] | None = None) -> Scores:
     """Strict and lenient validity and time keeping of checked tunes (``ended``: which samples ended).
 
-    Time keeping is measured on the strictly valid tunes with inner bars; with none, it is 0.
+    A tune without inner bars is not in time; a share with nothing to count is 0.
     """
     ended = [True] * len(checks) if ended is None else list(ended)
-    valid = [c for c, e in zip(checks, ended) if c.strict and e]
-    rhythm = np.array([c.rhythm for c in valid if c.inner_bars])
+    on_time = [c.parsed and e and c.inner_bars > 0 and c.rhythm >= IN_TIME for c, e in zip(checks, ended)]
+    valid = [c.strict and e for c, e in zip(checks, ended)]
+    rhythm = [c.rhythm for c in checks if c.parsed and c.inner_bars]
     n = max(1, len(checks))
-    return Scores(strict=len(valid) / n, lenient=sum(c.lenient for c in checks) / n,
-                  in_time=float(np.mean(rhythm >= IN_TIME)) if len(rhythm) else 0.0,
-                  bars_in_time=float(rhythm.mean()) if len(rhythm) else 0.0, num_valid=len(valid))
+    return Scores(strict=sum(valid) / n, lenient=sum(c.lenient for c in checks) / n, in_time=sum(on_time) / n,
+                  valid_in_time=sum(v and t for v, t in zip(valid, on_time)) / max(1, sum(valid)),
+                  bars_in_time=float(np.mean(rhythm)) if rhythm else 0.0, num_valid=sum(valid))
 
 
 class CharNgram(torch.nn.Module):
@@ -634,9 +638,14 @@ def to_midi(tune: str) -> bytes:
     return _midi_from_score(score)
 
 
-def _pretty(tune: str):
+def to_pretty_midi(tune: str):
+    """The tune as a ``pretty_midi.PrettyMIDI`` object: one parse gives both its audio and its piano roll.
+
+    ``pm.synthesize(fs)`` is its sound (sine waves), ``pm.get_piano_roll(fs)`` its notes (128, frames).
+    """
     import pretty_midi
     return pretty_midi.PrettyMIDI(io.BytesIO(to_midi(tune)))
+
 
 
 def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
@@ -645,7 +654,7 @@ def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
     Returns a float waveform (num_samples,) in [-1, 1] at ``fs`` samples per second, ready for
     ``IPython.display.Audio(audio, rate=fs)``.
     """
-    audio = _pretty(tune).synthesize(fs=fs)  # (num_samples,), normalised to peak 1
+    audio = to_pretty_midi(tune).synthesize(fs=fs)  # (num_samples,), normalised to peak 1
     if audio.size == 0:
         raise ValueError("the tune has no notes to play: check it with check_tune first")
     return audio
@@ -653,4 +662,4 @@ def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
 
 def piano_roll(tune: str, fs: int = 20) -> np.ndarray:
     """The tune as a piano roll (128 MIDI pitches, time frames of ``1 / fs`` s), velocities as values."""
-    return _pretty(tune).get_piano_roll(fs=fs)  # (128, frames)
+    return to_pretty_midi(tune).get_piano_roll(fs=fs)  # (128, frames)

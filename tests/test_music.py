@@ -180,11 +180,13 @@ def test_checks_are_cached_by_content(tmp_path, monkeypatch):
 def test_scores_count_validity_and_time():
     on, off = music.check_tune(TUNE), music.check_tune(TUNE.replace("A2B c2e", "A2B").replace("BGB dBG", "BG"))
     bad = music.check_tune("X:1\nT:x\nM:6/8\nL:1/8\nK:G\nc|B2")
+    assert on.rhythm >= music.IN_TIME > off.rhythm
     scores = music.score([on, off, bad, on], ended=[True, True, True, False])
     assert scores.strict == 0.5 and scores.num_valid == 2 and scores.lenient == 1.0
-    assert scores.in_time == (off.rhythm >= music.IN_TIME) / 2 + 0.5
-    assert scores.bars_in_time == pytest.approx((on.rhythm + off.rhythm) / 2)
-    assert music.score([bad]).in_time == 0.0
+    assert scores.in_time == 0.25  # the last tune keeps time but never ended
+    assert scores.valid_in_time == 0.5
+    assert scores.bars_in_time == pytest.approx((2 * on.rhythm + off.rhythm) / 3)  # "bad" has no inner bars
+    assert music.score([bad]).in_time == 0.0 and music.score([bad]).valid_in_time == 0.0
 
 
 def test_ngram_floors_sample_after_real_headers():
