@@ -288,7 +288,7 @@ def sample_one_tune(model, vocab, temperature, generator, max_chars=1000, prefix
     ### END SOLUTION
 
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 lm.eval()
 for seed in range(3):
     expected = music.sample_tunes(lm, vocab, 1, temperature=0.8, max_chars=300,
@@ -373,7 +373,7 @@ for name, sc in scores.items():
     results.record(f"in time, {name}", 100 * sc.in_time, unit="%")
     results.record(f"strictly valid tunes in time, {name}", 100 * sc.valid_in_time, unit="%")
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # What the strict check rejected, for the first few samples it rejected:
 
 # %% slideshow={"slide_type": "-"}
@@ -386,7 +386,7 @@ for s, c, e in rejected[:4]:
 if not rejected:
     print("none: every sample is strictly valid")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":
     assert real.strict >= 0.9, f"only {real.strict:.0%} of the real test tunes pass the strict check"
     assert lstm_sc.strict >= 0.65, f"only {lstm_sc.strict:.0%} of the samples are strictly valid and ended"
@@ -426,7 +426,7 @@ ax.set(xlabel="share of inner bars whose length matches the meter", ylabel="dens
 ax.legend()
 plt.show()
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 if cfg.mode != "smoke":
     assert real.in_time >= 0.9, f"only {real.in_time:.0%} of the real test tunes are in time"
     floor_best = max(unigram_sc.in_time, bigram_sc.in_time)
@@ -584,7 +584,7 @@ widgets.VBox([widgets.HBox([slider, button]), tune_text, player])
 # - Syntax is not music: whether the bars add up to the meter is what separates the LSTM from the
 #   floors. How close it comes to real tunes, in this run:
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 gap = real.in_time - lstm_sc.in_time
 print(f"in time: test tunes {real.in_time:.0%}, LSTM {lstm_sc.in_time:.0%}, bigram {bigram_sc.in_time:.0%}, "
       f"unigram {unigram_sc.in_time:.0%}; strictly valid: test tunes {real.strict:.0%}, LSTM {lstm_sc.strict:.0%}, "
@@ -594,10 +594,10 @@ if gap > 0.05:
 else:
     print(f"The LSTM keeps time far more often than the floors, and within {max(gap, 0):.0%} of real tunes.")
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # **1. The length of a bar.** Write `bar_length(meter, unit)`: how many unit notes fill one bar.
 # `meter` is an ABC meter (`"6/8"`, `"2/4"`, `"C"` for 4/4, `"C|"` for 2/2), `unit` the L field
 # (`"1/8"`). Return a `fractions.Fraction`. Hint: a bar lasts `Fraction(6, 8)` of a whole note,
