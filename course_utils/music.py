@@ -446,6 +446,7 @@ class TuneCheck:
     bars_on_meter: int = 0
     parsed: bool = False  # music21 returned a score (complaints or not)
     problems: list[str] = field(default_factory=list)  # what ``structure_problems`` found in the body
+    skipped: bool = False  # not given to music21 (malformed, and ``check_tune(..., parse_malformed=False)``)
 
     @property
     def strict(self) -> bool:
@@ -478,15 +479,21 @@ def missing_headers(tune: str) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def check_tune(tune: str) -> TuneCheck:
+def check_tune(tune: str, parse_malformed: bool = True) -> TuneCheck:
     """Check a tune strictly (headers, a clean music21 parse, enough notes, a well-formed body) and leniently.
 
     One parse gives both verdicts and the rhythm count: strict needs every required header, no
     exception, nothing written to stderr or warned, at least ``MIN_NOTES`` notes and no
     ``structure_problems`` (what music21 lets through); lenient only that music21 returned a
     score at all (the "a converter produced a file" criterion).
+
+    music21 can take seconds on a body of random characters: with ``parse_malformed=False`` a
+    tune with structure problems is not parsed (``skipped``; not strict, lenient unknown).
     """
     check = TuneCheck(missing_headers=missing_headers(tune), problems=structure_problems(body(tune)))
+    if check.problems and not parse_malformed:
+        check.skipped = True
+        return check
     try:
         score, check.messages = parse_abc(tune)
         check.parsed = True
@@ -536,11 +543,12 @@ class Scores:
     """What a set of tunes scores: validity and time keeping (shares in 0..1)."""
 
     strict: float  # strictly valid (and ended, for samples)
-    lenient: float  # music21 returned a score
-    in_time: float  # of all tunes, the share that parse, end, and have >= IN_TIME of inner bars on the meter
+    lenient: float  # music21 returned a score (nan if some tunes were not given to music21)
+    in_time: float  # of all tunes: well-formed, parsed, ended, with >= IN_TIME of inner bars on the meter
     valid_in_time: float  # of the strictly valid tunes, the share with >= IN_TIME of inner bars on the meter
-    bars_in_time: float  # over every tune that parses with inner bars, the mean share of them on the meter
+    bars_in_time: float  # over the well-formed tunes that parse with inner bars, the mean share on the meter
     num_valid: int
+    num_timed: int  # how many tunes ``bars_in_time`` averages over
 
 
 IN_TIME = 0.7
@@ -550,16 +558,21 @@ IN_TIME = 0.7
 def score(checks: Sequence[TuneCheck], ended: Sequence[bool] | None = None) -> Scores:
     """Strict and lenient validity and time keeping of checked tunes (``ended``: which samples ended).
 
-    A tune without inner bars is not in time; a share with nothing to count is 0.
+    Time keeping needs a well-formed body (no ``structure_problems``) that music21 parses: what
+    music21 makes of a malformed body is not a bar of music. A tune without inner bars is not in
+    time; a share with nothing to count is 0.
     """
     ended = [True] * len(checks) if ended is None else list(ended)
-    on_time = [c.parsed and e and c.inner_bars > 0 and c.rhythm >= IN_TIME for c, e in zip(checks, ended)]
+    timed = [c.parsed and not c.problems and c.inner_bars > 0 for c in checks]
+    on_time = [t and e and c.rhythm >= IN_TIME for c, t, e in zip(checks, timed, ended)]
     valid = [c.strict and e for c, e in zip(checks, ended)]
-    rhythm = [c.rhythm for c in checks if c.parsed and c.inner_bars]
+    rhythm = [c.rhythm for c, t in zip(checks, timed) if t]
     n = max(1, len(checks))
-    return Scores(strict=sum(valid) / n, lenient=sum(c.lenient for c in checks) / n, in_time=sum(on_time) / n,
+    lenient = float("nan") if any(c.skipped for c in checks) else sum(c.lenient for c in checks) / n
+    return Scores(strict=sum(valid) / n, lenient=lenient, in_time=sum(on_time) / n,
                   valid_in_time=sum(v and t for v, t in zip(valid, on_time)) / max(1, sum(valid)),
-                  bars_in_time=float(np.mean(rhythm)) if rhythm else 0.0, num_valid=sum(valid))
+                  bars_in_time=float(np.mean(rhythm)) if rhythm else 0.0, num_valid=sum(valid),
+                  num_timed=len(rhythm))
 
 
 class CharNgram(torch.nn.Module):

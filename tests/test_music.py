@@ -186,7 +186,19 @@ def test_scores_count_validity_and_time():
     assert scores.in_time == 0.25  # the last tune keeps time but never ended
     assert scores.valid_in_time == 0.5
     assert scores.bars_in_time == pytest.approx((2 * on.rhythm + off.rhythm) / 3)  # "bad" has no inner bars
+    assert scores.num_timed == 3
     assert music.score([bad]).in_time == 0.0 and music.score([bad]).valid_in_time == 0.0
+    malformed = music.check_tune(TUNE.replace("|:c|", "|:c|:"))  # parses, keeps time, but a repeat opens twice
+    assert malformed.parsed and malformed.rhythm >= music.IN_TIME
+    assert music.score([malformed]).in_time == 0.0 and music.score([malformed]).num_timed == 0
+
+
+def test_malformed_tunes_can_skip_music21():
+    broken = TUNE + "]]]]"
+    skipped = music.check_tune(broken, parse_malformed=False)
+    assert skipped.skipped and not skipped.parsed and not skipped.strict and skipped.problems
+    assert not music.check_tune(TUNE, parse_malformed=False).skipped  # well-formed tunes are parsed
+    assert np.isnan(music.score([skipped, music.check_tune(TUNE)]).lenient)
 
 
 def test_ngram_floors_sample_after_real_headers():
