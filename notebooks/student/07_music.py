@@ -380,7 +380,7 @@ if cfg.mode != "smoke":
     assert real.strict >= 0.9, f"only {real.strict:.0%} of the real test tunes pass the strict check"
     assert lstm_sc.strict >= 0.65, f"only {lstm_sc.strict:.0%} of the samples are strictly valid and ended"
     assert lstm_sc.lenient >= lstm_sc.strict
-    assert lstm_sc.strict > max(unigram_sc.strict, bigram_sc.strict) + 0.2, "the LSTM is not clearly above the floors' validity"
+    assert lstm_sc.strict > max(unigram_sc.strict, bigram_sc.strict) + 0.5, "the LSTM is not clearly above the floors' validity"
 else:
     print("validity of the samples: skipped (smoke mode)")
 
