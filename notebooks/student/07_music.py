@@ -378,7 +378,7 @@ if not rejected:
 # %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":
     assert real.strict >= 0.9, f"only {real.strict:.0%} of the real test tunes pass the strict check"
-    assert lstm_sc.strict >= 0.65, f"only {lstm_sc.strict:.0%} of the samples are strictly valid and ended"
+    assert lstm_sc.strict >= 0.6, f"only {lstm_sc.strict:.0%} of the samples are strictly valid and ended"
     assert lstm_sc.lenient >= lstm_sc.strict
     assert lstm_sc.strict > max(unigram_sc.strict, bigram_sc.strict) + 0.5, "the LSTM is not clearly above the floors' validity"
 else:
