@@ -4,10 +4,12 @@
     train, valid = split_tunes(tunes)             # by tune, never by character
     stream = tunes_to_tokens(train)               # characters, END between tunes
     texts, ended = sample_tunes(lm, vocab, 50, temperature=0.8)   # 50 tunes in one batch
-    check = check_tune(texts[0])                  # strict: headers, a clean parse, >= 8 notes
+    check = check_tune(texts[0])                  # strict: headers, a clean parse, >= 8 notes, a well-formed body
+    checks = check_tunes(real_tunes)              # verdicts of fixed tunes, cached by their content
+    floor = CharNgram(ids, len(vocab), order=2)   # a bigram floor, sampled with sample_after_headers
+    audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
 
 Copies of training tunes are found with ``text.CopyIndex`` over the tunes' bodies (``body``).
-    audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
 
 The tunes are the public-domain British and Irish collections that ship inside ``music21``
 (``COLLECTIONS``); the Essen folksongs, whose terms forbid commercial use, are left out.
@@ -26,7 +28,7 @@ import re
 import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
@@ -316,6 +318,122 @@ def _bars_on_meter(score) -> tuple[int, int]:
     return matching, len(inner)
 
 
+_NOTE = re.compile(r"(?:\^\^|\^|__|_|=)?[A-Ga-g][,']*|[zx]|Z")  # a pitch with its accidental, or a rest
+_LENGTH = re.compile(r"[1-9]\d*(?:/[1-9]\d*|/+)?|/[1-9]\d*|/+|")  # 2, 3/2, /2, //, or nothing
+_BAR = re.compile(r"\[\|\]|:*\[\|:*|:*\|\|?\]?:*|::+")  # | || |] [| :| |: :: :|: [|] ...
+_ENDING = re.compile(r"\[?[1-9](?:[,-][1-9])*")  # |1 :|2 [1 [2
+_TUPLET = re.compile(r"\(([2-9])(?::[1-9]?(?::[1-9]?)?)?")  # (3 (3:2 (3:2:3
+_BODY_FIELD_LINE = re.compile(r"^[KLM]:.*$", re.M)
+
+
+def _chord_end(body: str, i: int) -> int | None:
+    """Where the chord ``[...]`` starting at ``i`` ends (after its ``]``), or None if it is malformed."""
+    j, count = i + 1, 0
+    while j < len(body) and body[j] != "]":
+        note = _NOTE.match(body, j)
+        if not note or body[j] in "zxZ":
+            return None
+        j = _LENGTH.match(body, note.end()).end()
+        j += body.startswith("-", j)
+        count += 1
+    return j + 1 if j < len(body) and count else None
+
+
+def structure_problems(tune_body: str) -> list[str]:
+    """What is malformed in a tune's body, by what ABC allows; ``[]`` if nothing is.
+
+    music21 parses many broken bodies without a word; these are the checks it does not make.
+    Every character must belong to a note or rest with a well-formed length (``A``, ``A2``,
+    ``A3/2``, ``A/``, not ``A2/3/4``), a chord ``[CEG]``, a tie ``-``, a broken rhythm ``>`` or
+    ``<`` between two notes, a slur ``( )`` or a tuplet ``(3``, a bar line or an ending. Slurs
+    must be balanced, a tuplet ``(p`` followed by ``p`` notes before the next bar line, a repeat
+    opened with ``|:`` closed with ``:|`` before another opens (a ``:|`` alone repeats from the
+    start or the last ``:|``, as ABC allows), and the tune must end with a bar line. Body field
+    lines and inline fields (``K: L: M:``) are skipped.
+
+    >>> structure_problems("|:ABcd (3efg a2|]")
+    ['a repeat |: never closed']
+    >>> structure_problems("d2/3/4 A2|")
+    ["a malformed note length 'd2/3/4' at character 0"]
+    """
+    text = _INLINE_FIELD.sub(" ", _BODY_FIELD_LINE.sub(" ", tune_body))
+    i, n = 0, len(text)
+    last = None  # the previous token: "note", "bar", "broken", "slur", "tuplet", "ending"
+    repeat_open, slurs, tuplet_left = False, 0, 0
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        note = _NOTE.match(text, i)
+        end = note.end() if note else (_chord_end(text, i) if c == "[" and _NOTE.match(text, i + 1) else None)
+        if c == "[" and end is None and _NOTE.match(text, i + 1):
+            return [f"a malformed or unclosed chord at character {i}"]
+        if end is not None:
+            end = _LENGTH.match(text, end).end()
+            if end < n and (text[end].isdigit() or text[end] == "/"):
+                return [f"a malformed note length {text[i:end + 3].split()[0]!r} at character {i}"]
+            end += text.startswith("-", end)  # a tie
+            tuplet_left = max(0, tuplet_left - 1)
+            last, i = "note", end
+            continue
+        if c in "<>":
+            j = i
+            while j < n and text[j] == c:
+                j += 1
+            j += text.startswith("-", j)  # a tie written after the rhythm mark
+            k = j
+            while k < n and text[k] in " )":  # a slur may close between the two notes
+                k += 1
+            if last != "note" or j - i > 4 or not (k < n and (_NOTE.match(text, k) or text[k] in "[(")):
+                return [f"a broken rhythm {text[i:j]!r} not between two notes at character {i}"]
+            last, i = "broken", j
+            continue
+        if c == "(":
+            tuplet = _TUPLET.match(text, i)
+            if tuplet and tuplet_left:
+                return [f"a tuplet inside a tuplet at character {i}"]
+            if tuplet:
+                tuplet_left, last, i = int(tuplet[1]), "tuplet", tuplet.end()
+            else:
+                slurs, last, i = slurs + 1, "slur", i + 1
+            continue
+        if c == ")":
+            if slurs == 0:
+                return [f"a slur closed but never opened at character {i}"]
+            slurs, i = slurs - 1, i + 1
+            continue
+        bar = _BAR.match(text, i)
+        if bar and bar.group():
+            token = bar.group()
+            if tuplet_left:
+                return [f"a tuplet cut short by a bar line at character {i}"]
+            if token.startswith(":"):
+                repeat_open = False
+            if token.endswith(":"):
+                if repeat_open:
+                    return [f"a repeat {token!r} opened twice at character {i}"]
+                repeat_open = True
+            ending = _ENDING.match(text, bar.end())
+            last, i = "bar", ending.end() if ending else bar.end()
+            continue
+        ending = re.compile(r"\[[1-9]").match(text, i)
+        if ending:
+            last, i = "ending", ending.end()
+            continue
+        return [f"an unexpected {c!r} at character {i}"]
+    problems = []
+    if tuplet_left:
+        problems.append("a tuplet not finished at the end")
+    if slurs:
+        problems.append(f"{slurs} slur(s) never closed")
+    if repeat_open:
+        problems.append("a repeat |: never closed")
+    if last != "bar":
+        problems.append("no final bar line")
+    return problems
+
+
 @dataclass
 class TuneCheck:
     """What checking a tune found. ``strict`` and ``lenient`` are the two validity measures."""
@@ -327,12 +445,15 @@ class TuneCheck:
     inner_bars: int = 0
     bars_on_meter: int = 0
     parsed: bool = False  # music21 returned a score (complaints or not)
+    problems: list[str] = field(default_factory=list)  # what ``structure_problems`` found in the body
+    skipped: bool = False  # not given to music21 (malformed, and ``check_tune(..., parse_malformed=False)``)
 
     @property
     def strict(self) -> bool:
-        """Required headers, a parse with no exception and no complaint, at least ``MIN_NOTES`` notes."""
+        """Required headers, a parse with no exception and no complaint, at least ``MIN_NOTES``
+        notes, and a well-formed body (``structure_problems``: lengths, slurs, repeats, final bar)."""
         return (not self.missing_headers and not self.error and not self.messages
-                and self.num_notes >= MIN_NOTES)
+                and self.num_notes >= MIN_NOTES and not self.problems)
 
     @property
     def lenient(self) -> bool:
@@ -358,14 +479,21 @@ def missing_headers(tune: str) -> tuple[str, ...]:
     return tuple(missing)
 
 
-def check_tune(tune: str) -> TuneCheck:
-    """Check a tune strictly (headers, a clean music21 parse, enough notes) and leniently.
+def check_tune(tune: str, parse_malformed: bool = True) -> TuneCheck:
+    """Check a tune strictly (headers, a clean music21 parse, enough notes, a well-formed body) and leniently.
 
     One parse gives both verdicts and the rhythm count: strict needs every required header, no
-    exception, nothing written to stderr or warned, and at least ``MIN_NOTES`` notes; lenient
-    only that music21 returned a score at all (the "a converter produced a file" criterion).
+    exception, nothing written to stderr or warned, at least ``MIN_NOTES`` notes and no
+    ``structure_problems`` (what music21 lets through); lenient only that music21 returned a
+    score at all (the "a converter produced a file" criterion).
+
+    music21 can take seconds on a body of random characters: with ``parse_malformed=False`` a
+    tune with structure problems is not parsed (``skipped``; not strict, lenient unknown).
     """
-    check = TuneCheck(missing_headers=missing_headers(tune))
+    check = TuneCheck(missing_headers=missing_headers(tune), problems=structure_problems(body(tune)))
+    if check.problems and not parse_malformed:
+        check.skipped = True
+        return check
     try:
         score, check.messages = parse_abc(tune)
         check.parsed = True
@@ -374,6 +502,124 @@ def check_tune(tune: str) -> TuneCheck:
     except Exception as error:  # music21 raises ValueError, IndexError, ZeroDivisionError, ...
         check.error = f"{type(error).__name__}: {error}"[:200]
     return check
+
+
+def _checker_source() -> str:
+    import inspect
+
+    import music21
+    parts = (parse_abc, _measures, _bars_on_meter, TuneCheck, missing_headers, split_tune, _chord_end,
+             structure_problems, check_tune)
+    return music21.__version__ + "".join(inspect.getsource(f) for f in parts)
+
+
+def check_tunes(tunes: Sequence[str], cache: bool = True) -> list[TuneCheck]:
+    """``check_tune`` for each tune, read from the course's data cache when these tunes were checked before.
+
+    Parsing takes tens of milliseconds a tune, and the held-out real tunes never change: their
+    verdicts are stored in ``data.cache_dir() / "music"``, under a hash of the tunes' text, of
+    music21's version and of the checking code, so that any change to one of them checks again.
+    """
+    import hashlib
+    import json
+
+    from .data import cache_dir
+    key = hashlib.sha256((_checker_source() + "\x00" + "\x00".join(tunes)).encode()).hexdigest()
+    path = cache_dir() / "music" / f"checks-{key[:20]}.json"
+    if cache and path.exists():
+        return [TuneCheck(**{**d, "missing_headers": tuple(d["missing_headers"])})
+                for d in json.loads(path.read_text())]
+    checks = [check_tune(t) for t in tunes]
+    if cache:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps([asdict(c) for c in checks]))
+        tmp.replace(path)
+    return checks
+
+
+@dataclass
+class Scores:
+    """What a set of tunes scores: validity and time keeping (shares in 0..1)."""
+
+    strict: float  # strictly valid (and ended, for samples)
+    lenient: float  # music21 returned a score (nan if some tunes were not given to music21)
+    in_time: float  # of all tunes: well-formed, parsed, ended, with >= IN_TIME of inner bars on the meter
+    valid_in_time: float  # of the strictly valid tunes, the share with >= IN_TIME of inner bars on the meter
+    bars_in_time: float  # over the well-formed tunes that parse with inner bars, the mean share on the meter
+    num_valid: int
+    num_timed: int  # how many tunes ``bars_in_time`` averages over
+
+
+IN_TIME = 0.7
+"""A tune is *in time* when at least this share of its inner bars last one bar of the meter."""
+
+
+def score(checks: Sequence[TuneCheck], ended: Sequence[bool] | None = None) -> Scores:
+    """Strict and lenient validity and time keeping of checked tunes (``ended``: which samples ended).
+
+    Time keeping needs a well-formed body (no ``structure_problems``) that music21 parses: what
+    music21 makes of a malformed body is not a bar of music. A tune without inner bars is not in
+    time; a share with nothing to count is 0.
+    """
+    ended = [True] * len(checks) if ended is None else list(ended)
+    timed = [c.parsed and not c.problems and c.inner_bars > 0 for c in checks]
+    on_time = [t and e and c.rhythm >= IN_TIME for c, t, e in zip(checks, timed, ended)]
+    valid = [c.strict and e for c, e in zip(checks, ended)]
+    rhythm = [c.rhythm for c, t in zip(checks, timed) if t]
+    n = max(1, len(checks))
+    lenient = float("nan") if any(c.skipped for c in checks) else sum(c.lenient for c in checks) / n
+    return Scores(strict=sum(valid) / n, lenient=lenient, in_time=sum(on_time) / n,
+                  valid_in_time=sum(v and t for v, t in zip(valid, on_time)) / max(1, sum(valid)),
+                  bars_in_time=float(np.mean(rhythm)) if rhythm else 0.0, num_valid=sum(valid),
+                  num_timed=len(rhythm))
+
+
+class CharNgram(torch.nn.Module):
+    """A unigram (``order=1``) or bigram (``order=2``) character model, a floor for the LSTM.
+
+    Counts from ``ids`` with add-``alpha`` smoothing; ``forward(X, state)`` gives the log
+    probabilities of the next token (B, T, V) like ``LanguageModel``, so ``models.sample`` and
+    ``sample_tunes`` sample it. It reads only the last token (bigram) or nothing (unigram).
+    """
+
+    def __init__(self, ids: torch.Tensor, vocab_size: int, order: int = 2, alpha: float = 0.01) -> None:
+        super().__init__()
+        if order not in (1, 2):
+            raise ValueError(f"order must be 1 (unigram) or 2 (bigram), got {order}")
+        self.order = order
+        if order == 1:
+            counts = torch.bincount(ids, minlength=vocab_size).float().expand(vocab_size, -1)  # (V, V)
+        else:
+            pairs = ids[:-1] * vocab_size + ids[1:]  # (N - 1,)
+            counts = torch.bincount(pairs, minlength=vocab_size ** 2).float().view(vocab_size, vocab_size)
+        table = (counts + alpha).log() - (counts + alpha).sum(1, keepdim=True).log()  # (V, V): row = previous
+        self.register_buffer("table", table)
+        self.dummy = torch.nn.Parameter(torch.zeros(()))  # so that models.sample finds a device
+
+    def forward(self, X: torch.Tensor, state=None):  # (B, T) -> (B, T, V)
+        return self.table[X], state
+
+
+def sample_after_headers(model: CharNgram, vocab, headers: Sequence[str], temperature: float = 1.0,
+                         max_chars: int = 1000, generator: torch.Generator | None = None
+                         ) -> tuple[list[str], list[bool]]:
+    """One tune per header: the header as given, then a body sampled from ``model``.
+
+    Only for models that read at most the last character (``CharNgram``): every header ends
+    with a newline, so the bodies are sampled in one batch from ``"\n"`` and put after them.
+    """
+    if getattr(model, "order", None) not in (1, 2):
+        raise ValueError("sample_after_headers needs a model that reads only the last character (CharNgram)")
+    if not all(h.endswith("\n") for h in headers):
+        raise ValueError("every header must end with a newline (the line after K:)")
+    bodies, ended = sample_tunes(model, vocab, len(headers), temperature, max_chars, generator, prefix="\n")
+    return [h + b[1:] for h, b in zip(headers, bodies)], ended
+
+
+def header_text(tune: str) -> str:
+    """The header lines of a tune, up to and including ``K:``, with a final newline."""
+    return tune[:len(tune) - len(body(tune))]
 
 
 def _unshare(score) -> None:
@@ -405,9 +651,14 @@ def to_midi(tune: str) -> bytes:
     return _midi_from_score(score)
 
 
-def _pretty(tune: str):
+def to_pretty_midi(tune: str):
+    """The tune as a ``pretty_midi.PrettyMIDI`` object: one parse gives both its audio and its piano roll.
+
+    ``pm.synthesize(fs)`` is its sound (sine waves), ``pm.get_piano_roll(fs)`` its notes (128, frames).
+    """
     import pretty_midi
     return pretty_midi.PrettyMIDI(io.BytesIO(to_midi(tune)))
+
 
 
 def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
@@ -416,7 +667,7 @@ def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
     Returns a float waveform (num_samples,) in [-1, 1] at ``fs`` samples per second, ready for
     ``IPython.display.Audio(audio, rate=fs)``.
     """
-    audio = _pretty(tune).synthesize(fs=fs)  # (num_samples,), normalised to peak 1
+    audio = to_pretty_midi(tune).synthesize(fs=fs)  # (num_samples,), normalised to peak 1
     if audio.size == 0:
         raise ValueError("the tune has no notes to play: check it with check_tune first")
     return audio
@@ -424,4 +675,4 @@ def synthesize(tune: str, fs: int = 16000) -> np.ndarray:
 
 def piano_roll(tune: str, fs: int = 20) -> np.ndarray:
     """The tune as a piano roll (128 MIDI pitches, time frames of ``1 / fs`` s), velocities as values."""
-    return _pretty(tune).get_piano_roll(fs=fs)  # (128, frames)
+    return to_pretty_midi(tune).get_piano_roll(fs=fs)  # (128, frames)

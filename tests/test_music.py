@@ -113,6 +113,114 @@ def test_corrupted_tunes_are_not_strictly_valid(corrupt):
     assert not music.check_tune(corrupt(TUNE)).strict
 
 
+@pytest.mark.parametrize("body", [
+    "c|B2G GBG|A2B c2e|dBG G2:|",
+    "|:GA (3Bcd e>d|[GB]2 [D2G2]- [DG]2 z2|e/f/g a2::B,2C2 D>E F<G|G4:|2 G3 A||",
+    "D/ | G-<E F>D | (ed/2c/2) BG | A>G (G>A) | [K:D] d2 d//e// f2 |\nM:3/4\nA2 A2 A2 |]",
+])
+def test_well_formed_bodies_have_no_structure_problems(body):
+    assert music.structure_problems(body) == []
+
+
+@pytest.mark.parametrize("body, problem", [
+    ("|:GABc|d2d2|e4|", "never closed"),                    # a repeat that is never closed
+    ("|:GABc|d2d2:|:e4|f4|", "never closed"),
+    ("|:GABc|:d2d2:|", "opened twice"),
+    ("GA d2/3/4 B|c4|", "malformed note length"),          # a length music21 reads without a word
+    ("GA d2//4 B|c4|", "malformed note length"),
+    ("GA B0 c|", "malformed note length"),
+    ("GABc|d4|]]]]", "unexpected ']'"),
+    ("(GABc|d4|", "never closed"),                          # a slur that never closes
+    ("GABc)|d4|", "never opened"),
+    ("[GBd|c4|", "chord"),                                  # a chord that never closes
+    ("(3GA|B2c2|", "tuplet"),                               # a tuplet cut by a bar line
+    ("GABc|d4", "no final bar line"),
+    (">AB c2|", "broken rhythm"),
+    ("GA>|B2|", "broken rhythm"),
+    ("GA , B2|", "unexpected ','"),
+])
+def test_malformed_bodies_are_caught(body, problem):
+    problems = music.structure_problems(body)
+    assert problems and problem in " ".join(problems), problems
+
+
+def test_music21_accepts_what_the_structure_check_rejects():
+    # each of these parses without an exception or a warning: only the structure check catches it
+    for broken in (TUNE.replace("|:c|", "|:c|:"), TUNE.replace("B2c d2g", "B2c d2/3/4g"),
+                   TUNE + "]]]]", TUNE.replace("ece d2c", "(ece d2c")):
+        check = music.check_tune(broken)
+        assert not check.error and not check.messages, check
+        assert check.problems and not check.strict, check
+
+
+def test_random_characters_after_a_real_tune_are_rejected():
+    rng = np.random.default_rng(0)
+    junk = "".join(rng.choice(list("ABCDEFGabcdefgz,'^_=0123456789/<>|:[]()- "), 800))
+    assert not music.check_tune(TUNE + junk).strict
+
+
+def test_almost_every_real_tune_is_well_formed():
+    tunes, _ = music.load_tunes(["miscFolk", "airdsAirs"])
+    bad = [t for t in tunes if music.structure_problems(music.body(t))]
+    assert len(bad) < 0.06 * len(tunes), (len(bad), len(tunes), music.structure_problems(music.body(bad[0])))
+
+
+def test_checks_are_cached_by_content(tmp_path, monkeypatch):
+    monkeypatch.setenv("COURSE_DATA_DIR", str(tmp_path))
+    tunes = [TUNE, TUNE.replace("M:6/8\n", "")]
+    first = music.check_tunes(tunes)
+    assert [c.strict for c in first] == [True, False]
+    files = list((tmp_path / "music").glob("checks-*.json"))
+    assert len(files) == 1
+    assert music.check_tunes(tunes) == first  # read back from the cache, equal field by field
+    music.check_tunes(tunes[:1])  # other tunes: another entry
+    assert len(list((tmp_path / "music").glob("checks-*.json"))) == 2
+
+
+def test_scores_count_validity_and_time():
+    on, off = music.check_tune(TUNE), music.check_tune(TUNE.replace("A2B c2e", "A2B").replace("BGB dBG", "BG"))
+    bad = music.check_tune("X:1\nT:x\nM:6/8\nL:1/8\nK:G\nc|B2")
+    assert on.rhythm >= music.IN_TIME > off.rhythm
+    scores = music.score([on, off, bad, on], ended=[True, True, True, False])
+    assert scores.strict == 0.5 and scores.num_valid == 2 and scores.lenient == 1.0
+    assert scores.in_time == 0.25  # the last tune keeps time but never ended
+    assert scores.valid_in_time == 0.5
+    assert scores.bars_in_time == pytest.approx((2 * on.rhythm + off.rhythm) / 3)  # "bad" has no inner bars
+    assert scores.num_timed == 3
+    assert music.score([bad]).in_time == 0.0 and music.score([bad]).valid_in_time == 0.0
+    malformed = music.check_tune(TUNE.replace("|:c|", "|:c|:"))  # parses, keeps time, but a repeat opens twice
+    assert malformed.parsed and malformed.rhythm >= music.IN_TIME
+    assert music.score([malformed]).in_time == 0.0 and music.score([malformed]).num_timed == 0
+
+
+def test_malformed_tunes_can_skip_music21():
+    broken = TUNE + "]]]]"
+    skipped = music.check_tune(broken, parse_malformed=False)
+    assert skipped.skipped and not skipped.parsed and not skipped.strict and skipped.problems
+    assert not music.check_tune(TUNE, parse_malformed=False).skipped  # well-formed tunes are parsed
+    assert np.isnan(music.score([skipped, music.check_tune(TUNE)]).lenient)
+
+
+def test_ngram_floors_sample_after_real_headers():
+    tokens = music.tunes_to_tokens([TUNE])
+    vocab = Vocab(tokens, reserved=[music.END])
+    ids = torch.tensor(vocab.encode(tokens))
+    for order in (1, 2):
+        model = music.CharNgram(ids, len(vocab), order=order)
+        logits, _ = model(ids[None, :5])
+        assert logits.shape == (1, 5, len(vocab))
+        torch.testing.assert_close(logits.exp().sum(-1), torch.ones(1, 5))
+    bigram = music.CharNgram(ids, len(vocab), order=2, alpha=0.0)
+    after_b = bigram(torch.tensor([[vocab.token_to_idx["B"]]]))[0][0, 0].exp()  # (V,)
+    assert after_b[vocab.token_to_idx["2"]] > after_b[vocab.token_to_idx["c"]]  # "B2" is common here
+    header = music.header_text(TUNE)
+    texts, ended = music.sample_after_headers(bigram, vocab, [header] * 3, max_chars=60,
+                                              generator=torch.Generator().manual_seed(0))
+    assert all(t.startswith(header) and len(t) <= len(header) + 60 for t in texts) and len(ended) == 3
+    with pytest.raises(ValueError, match="last character"):
+        music.sample_after_headers(LanguageModel(len(vocab), hidden_size=8), vocab, [header])
+
+
 def test_lenient_accepts_what_strict_rejects():
     for tune in (TUNE.replace("X:1\nT:Kiss Me Sweetheart\n", ""),  # no number, no title
                  "X:1\nT:x\nM:6/8\nL:1/8\nK:G\nc|B2"):  # two notes
