@@ -28,6 +28,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -52,14 +53,54 @@ def budget(path: Path) -> float:
     return BUDGETS["application" if path.name[:2] in APPLICATIONS else "lecture"]
 
 
-def execute(nb, path: Path, env: dict, cell_timeout: int = 900, on_cell_start=None) -> None:
+IDLE_LIMIT = 90.0  # seconds a kernel may sit without using the CPU before it counts as hung
+
+
+class KernelHung(RuntimeError):
+    """The kernel sat idle while its client still waited for a cell to end (nbclient issue #312)."""
+
+
+def _watch(km, done: threading.Event, idle_limit: float, hung: threading.Event) -> None:
+    """Kill the kernel of ``km`` when it and its children use no CPU for ``idle_limit`` seconds.
+
+    A cell that computes keeps its kernel busy; nbclient can lose the end of a cell whose
+    widgets display output (its issue #312, open upstream) and then wait for ever beside an idle
+    kernel. Killing that kernel turns the wait into an error at once, which the caller retries.
+    """
+    import psutil
+
+    while not done.wait(1.0):
+        process = getattr(getattr(km, "provisioner", None), "process", None)
+        if process is not None:
+            break
+    else:
+        return
+    try:
+        kernel = psutil.Process(process.pid)
+        last_cpu, last_change = -1.0, time.monotonic()
+        while not done.wait(2.0):
+            family = [kernel, *kernel.children(recursive=True)]
+            cpu = sum(sum(p.cpu_times()[:2]) for p in family if p.is_running())
+            if cpu > last_cpu + 0.05:
+                last_cpu, last_change = cpu, time.monotonic()
+            elif time.monotonic() - last_change > idle_limit:
+                hung.set()
+                kernel.kill()
+                return
+    except psutil.Error:  # the kernel ended on its own
+        return
+
+
+def execute(nb, path: Path, env: dict, cell_timeout: int = 900, on_cell_start=None,
+            idle_limit: float = IDLE_LIMIT) -> None:
     """Run ``nb`` (the notebook read from ``path``) top to bottom, in place, in a fresh kernel.
 
     The kernel talks over local sockets in a folder of its own (IPC), not over TCP ports that two
     kernels starting side by side could both pick; widget state is kept (the site draws finished
     progress bars from it); progress bars redraw at most every few seconds, so that on a busy
     machine a flood of widget messages cannot lose the message that ends a cell. Raises what
-    nbclient raises (CellExecutionError, CellTimeoutError, DeadKernelError).
+    nbclient raises (CellExecutionError, CellTimeoutError, DeadKernelError), or ``KernelHung``
+    when the kernel sat idle for ``idle_limit`` seconds while the client waited.
     """
     from jupyter_client.manager import AsyncKernelManager
     from nbclient import NotebookClient
@@ -74,44 +115,60 @@ def execute(nb, path: Path, env: dict, cell_timeout: int = 900, on_cell_start=No
     client.owns_km = True  # nbclient shuts the kernel down, also after a cell that timed out
     env = dict(env, MPLBACKEND="module://matplotlib_inline.backend_inline")
     env.setdefault("TQDM_MININTERVAL", "5")
+    done, hung = threading.Event(), threading.Event()
+    watchdog = threading.Thread(target=_watch, args=(km, done, idle_limit, hung), daemon=True)
+    watchdog.start()
     try:
         client.execute(env=env)
+    except Exception as err:
+        if hung.is_set():
+            raise KernelHung(f"the kernel sat idle for {idle_limit:.0f} s while the cell had not ended") from err
+        raise
     finally:
+        done.set()
+        watchdog.join()
         shutil.rmtree(sockets, ignore_errors=True)
 
 
 def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 1,
-                 cell_timeout: int = 900, save_to: Path | None = None) -> dict:
+                 cell_timeout: int = 900, save_to: Path | None = None, retries: int = 1) -> dict:
     """Execute ``path`` in a fresh kernel; return its time, status and recorded results.
 
     Never raises for the notebook's sake: an error, a dead kernel or a cell over
-    ``cell_timeout`` seconds is reported in ``error``, naming the cell. With ``save_to``, a run
-    that passed also writes the executed notebook there.
+    ``cell_timeout`` seconds is reported in ``error``, naming the cell. A run whose kernel hung
+    (``KernelHung``) is run again, up to ``retries`` times; ``hangs`` lists what each hang said
+    and the time is that of the last attempt. With ``save_to``, a run that passed also writes
+    the executed notebook there.
     """
-    import nbformat
-
     from course_utils import results
 
-    nb = nbformat.read(path, as_version=4)
     current = {"index": None}
     with tempfile.TemporaryDirectory() as tmp:
         results_file = Path(tmp) / "results.jsonl"
         env = dict(os.environ, COURSE_MODE=mode, COURSE_SEED=str(seed), COURSE_THREADS=str(threads),
                    OMP_NUM_THREADS=str(threads), **{results.RESULTS_ENV: str(results_file)})
-        start = time.perf_counter()
-        try:
-            execute(nb, path, env, cell_timeout,
-                    on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
-            error = ""
-        except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, ...
-            error = _describe(err, nb, current["index"])
+        hangs = []
+        for _attempt in range(1 + retries):
+            nb = nbformat.read(path, as_version=4)
+            results_file.unlink(missing_ok=True)
+            start = time.perf_counter()
+            try:
+                execute(nb, path, env, cell_timeout,
+                        on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
+                error = ""
+            except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, KernelHung
+                error = _describe(err, nb, current["index"])
+                if isinstance(err, KernelHung):
+                    hangs.append(error)
+                    continue
+            break
         seconds = time.perf_counter() - start
         recorded = results.read(results_file)
     if save_to and not error:
         nbformat.write(nb, save_to)
     return {"notebook": path.stem, "path": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT)
             else str(path), "seed": seed, "seconds": round(seconds, 1), "ok": not error,
-            "error": error, "results": recorded}
+            "error": error, "results": recorded, "hangs": hangs}
 
 
 def _describe(err: Exception, nb, index: int | None) -> str:
@@ -189,6 +246,8 @@ def markdown(report: dict) -> str:
         spread = f" ± {s['std']:.0f}" if s["std"] else ""
         lines.append(f"| {Path(path).stem} | {s['mean']:.0f}{spread} s | {s['budget']:.0f} s | {status} |")
     errors = [f"- {r['notebook']} (seed {r['seed']}): {r['error']}" for r in report["runs"] if not r["ok"]]
+    errors += [f"- {r['notebook']} (seed {r['seed']}) hung and was run again: {hang}"
+               for r in report["runs"] for hang in r.get("hangs", [])]
     late = over_budget(report)
     if late:
         lines += ["", "Over budget: " + "; ".join(late) + "."]

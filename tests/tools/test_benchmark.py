@@ -2,6 +2,8 @@
 keeps what notebooks record, and writes README's table; gpucheck is its full-mode front."""
 
 import json
+import os
+import time
 
 import nbformat
 import pytest
@@ -127,3 +129,28 @@ def test_site_cache_lets_the_site_publish_the_benchmarks_run_without_executing_a
     done, failures = site.execute([nb_path], "smoke", tmp_path / "cache" / "smoke", log=said.append)
     assert failures == [] and said == ["  cached.ipynb: from the cache"]
     assert done[nb_path].cells[0].outputs[0]["text"] == "seed 4\n"  # the first seed's run is the one kept
+
+
+def test_a_kernel_that_sits_idle_while_a_cell_has_not_ended_is_killed_and_named(tmp_path):
+    path = _notebook(tmp_path / "idle.ipynb", "x = 1", "import time\ntime.sleep(120)")
+    nb = nbformat.read(path, as_version=4)
+    start = time.monotonic()
+    with pytest.raises(benchmark.KernelHung, match="sat idle for 4 s"):
+        benchmark.execute(nb, path, dict(os.environ), cell_timeout=300, idle_limit=4)
+    assert time.monotonic() - start < 60
+
+
+def test_a_run_whose_kernel_hung_is_run_again_and_says_so(tmp_path, monkeypatch):
+    path = _notebook(tmp_path / "flaky.ipynb", "from course_utils import results\nresults.record('acc', 1.0)")
+    real, calls = benchmark.execute, []
+
+    def hangs_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise benchmark.KernelHung("the kernel sat idle for 90 s while the cell had not ended")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(benchmark, "execute", hangs_once)
+    run = benchmark.run_notebook(path, mode="smoke", cell_timeout=60)
+    assert run["ok"] and len(calls) == 2 and run["results"][0]["name"] == "acc"
+    assert run["hangs"] == ["KernelHung: the kernel sat idle for 90 s while the cell had not ended"]
