@@ -1,5 +1,6 @@
 """Sentence classification with padded, length-bucketed batches (notebook 08).
 
+    train, dev = dev_split(sst_train, num_dev=500)        # whole sentences held out, their phrases too
     ids = encode([text.tokenize(s, "word") for s, _ in pairs], vocab)   # list of (L_i,) id tensors
     data = epochs(ids, labels, batch_sizes=(256, 64), pad_id=vocab.pad)  # for training.fit
     fit(model, data, models.classification_loss, steps=..., optimizer=SparseDenseAdam(model, 3e-3), clip=1.0)
@@ -21,6 +22,82 @@ from .text import Vocab, length_buckets, pad_batch
 from .training import eval_mode
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # X (B, T), lengths (B,), y (B,)
+Labelled = list[tuple[str, int]]
+
+
+def _spans(words: Sequence[str]) -> Iterator[str]:
+    """Every contiguous run of ``words``, joined by single spaces."""
+    for start in range(len(words)):
+        for stop in range(start + 1, len(words) + 1):
+            yield " ".join(words[start:stop])
+
+
+def full_sentences(phrases: Sequence[str]) -> set[str]:
+    """The phrases that no other phrase contains (whole words): the full sentences of a treebank.
+
+    Phrases are whitespace-tokenised text; a phrase inside a longer one is one of its pieces.
+    Slow for many phrases (each candidate is searched in the longer ones); ``dev_split`` checks
+    only the candidates it needs.
+
+    >>> sorted(full_sentences(["not bad", "not bad at all", "bad", "good"]))
+    ['good', 'not bad at all']
+    """
+    longer = _LongerPhrases(phrases)
+    return {p for p in dict.fromkeys(" ".join(p.split()) for p in phrases) if not longer.contains(p)}
+
+
+class _LongerPhrases:
+    """Search a phrase among the strictly longer phrases (in words) of a collection."""
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        unique = sorted(dict.fromkeys(" ".join(p.split()) for p in phrases), key=lambda p: -len(p.split()))
+        self.start_of = {}  # words -> offset where the phrases of that many words or fewer begin
+        parts, offset = [], 0
+        for p in unique:
+            self.start_of.setdefault(len(p.split()), offset)
+            parts.append(f" {p} \n")
+            offset += len(parts[-1])
+        self.text = "".join(parts)
+
+    def contains(self, phrase: str) -> bool:
+        words = phrase.split()
+        end = min((o for n, o in self.start_of.items() if n <= len(words)), default=len(self.text))
+        return self.text.find(f" {' '.join(words)} ", 0, end) >= 0
+
+
+def dev_split(phrases: Labelled, num_dev: int, seed: int = 0) -> tuple[Labelled, Labelled]:
+    """Hold out ``num_dev`` full sentences and every training phrase that is a piece of one.
+
+    SST-2's training set mixes full sentences with the labelled phrases inside them. A dev
+    sentence must be new to the model, so its sentences are *full* ones (no other phrase
+    contains them), drawn at random (``seed``; the same split whatever the course's seed), and
+    every phrase that is a run of words of a dev sentence leaves the training part: the
+    sentence itself, its pieces, and any other phrase that happens to equal a piece.
+
+    Returns ``(train, dev)`` as (text, label) pairs; ``train`` keeps the input order.
+
+    >>> phrases = [("not bad at all", 1), ("not bad", 1), ("bad", 0), ("a dull film", 0),
+    ...            ("dull", 0), ("a film", 1), ("good", 1)]
+    >>> train, dev = dev_split(phrases, num_dev=1, seed=0)
+    >>> dev, train
+    ([('not bad at all', 1)], [('a dull film', 0), ('dull', 0), ('a film', 1), ('good', 1)])
+    """
+    texts = [" ".join(p.split()) for p, _ in phrases]
+    label_of = dict(zip(texts, (label for _, label in phrases)))
+    unique = list(dict.fromkeys(texts))
+    longer = _LongerPhrases(unique)
+    order = torch.randperm(len(unique), generator=torch.Generator().manual_seed(seed)).tolist()
+    dev = []
+    for i in order:
+        if len(dev) == num_dev:
+            break
+        if not longer.contains(unique[i]):
+            dev.append(unique[i])
+    if len(dev) < num_dev:
+        raise ValueError(f"asked for {num_dev} dev sentences, but only {len(dev)} phrases are full sentences")
+    pieces = {span for sentence in dev for span in _spans(sentence.split())}
+    train = [(text, label) for text, (_, label) in zip(texts, phrases) if text not in pieces]
+    return train, [(sentence, label_of[sentence]) for sentence in dev]
 
 
 def encode(sentences: Sequence[Sequence[str]], vocab: Vocab) -> list[torch.Tensor]:
