@@ -13,6 +13,7 @@ Every model here is called as ``model(X, lengths)`` with ``X`` (B, T) ids right-
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 
 import torch
@@ -227,3 +228,68 @@ def score_pairs(prob_fn: Callable[[list[str]], torch.Tensor],
     return [{"positive": pos, "negative": neg, "p_positive": p[0].item(), "p_negative": p[1].item(),
              "ordered": bool(p[0] > p[1]), "both_right": bool(p[0] > 0.5 > p[1])}
             for (pos, neg), p in zip(pairs, probs)]
+
+
+class KeepBest:
+    """An ``evaluate`` for ``training.fit`` that scores held-out data and keeps the best weights.
+
+    ``score(model) -> float`` (higher is better), e.g. accuracy on the dev sentences. Each call
+    records ``(step, score)`` in ``curve`` and copies the weights when the score beats every
+    earlier one; ``restore()`` loads that copy back into the model. Choosing the number of
+    training steps this way is a choice made on the held-out data: use a dev split, never the
+    test set.
+    """
+
+    def __init__(self, score: Callable[[nn.Module], float], name: str = "dev") -> None:
+        self.score, self.name = score, name
+        self.curve: list[float] = []
+        self.best_index: int | None = None
+        self.best_state: dict | None = None
+
+    def __call__(self, model: nn.Module) -> dict:
+        value = self.score(model)
+        self.curve.append(value)
+        if self.best_index is None or value > self.curve[self.best_index]:
+            self.best_index = len(self.curve) - 1
+            self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return {self.name: value}
+
+    @property
+    def best(self) -> float:
+        """The best score seen."""
+        if self.best_index is None:
+            raise RuntimeError("KeepBest has scored nothing yet: pass it to fit(..., evaluate=...)")
+        return self.curve[self.best_index]
+
+    def restore(self, model: nn.Module) -> nn.Module:
+        """Load the best weights seen into ``model`` and return it."""
+        if self.best_state is None:
+            raise RuntimeError("KeepBest has kept no weights yet: pass it to fit(..., evaluate=...)")
+        model.load_state_dict(self.best_state)
+        return model
+
+
+def mcnemar(correct_a: torch.Tensor, correct_b: torch.Tensor) -> tuple[int, int, float]:
+    """McNemar's exact test for two classifiers scored on the same examples.
+
+    ``correct_a``, ``correct_b`` (N,) booleans: was each example classified right? Only the
+    examples where they disagree count: ``a_only`` (A right, B wrong) and ``b_only``. Under the
+    hypothesis that both are equally accurate each disagreement is a fair coin, so the two-sided
+    p-value is that of a count at least as uneven in ``a_only + b_only`` fair tosses.
+
+    Returns ``(a_only, b_only, p_value)``.
+
+    >>> a = torch.tensor([True] * 10 + [False] * 2)
+    >>> b = torch.tensor([False] * 10 + [True] * 2)
+    >>> a_only, b_only, p = mcnemar(a, b)
+    >>> a_only, b_only, round(p, 4)
+    (10, 2, 0.0386)
+    """
+    if correct_a.shape != correct_b.shape:
+        raise ValueError(f"both classifiers must be scored on the same examples, got shapes "
+                         f"{tuple(correct_a.shape)} and {tuple(correct_b.shape)}")
+    a_only = int((correct_a.bool() & ~correct_b.bool()).sum())
+    b_only = int((correct_b.bool() & ~correct_a.bool()).sum())
+    n, k = a_only + b_only, min(a_only, b_only)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return a_only, b_only, min(1.0, 2 * tail)
