@@ -175,7 +175,7 @@ def test_keep_best_restores_the_best_weights():
     keep.restore(model)
     assert model.weight.item() == 2.0
     with pytest.raises(RuntimeError, match="scored nothing"):
-        sentiment.KeepBest(lambda m: 0.0).best
+        _ = sentiment.KeepBest(lambda m: 0.0).best
 
 
 def test_keep_best_inside_fit_keeps_a_copy_not_a_view():
