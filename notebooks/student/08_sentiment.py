@@ -200,10 +200,11 @@ print(f"kept: the weights after epoch {bow_keep.best_index + 1} (dev {bow_keep.b
 # The training recipe (one layer, hidden size 128, embeddings of 128 numbers, dropout 0.5 on the
 # embeddings and on the vector read out, Adam with gradient clipping at 1, one epoch in batches
 # of 256 and then batches of 64) is the same for every readout below. The embedding is
-# **sparse**: each step updates only the rows of the words in the batch (SparseAdam), a large
-# saving on a CPU, where most of the table is untouched by any one batch. Every model reads the
-# dev split at regular steps and keeps its best weights. On a GPU (`full` mode) the model is
-# larger: a two-layer bidirectional LSTM of 256 units, trained longer.
+# **sparse**: each step updates only the rows of the words in the batch (SparseAdam), not the
+# whole table, most of which no single batch touches. Every model reads the dev split at regular
+# steps and keeps its best weights. On a GPU (`full` mode) the model is larger: a two-layer
+# bidirectional LSTM of 256 units, trained longer (sizes not chosen on the dev split: class
+# mode is what was tuned).
 
 # %% slideshow={"slide_type": "subslide"}
 size = cfg.pick(smoke=dict(hidden_size=32, num_layers=1, bidirectional=False, embed_size=32),
@@ -212,83 +213,93 @@ size = cfg.pick(smoke=dict(hidden_size=32, num_layers=1, bidirectional=False, em
 batch_sizes = (256, 64)
 lstm_lr = cfg.pick(smoke=3e-3, class_=3e-3, full=2e-3)
 eval_every = cfg.pick(smoke=10, class_=480, full=960)
-short_steps = sentiment.steps_for(len(train_ids), batch_sizes, 3) if cfg.mode != "smoke" else 20
+short_steps = sentiment.steps_for(len(train_ids), batch_sizes, 2) if cfg.mode != "smoke" else 20
 full_steps = sentiment.steps_for(len(train_ids), batch_sizes, cfg.pick(smoke=1, class_=7, full=12))
 full_steps = full_steps if cfg.mode != "smoke" else 30
 
 
-def make_lstm(pooling):
-    torch.manual_seed(cfg.seed)  # the same initial weights for every readout
-    model = models.SequenceClassifier(len(vocab), 2, "lstm", pooling=pooling, dropout=0.5, pad_id=vocab.pad,
-                                      **size).to(cfg.device)
-    model.embedding.sparse = True  # gradients only for the rows of the batch's words
-    return model
+class LSTMRun:
+    """An LSTM classifier with its optimiser, its batches and its dev record, trained in stages."""
+
+    def __init__(self, pooling):
+        torch.manual_seed(cfg.seed)  # the same initial weights for every readout
+        self.model = models.SequenceClassifier(len(vocab), 2, "lstm", pooling=pooling, dropout=0.5,
+                                               pad_id=vocab.pad, **size).to(cfg.device)
+        self.model.embedding.sparse = True  # gradients only for the rows of the batch's words
+        self.optimizer = sentiment.SparseDenseAdam(self.model, lr=lstm_lr)
+        self.batches = sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad,
+                                        torch.Generator().manual_seed(cfg.seed))  # the same batches too
+        self.keep = sentiment.KeepBest(dev_accuracy)  # dev accuracy every `eval_every` steps, best weights
+        self.eval_steps, self.steps, self.seconds = [], 0, 0.0
+
+    def train(self, steps, desc):
+        history = training.fit(self.model, self.batches, models.classification_loss, steps=steps, clip=1.0,
+                               optimizer=self.optimizer, evaluate=self.keep, eval_every=eval_every, desc=desc)
+        assert not history.diverged, f"{desc}: the loss diverged"
+        self.eval_steps += [self.steps + s for s in history.eval_steps]
+        self.steps, self.seconds = self.steps + len(history.steps), self.seconds + history.seconds
 
 
-def train_lstm(model, steps, desc):
-    """The recipe; reads dev every `eval_every` steps, keeps the best weights; returns (history, keep)."""
-    keep = sentiment.KeepBest(dev_accuracy)
-    batches = sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad, torch.Generator().manual_seed(cfg.seed))
-    history = training.fit(model, batches, models.classification_loss, steps=steps, clip=1.0, desc=desc,
-                           optimizer=sentiment.SparseDenseAdam(model, lr=lstm_lr), evaluate=keep,
-                           eval_every=eval_every)
-    assert not history.diverged, f"{desc}: the loss diverged"
-    keep.restore(model)
-    return history, keep
-
-
-last_lstm = make_lstm("last")
-print(last_lstm)
-last_history, last_keep = train_lstm(last_lstm, short_steps, "LSTM, last state")
-print(f"last state: {len(last_history.steps):,} steps in {last_history.seconds:.0f} s; best dev accuracy {last_keep.best:.1%}")
+last_run = LSTMRun("last")
+print(last_run.model)
+last_run.train(short_steps, "LSTM, last state")
+print(f"last state: {last_run.steps:,} steps in {last_run.seconds:.0f} s; best dev accuracy {last_run.keep.best:.1%}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · What pooling over the real steps adds
 #
-# The last state must carry everything the sentence said through every later word. SST's
-# sentences are long, and their sentiment often sits early (*"a gorgeous, witty, seductive movie
-# ... "*). **Max-pooling** over the real steps reads every output instead: each of the features
-# keeps its largest value anywhere in the sentence, so a strong cue counts wherever it appears,
-# while the LSTM state that produced it has read everything before it (*not* ... *bad*).
+# The last state must carry everything the sentence said through every later word, and the
+# gradient that teaches the model a cue early in a long sentence has to travel back through all
+# of them (notebook 04). **Max-pooling** over the real steps reads every output instead: each
+# feature keeps its largest value anywhere in the sentence, so a strong cue counts wherever it
+# appears, while the LSTM state that produced it has read everything before it (*not* ... *bad*).
 #
-# Same initial weights, same batches, same steps: only the readout differs. The max-pooling model
-# then trains on to the full budget, still reading dev and keeping its best weights.
+# Same initial weights, same batches, same steps, same dev readings: only the readout differs.
+# The readout with the better dev accuracy then trains on to the full budget, still reading dev
+# and keeping its best weights.
 
 # %% slideshow={"slide_type": "subslide"}
-lstm = make_lstm("max")
-lstm_history, lstm_keep = train_lstm(lstm, full_steps, "LSTM, max-pooling")
-ms_per_step = 1000 * lstm_history.seconds / len(lstm_history.steps)
-print(f"max-pooling: {len(lstm_history.steps):,} steps in {lstm_history.seconds:.0f} s ({ms_per_step:.1f} ms per step)")
-last_curve = dict(zip(last_history.eval_steps, last_keep.curve))
-max_curve = dict(zip(lstm_history.eval_steps, lstm_keep.curve))
-max_within_short = max(acc for step, acc in max_curve.items() if step <= short_steps)
-print(f"best dev accuracy within the first {short_steps:,} steps: last state {last_keep.best:.1%}, "
-      f"max-pooling {max_within_short:.1%}")
-print(f"max-pooling over the full {full_steps:,} steps: best dev accuracy {lstm_keep.best:.1%} "
-      f"at step {lstm_history.eval_steps[lstm_keep.best_index]:,}")
+max_run = LSTMRun("max")
+max_run.train(short_steps, "LSTM, max-pooling")
+gain = max_run.keep.best - last_run.keep.best
+dev_error = (max_run.keep.best * (1 - max_run.keep.best) / len(y_dev)) ** 0.5
+print(f"best dev accuracy after {short_steps:,} steps each: last state {last_run.keep.best:.1%}, "
+      f"max-pooling {max_run.keep.best:.1%}: max-pooling adds {gain:+.1%} "
+      f"(one standard error of a dev accuracy: {dev_error:.1%})")
+results.record("dev accuracy at equal steps, LSTM last state", 100 * last_run.keep.best, unit="%")
+results.record("dev accuracy at equal steps, LSTM max-pooling", 100 * max_run.keep.best, unit="%")
+chosen = max_run if gain >= 0 else last_run
+chosen.train(full_steps - short_steps, f"LSTM, {chosen.model.pooling}, on to the full budget")
+chosen.keep.restore(chosen.model)
+lstm = chosen.model
+best_step = chosen.eval_steps[chosen.keep.best_index]
+print(f"chosen on dev: {lstm.pooling} readout; {chosen.steps:,} steps in {chosen.seconds:.0f} s "
+      f"({1000 * chosen.seconds / chosen.steps:.1f} ms per step); best dev accuracy {chosen.keep.best:.1%} "
+      f"at step {best_step:,}, whose weights we keep")
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(7, 3.4))
-ax.plot(list(last_curve), list(last_curve.values()), "o-", label="LSTM, last state")
-ax.plot(list(max_curve), list(max_curve.values()), "o-", label="LSTM, max-pooling over real steps")
+for run, name in ((last_run, "LSTM, last state"), (max_run, "LSTM, max-pooling over real steps")):
+    ax.plot(run.eval_steps, run.keep.curve, "o-", label=name)
+ax.axvline(short_steps, color="gray", ls="--", lw=0.8, label="readout chosen here")
 ax.axhline(bow_keep.best, color="gray", ls=":", label="bag of words (best epoch)")
 ax.set(xlabel="training step", ylabel="dev accuracy", title="Choosing on the dev split (not the test set)")
 ax.legend();
 
-# %% slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# At this size the two readouts land **close together** on the dev split: the gap printed above
+# is within a few standard errors of a dev accuracy, so one run says little about which readout
+# is better in general; the dev split, not our expectation, decides which one trains on. The
+# other settings were chosen on the same dev split with `scripts/sentiment_dev.py`, which trains
+# this recipe with other settings and reads the dev split only (its runs are listed in
+# `scripts/sentiment_dev_runs.jsonl`): the learning rate, the number of steps, one direction
+# rather than two.
+
+# %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":
-    assert max_within_short > last_keep.best + 0.01, (
-        f"max-pooling ({max_within_short:.1%}) should beat the last state ({last_keep.best:.1%}) on dev at equal steps")
+    assert abs(gain) < 3 * dev_error, f"the readouts differ by {gain:+.1%} on dev, more than three standard errors"
 else:
     print("skipped (smoke mode): the readout comparison")
-
-# %% [markdown] slideshow={"slide_type": "-"}
-# On the dev split, at equal steps, max-pooling beats the last state (both numbers are printed
-# above), so max-pooling is the readout we keep. The other settings were chosen on the same dev
-# split with `scripts/sentiment_dev.py`, which trains this recipe with other settings and reads
-# the dev split only: the learning rate, the number of steps, and one direction rather than two
-# (a bidirectional LSTM costs about twice as much per step and, in the same time, did not do
-# better on dev).
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · The test: GLUE's dev set, read once
@@ -527,8 +538,8 @@ widgets.interact(explain, sentence=widgets.Text(value="The food was good, not ba
 #   readout skips it) and cheap (length buckets).
 # - Every setting was chosen on a dev split of whole training sentences, with their pieces
 #   removed from training; the test set (GLUE's dev set) was read once, at the end.
-# - The last state, notebook 03's readout, is a weaker summary of a long review than
-#   max-pooling over the real steps, measured on the dev split at equal steps.
+# - The last state (notebook 03's readout) and max-pooling over the real steps land close
+#   together on the dev split at equal steps; the better of the two on dev trains on.
 # - On the test set, both models' accuracies and McNemar's paired test are printed in section 6;
 #   the verdict there (more accurate, or not distinguishable at this size) is the claim, for
 #   this seed.
