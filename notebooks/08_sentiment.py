@@ -289,9 +289,10 @@ ax.legend();
 # is within a few standard errors of a dev accuracy, so one run says little about which readout
 # is better in general; the dev split, not our expectation, decides which one trains on. The
 # other settings were chosen on the same dev split with `scripts/sentiment_dev.py`, which trains
-# this recipe with other settings and reads the dev split only (its runs are listed in
-# `scripts/sentiment_dev_runs.jsonl`): the learning rate, the number of steps, one direction
-# rather than two.
+# this recipe with other settings and reads the dev split only: the learning rate, the number
+# of steps, one direction rather than two (at equal time). Its runs are kept in
+# `scripts/sentiment_dev_runs.jsonl`; `python scripts/sentiment_dev.py --summary
+# scripts/sentiment_dev_runs.jsonl` prints them.
 
 # %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":

@@ -7,7 +7,9 @@
 Every run trains the class-mode LSTM of notebook 08 (same split, vocabulary, batches, optimiser;
 one thread) on the training part and reads the *dev* sentences every ``--eval-every`` steps,
 never GLUE's dev set (the notebook's test). Each run appends one JSON line to ``--out``: the
-settings, the seed, and (step, seconds, dev accuracy) at every evaluation, with the commit.
+settings, the seed, and (step, seconds, dev accuracy) at every evaluation, with the commit and
+the load average (seconds under load are inflated). ``scripts/sentiment_dev_runs.jsonl`` holds
+the runs that chose the notebook's settings; ``--summary FILE`` prints them as a table.
 """
 
 import argparse
@@ -65,6 +67,18 @@ def run(vocab, encoded, seed: int, pooling: str, lr: float, bidirectional: bool,
             "curve": curve, "training_seconds": round(history.seconds, 1), "load": os.getloadavg()[0]}
 
 
+def summary(path: Path) -> None:
+    """One line per run: best dev accuracy, where it was reached, seconds of training."""
+    print(f"{'seed':>4} {'pooling':>7} {'lr':>7} {'bidir':>5} {'steps':>6} {'best dev':>8} {'at step':>7} "
+          f"{'seconds':>7} {'load':>5}")
+    for line in path.read_text().splitlines():
+        r = json.loads(line)
+        best = max(r["curve"], key=lambda point: point["dev"])
+        steps = r["curve"][-1]["step"]
+        print(f"{r['seed']:>4} {r['pooling']:>7} {r['lr']:>7g} {str(r['bidirectional']):>5} {steps:>6} "
+              f"{best['dev']:>8.1%} {best['step']:>7} {r['training_seconds']:>7.0f} {r['load']:>5.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0])
@@ -75,7 +89,11 @@ def main() -> None:
     parser.add_argument("--num-dev", type=int, default=500)
     parser.add_argument("--eval-every", type=int, default=240)
     parser.add_argument("--out", type=Path, default=Path("sentiment_dev.jsonl"))
+    parser.add_argument("--summary", type=Path, help="print the runs recorded in this file and stop")
     args = parser.parse_args()
+    if args.summary:
+        summary(args.summary)
+        return
     torch.set_num_threads(1)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip()
