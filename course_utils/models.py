@@ -196,11 +196,13 @@ POOLINGS = ("last", "mean", "max")
 class SequenceClassifier(nn.Module):
     """Many-to-one: embedding -> recurrent layer -> one vector per sequence -> class logits (B, C).
 
-    ``pooling`` reads the sequence's real steps only (give ``lengths`` for padded batches):
+    ``pooling`` reads the sequence's real steps only (give ``lengths`` for right-padded batches):
     ``"last"`` the output at the last real step (and, if bidirectional, the backward direction's
     output at the first step: each direction's final state), ``"mean"`` or ``"max"`` over the real
     steps. ``dropout`` applies to the embeddings and to the pooled vector. ``num_layers``,
-    ``bidirectional`` and ``cell_kwargs`` go to the ``RecurrentLayer``.
+    ``bidirectional`` and ``cell_kwargs`` go to the ``RecurrentLayer``. A unidirectional layer
+    runs over the padded batch as it is (the padding comes after every real step, so it cannot
+    change them); a bidirectional one reads packed sequences.
     """
 
     def __init__(self, vocab_size: int, num_classes: int, kind: str = "lstm",
@@ -220,7 +222,13 @@ class SequenceClassifier(nn.Module):
 
     def forward(self, X: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
         check_token_ids(X, self.vocab_size)
-        outputs, _ = self.rnn(self.dropout(self.embedding(X)), lengths=lengths)  # (B, T, D*H)
+        embedded = self.dropout(self.embedding(X))  # (B, T, E)
+        self.rnn._check(embedded, lengths)
+        # Right padding comes after every real step, so a left-to-right layer reads the real steps
+        # exactly as without it: no packing needed (cheaper), the pooling skips the padding. A
+        # backward direction would start in the padding: it reads packed sequences.
+        packed_lengths = lengths if self.rnn.num_directions == 2 else None
+        outputs, _ = self.rnn(embedded, lengths=packed_lengths)  # (B, T, D*H)
         pooled = pool(outputs, lengths, self.pooling, self.rnn.num_directions)  # (B, D*H)
         return self.head(self.dropout(pooled))  # (B, C)
 

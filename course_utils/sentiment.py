@@ -1,5 +1,6 @@
 """Sentence classification with padded, length-bucketed batches (notebook 08).
 
+    train, dev = dev_split(sst_train, num_dev=500)        # whole sentences held out, their phrases too
     ids = encode([text.tokenize(s, "word") for s, _ in pairs], vocab)   # list of (L_i,) id tensors
     data = epochs(ids, labels, batch_sizes=(256, 64), pad_id=vocab.pad)  # for training.fit
     fit(model, data, models.classification_loss, steps=..., optimizer=SparseDenseAdam(model, 3e-3), clip=1.0)
@@ -12,6 +13,7 @@ Every model here is called as ``model(X, lengths)`` with ``X`` (B, T) ids right-
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Sequence
 
 import torch
@@ -21,6 +23,82 @@ from .text import Vocab, length_buckets, pad_batch
 from .training import eval_mode
 
 Batch = tuple[torch.Tensor, torch.Tensor, torch.Tensor]  # X (B, T), lengths (B,), y (B,)
+Labelled = list[tuple[str, int]]
+
+
+def _spans(words: Sequence[str]) -> Iterator[str]:
+    """Every contiguous run of ``words``, joined by single spaces."""
+    for start in range(len(words)):
+        for stop in range(start + 1, len(words) + 1):
+            yield " ".join(words[start:stop])
+
+
+def full_sentences(phrases: Sequence[str]) -> set[str]:
+    """The phrases that no other phrase contains (whole words): the full sentences of a treebank.
+
+    Phrases are whitespace-tokenised text; a phrase inside a longer one is one of its pieces.
+    Slow for many phrases (each candidate is searched in the longer ones); ``dev_split`` checks
+    only the candidates it needs.
+
+    >>> sorted(full_sentences(["not bad", "not bad at all", "bad", "good"]))
+    ['good', 'not bad at all']
+    """
+    longer = _LongerPhrases(phrases)
+    return {p for p in dict.fromkeys(" ".join(p.split()) for p in phrases) if not longer.contains(p)}
+
+
+class _LongerPhrases:
+    """Search a phrase among the strictly longer phrases (in words) of a collection."""
+
+    def __init__(self, phrases: Sequence[str]) -> None:
+        unique = sorted(dict.fromkeys(" ".join(p.split()) for p in phrases), key=lambda p: -len(p.split()))
+        self.start_of = {}  # words -> offset where the phrases of that many words or fewer begin
+        parts, offset = [], 0
+        for p in unique:
+            self.start_of.setdefault(len(p.split()), offset)
+            parts.append(f" {p} \n")
+            offset += len(parts[-1])
+        self.text = "".join(parts)
+
+    def contains(self, phrase: str) -> bool:
+        words = phrase.split()
+        end = min((o for n, o in self.start_of.items() if n <= len(words)), default=len(self.text))
+        return self.text.find(f" {' '.join(words)} ", 0, end) >= 0
+
+
+def dev_split(phrases: Labelled, num_dev: int, seed: int = 0) -> tuple[Labelled, Labelled]:
+    """Hold out ``num_dev`` full sentences and every training phrase that is a piece of one.
+
+    SST-2's training set mixes full sentences with the labelled phrases inside them. A dev
+    sentence must be new to the model, so its sentences are *full* ones (no other phrase
+    contains them), drawn at random (``seed``; the same split whatever the course's seed), and
+    every phrase that is a run of words of a dev sentence leaves the training part: the
+    sentence itself, its pieces, and any other phrase that happens to equal a piece.
+
+    Returns ``(train, dev)`` as (text, label) pairs; ``train`` keeps the input order.
+
+    >>> phrases = [("not bad at all", 1), ("not bad", 1), ("bad", 0), ("a dull film", 0),
+    ...            ("dull", 0), ("a film", 1), ("good", 1)]
+    >>> train, dev = dev_split(phrases, num_dev=1, seed=0)
+    >>> dev, train
+    ([('not bad at all', 1)], [('a dull film', 0), ('dull', 0), ('a film', 1), ('good', 1)])
+    """
+    texts = [" ".join(p.split()) for p, _ in phrases]
+    label_of = dict(zip(texts, (label for _, label in phrases)))
+    unique = list(dict.fromkeys(texts))
+    longer = _LongerPhrases(unique)
+    order = torch.randperm(len(unique), generator=torch.Generator().manual_seed(seed)).tolist()
+    dev = []
+    for i in order:
+        if len(dev) == num_dev:
+            break
+        if not longer.contains(unique[i]):
+            dev.append(unique[i])
+    if len(dev) < num_dev:
+        raise ValueError(f"asked for {num_dev} dev sentences, but only {len(dev)} phrases are full sentences")
+    pieces = {span for sentence in dev for span in _spans(sentence.split())}
+    train = [(text, label) for text, (_, label) in zip(texts, phrases) if text not in pieces]
+    return train, [(sentence, label_of[sentence]) for sentence in dev]
 
 
 def encode(sentences: Sequence[Sequence[str]], vocab: Vocab) -> list[torch.Tensor]:
@@ -150,3 +228,68 @@ def score_pairs(prob_fn: Callable[[list[str]], torch.Tensor],
     return [{"positive": pos, "negative": neg, "p_positive": p[0].item(), "p_negative": p[1].item(),
              "ordered": bool(p[0] > p[1]), "both_right": bool(p[0] > 0.5 > p[1])}
             for (pos, neg), p in zip(pairs, probs)]
+
+
+class KeepBest:
+    """An ``evaluate`` for ``training.fit`` that scores held-out data and keeps the best weights.
+
+    ``score(model) -> float`` (higher is better), e.g. accuracy on the dev sentences. Each call
+    records ``(step, score)`` in ``curve`` and copies the weights when the score beats every
+    earlier one; ``restore()`` loads that copy back into the model. Choosing the number of
+    training steps this way is a choice made on the held-out data: use a dev split, never the
+    test set.
+    """
+
+    def __init__(self, score: Callable[[nn.Module], float], name: str = "dev") -> None:
+        self.score, self.name = score, name
+        self.curve: list[float] = []
+        self.best_index: int | None = None
+        self.best_state: dict | None = None
+
+    def __call__(self, model: nn.Module) -> dict:
+        value = self.score(model)
+        self.curve.append(value)
+        if self.best_index is None or value > self.curve[self.best_index]:
+            self.best_index = len(self.curve) - 1
+            self.best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        return {self.name: value}
+
+    @property
+    def best(self) -> float:
+        """The best score seen."""
+        if self.best_index is None:
+            raise RuntimeError("KeepBest has scored nothing yet: pass it to fit(..., evaluate=...)")
+        return self.curve[self.best_index]
+
+    def restore(self, model: nn.Module) -> nn.Module:
+        """Load the best weights seen into ``model`` and return it."""
+        if self.best_state is None:
+            raise RuntimeError("KeepBest has kept no weights yet: pass it to fit(..., evaluate=...)")
+        model.load_state_dict(self.best_state)
+        return model
+
+
+def mcnemar(correct_a: torch.Tensor, correct_b: torch.Tensor) -> tuple[int, int, float]:
+    """McNemar's exact test for two classifiers scored on the same examples.
+
+    ``correct_a``, ``correct_b`` (N,) booleans: was each example classified right? Only the
+    examples where they disagree count: ``a_only`` (A right, B wrong) and ``b_only``. Under the
+    hypothesis that both are equally accurate each disagreement is a fair coin, so the two-sided
+    p-value is that of a count at least as uneven in ``a_only + b_only`` fair tosses.
+
+    Returns ``(a_only, b_only, p_value)``.
+
+    >>> a = torch.tensor([True] * 10 + [False] * 2)
+    >>> b = torch.tensor([False] * 10 + [True] * 2)
+    >>> a_only, b_only, p = mcnemar(a, b)
+    >>> a_only, b_only, round(p, 4)
+    (10, 2, 0.0386)
+    """
+    if correct_a.shape != correct_b.shape:
+        raise ValueError(f"both classifiers must be scored on the same examples, got shapes "
+                         f"{tuple(correct_a.shape)} and {tuple(correct_b.shape)}")
+    a_only = int((correct_a.bool() & ~correct_b.bool()).sum())
+    b_only = int((correct_b.bool() & ~correct_a.bool()).sum())
+    n, k = a_only + b_only, min(a_only, b_only)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return a_only, b_only, min(1.0, 2 * tail)

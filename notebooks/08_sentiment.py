@@ -28,14 +28,16 @@
 #
 # **Learning goals**
 #
+# - Hold out a dev split that is really new to the model (whole sentences, with every labelled
+#   piece of them), choose every setting on it, and read the test set once, at the end.
 # - Turn sentences of different lengths into padded, length-bucketed batches, and make the model
-#   read the real words only (packed sequences, pooling over real steps).
-# - Train two models on the same pipeline, a bag-of-words logistic regression and an embedding +
-#   LSTM many-to-one classifier, and report SST-2 dev accuracy honestly: once, at the end, with
-#   no choice made by looking at it.
+#   read the real words only.
+# - Start from notebook 03's many-to-one readout (the last state), then measure what pooling
+#   over the real steps adds.
+# - Compare an LSTM with a bag-of-words logistic regression on the same test sentences, with a
+#   paired test that says whether the difference is more than chance.
 # - See what order buys: the negation pair, a probe set of order-sensitive sentences, the
-#   lecture's two tweets, and reviews from other domains.
-# - Ask a trained model *why*: which words moved its probability most (occlusion).
+#   lecture's two tweets, and reviews from other domains; ask a model *why* (occlusion).
 
 # %% slideshow={"slide_type": "subslide"}
 import sys
@@ -43,9 +45,6 @@ if "google.colab" in sys.modules:  # on Colab: install the course package at thi
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
-import json
-from pathlib import Path
-
 import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
@@ -56,33 +55,64 @@ cfg = config.setup(seed=0)
 cfg
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1 · The data: phrases to train on, sentences to test on
+# ## 1 · The data: phrases to train on, sentences to choose on and to test on
 #
 # SST-2 (the Stanford Sentiment Treebank, binary) labels movie-review text positive (1) or
-# negative (0). Its training set holds 67,349 **phrases**: every full sentence of the training
-# reviews *and* the labelled pieces of it (*"not bad"*, *"the acting"*, ...). The dev set holds 872
-# full sentences. As in the literature, dev is our **test** set: we look at it once, at the end.
+# negative (0). Its training set holds **phrases**: every full sentence of the training reviews
+# *and* the labelled pieces of it (*"not bad"*, *"the acting"*, ...). GLUE's dev set holds other
+# full sentences. As in the literature, GLUE's dev set is our **test** set: we read it once, at
+# the end, and choose nothing on it.
 #
-# What about choosing when to stop, or which model to keep? Random training phrases make a poor
-# validation set: they are pieces of the very sentences we train on, so a model scores much
-# higher on them than on new sentences. One can hold out whole sentences together with every phrase inside them; we
-# take the simpler honest route: **a fixed training budget, chosen in advance, and no
-# selection at all**. Nothing below is chosen by looking at a held-out number.
+# Choices still have to be made (how long to train, the learning rate, which readout, one
+# direction or two), so we carve our own **dev split** out of the training set. Random training
+# phrases would make a poor one: they are pieces of the very sentences we train on. So
+# `sentiment.dev_split` holds out whole **full sentences** (phrases that no other phrase
+# contains) and removes from training every phrase that is a run of words of one of them: the
+# sentence, its labelled pieces, even a common word that happens to be a labelled phrase of its
+# own. That is stricter than the test set gets (test sentences share such common phrases with
+# training), so dev accuracies may read lower than test accuracies; what matters is that they
+# compare settings fairly. **Every setting below was chosen on this dev split**, never on the
+# test set. Once a choice is made, the dev sentences have done their job: each final model then
+# trains on every training phrase, the dev split's included, as is usual.
 #
-# The vocabulary comes from the training phrases only, with four reserved tokens (`<pad>` = 0,
+# The vocabulary comes from the training part only, with four reserved tokens (`<pad>` = 0,
 # `<unk>` = 1, `<bos>`, `<eos>`).
 
 # %% slideshow={"slide_type": "subslide"}
-sst_train, sst_dev = data.load_sst2("train"), data.load_sst2("dev")
-train_tokens = [text.tokenize(s, "word") for s, _ in sst_train]
-dev_tokens = [text.tokenize(s, "word") for s, _ in sst_dev]
+sst_train, sst_test = data.load_sst2("train"), data.load_sst2("dev")  # GLUE's dev set: our test set
+train_pairs, dev_pairs = sentiment.dev_split(sst_train, num_dev=500)  # the same split for every seed
+print(f"SST-2 training set: {len(sst_train):,} phrases; GLUE dev (our test set): {len(sst_test):,} sentences")
+print(f"dev split: {len(dev_pairs):,} full training sentences held out; {len(sst_train) - len(train_pairs):,} "
+      f"training phrases (the sentences and their pieces) left with them; {len(train_pairs):,} remain")
+
+example, _ = dev_pairs[0]
+example_pieces = [p for p, _ in sst_train if f" {' '.join(p.split())} " in f" {example} "]
+train_texts = {p for p, _ in train_pairs}
+print(f"a dev sentence: {example!r}\n  {len(example_pieces)} training phrases are pieces of it, e.g. "
+      f"{sorted(example_pieces, key=len)[:4]}")
+assert example_pieces and not train_texts & set(example_pieces), "the pieces of a dev sentence must leave training"
+test_pieces = {" ".join(words[i:j]) for s, _ in sst_test for words in [s.split()]
+               for i in range(len(words)) for j in range(i + 1, len(words) + 1)}
+shared = sum(p in test_pieces for p in train_texts)
+print(f"training phrases that are pieces of test sentences (kept: the test set is not ours to carve): {shared:,}")
+assert shared > 0, "the test set shares common phrases with training; the dev split does not"
+
+# %% slideshow={"slide_type": "subslide"}
+train_tokens = [text.tokenize(s, "word") for s, _ in train_pairs]
 vocab = text.Vocab((w for tokens in train_tokens for w in tokens), min_freq=1, reserved=text.SPECIALS)
-train_ids, dev_ids = sentiment.encode(train_tokens, vocab), sentiment.encode(dev_tokens, vocab)
-y_train = torch.tensor([label for _, label in sst_train])  # (67349,)
-y_dev = torch.tensor([label for _, label in sst_dev])  # (872,)
-print(f"{len(sst_train):,} training phrases, {len(sst_dev):,} dev sentences, vocabulary {len(vocab):,}")
-print(f"training phrases: {y_train.float().mean():.1%} positive; dev: {y_dev.float().mean():.1%} positive")
-for sentence, label in sst_train[:4]:
+train_ids = sentiment.encode(train_tokens, vocab)
+dev_ids = sentiment.encode([text.tokenize(s, "word") for s, _ in dev_pairs], vocab)
+test_ids = sentiment.encode([text.tokenize(s, "word") for s, _ in sst_test], vocab)
+y_train = torch.tensor([label for _, label in train_pairs])  # (N_train,)
+y_dev = torch.tensor([label for _, label in dev_pairs])  # (N_dev,)
+y_test = torch.tensor([label for _, label in sst_test])  # (N_test,)
+held_out = [(p, label) for p, label in sst_train if " ".join(p.split()) not in train_texts]  # dev's phrases
+all_ids = train_ids + sentiment.encode([text.tokenize(s, "word") for s, _ in held_out], vocab)
+y_all = torch.cat([y_train, torch.tensor([label for _, label in held_out])])  # (N_all,): for the final refit
+print(f"vocabulary {len(vocab):,} (training part only)")
+for name, y in {"training": y_train, "dev": y_dev, "test": y_test}.items():
+    print(f"  {name:>8}: {len(y):,} examples, {y.float().mean():.1%} positive")
+for sentence, label in train_pairs[:4]:
     print(f"  {label}  {sentence!r}")
 assert vocab.pad == 0 and vocab.unk == 1
 
@@ -93,10 +123,13 @@ assert vocab.pad == 0 and vocab.unk == 1
 # longest one, and the batch carries each sentence's real length. Two things keep padding
 # harmless and cheap:
 #
-# - the model reads real steps only: PyTorch's *packed sequences* stop each sentence's LSTM at
-#   its last word, and the pooling below ignores padded positions;
 # - **length buckets**: shuffle, then sort pools of sentences by length and cut them into batches,
-#   so each batch holds sentences of similar length and little padding is computed at all.
+#   so each batch holds sentences of similar length and little padding is computed at all;
+# - the readout looks at real steps only. A left-to-right LSTM has read every real word *before*
+#   it reaches the padding, so its outputs at the real steps are exactly what the sentence gives
+#   alone: it can run over the padded batch as it is, and the readout (the last real step, or a
+#   pooling that masks the padding) ignores what comes after. (A backward direction would start
+#   *in* the padding: bidirectional layers need PyTorch's packed sequences, which cost more.)
 
 # %% slideshow={"slide_type": "subslide"}
 gen = torch.Generator().manual_seed(cfg.seed)
@@ -116,11 +149,27 @@ print(f"padding in random batches of 64: {padding_share(random_order):.0%}; "
       f"in length buckets: {padding_share(bucketed):.0%}")
 assert padding_share(bucketed) < padding_share(random_order) / 2
 
+# %% slideshow={"slide_type": "subslide"}
+probe_layer = models.RecurrentLayer("lstm", input_size=8, hidden_size=8)
+X_probe, lens_probe = text.pad_batch([[1, 2, 3, 4, 5], [6, 7], [8, 9, 10]], pad_id=0)  # (3, 5), (3,)
+inputs = torch.randn(3, 5, 8)  # (B, T, D): padded positions hold anything
+with torch.no_grad():
+    packed_outputs, _ = probe_layer(inputs, lengths=lens_probe)  # packed: stops at each last word
+    plain_outputs, _ = probe_layer(inputs)  # runs on into the padding
+real_steps = torch.arange(5)[None] < lens_probe[:, None]  # (B, T)
+gap = (packed_outputs - plain_outputs)[real_steps].abs().max().item()
+print(f"largest difference at real steps, packed vs run over the padding: {gap:.1e}")
+assert gap < 1e-5, "padding after the last word cannot change a left-to-right LSTM's real steps"
+
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Baseline: logistic regression on a bag of words
 #
 # Notebook 02's model, in the same pipeline: the batch `(X, lengths)` becomes word counts `(B, V)`
 # (padding ignored), and one linear layer gives two scores. It cannot see order by construction.
+#
+# How long to train it is a setting: it learns in seconds and then overfits. We read the dev
+# split after every epoch (`sentiment.KeepBest` records it), take the best number of epochs, and
+# train it again for that many epochs on every training phrase.
 
 # %% slideshow={"slide_type": "subslide"}
 class BagOfWords(nn.Module):
@@ -136,129 +185,200 @@ class BagOfWords(nn.Module):
         return self.linear(counts)  # (B, 2)
 
 
-bow_epochs = cfg.pick(smoke=1, class_=2, full=2)
+def dev_accuracy(model):
+    return sentiment.accuracy(sentiment.predict_proba(model, dev_ids, vocab.pad), y_dev)
+
+
+bow_epochs = cfg.pick(smoke=1, class_=3, full=4)
+bow_epoch_steps = sentiment.steps_for(len(train_ids), (256,), 1)
 bow = BagOfWords(len(vocab), vocab.pad).to(cfg.device)
+bow_keep = sentiment.KeepBest(dev_accuracy)
 bow_history = training.fit(bow, sentiment.epochs(train_ids, y_train, (256,), vocab.pad, gen),
-                           models.classification_loss, lr=1e-2, desc="bag of words",
-                           steps=sentiment.steps_for(len(train_ids), (256,), bow_epochs) if cfg.mode != "smoke" else 20)
-print(f"bag of words: {len(bow_history.steps)} steps in {bow_history.seconds:.1f} s")
+                           models.classification_loss, lr=1e-2, desc="bag of words", evaluate=bow_keep,
+                           eval_every=bow_epoch_steps, steps=bow_epochs * bow_epoch_steps if cfg.mode != "smoke" else 20)
+print(f"bag of words: {len(bow_history.steps)} steps in {bow_history.seconds:.1f} s; dev accuracy after each epoch: "
+      + ", ".join(f"{acc:.1%}" for acc in bow_keep.curve))
+bow_best_epochs = bow_keep.best_index + 1
+bow = BagOfWords(len(vocab), vocab.pad).to(cfg.device)  # the final one: every training phrase
+training.fit(bow, sentiment.epochs(all_ids, y_all, (256,), vocab.pad, gen), models.classification_loss, lr=1e-2,
+             desc="bag of words, all phrases",
+             steps=sentiment.steps_for(len(all_ids), (256,), bow_best_epochs) if cfg.mode != "smoke" else 20)
+print(f"chosen on dev: {bow_best_epochs} epoch(s) (dev {bow_keep.best:.1%}); trained again on all {len(all_ids):,} phrases")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 4 · An embedding + LSTM many-to-one classifier
+# ## 4 · Many-to-one as notebook 03 defines it: the last state
 #
-# Each word id becomes a learned vector (embedding, 128 numbers), an LSTM reads the vectors in
-# order, and the sentence is summarised by **max-pooling** the LSTM's outputs over its real steps
-# (each of the 128 features keeps its largest value anywhere in the sentence); a linear layer
-# maps that to two scores. Max-pooling lets a strong cue anywhere count, while the LSTM state that
-# produced it has read everything before it (*not* ... *bad*).
+# Each word id becomes a learned vector (an embedding), an LSTM reads the vectors in order, and
+# the **output at the last real word**, $h_T$, the state that has read the whole sentence, goes
+# through a linear layer to two scores: the lecture's many-to-one picture, exactly.
 #
-# The recipe, fixed in advance from measurements on this kind of machine (one thread): one
-# layer, hidden size 128, dropout 0.5 on the embeddings and on the pooled vector, Adam at 3e-3
-# with gradient clipping at 1, one epoch in batches of 256 then batches of 64. The embedding is
-# **sparse**: each step updates only the rows of the words in the batch (SparseAdam), which
-# nearly halves the cost of a step on a CPU. On a GPU (`full` mode) the model is larger: a
-# two-layer bidirectional LSTM of 256 units, trained longer.
+# The training recipe (one layer, hidden size 128, embeddings of 128 numbers, dropout 0.5 on the
+# embeddings and on the vector read out, Adam with gradient clipping at 1, one epoch in batches
+# of 256 and then batches of 64) is the same for every readout below. The embedding is
+# **sparse**: each step updates only the rows of the words in the batch (SparseAdam), not the
+# whole table, most of which no single batch touches. On a GPU (`full` mode) the model is
+# larger: a two-layer bidirectional LSTM of 256 units, trained longer (sizes not chosen on the
+# dev split: class mode is what was tuned).
 
 # %% slideshow={"slide_type": "subslide"}
 size = cfg.pick(smoke=dict(hidden_size=32, num_layers=1, bidirectional=False, embed_size=32),
                 class_=dict(hidden_size=128, num_layers=1, bidirectional=False, embed_size=128),
                 full=dict(hidden_size=256, num_layers=2, bidirectional=True, embed_size=300))
-lstm = models.SequenceClassifier(len(vocab), 2, "lstm", pooling="max", dropout=0.5,
-                                 pad_id=vocab.pad, **size).to(cfg.device)
-lstm.embedding.sparse = True  # gradients only for the rows of the batch's words
 batch_sizes = (256, 64)
-lstm_epochs = cfg.pick(smoke=1, class_=7, full=12)
-lstm_steps = sentiment.steps_for(len(train_ids), batch_sizes, lstm_epochs) if cfg.mode != "smoke" else 30
-print(lstm)
-print(f"{sum(p.numel() for p in lstm.parameters()):,} parameters; {lstm_steps:,} steps "
-      f"({lstm_epochs} epoch(s): batches of {batch_sizes[0]}, then {batch_sizes[1]})")
-
-# %% slideshow={"slide_type": "subslide"}
-lstm_optimizer = sentiment.SparseDenseAdam(lstm, lr=cfg.pick(smoke=3e-3, class_=3e-3, full=2e-3))
-lstm_history = training.fit(lstm, sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad, gen),
-                            models.classification_loss, steps=lstm_steps, optimizer=lstm_optimizer, clip=1.0,
-                            desc="LSTM")
-ms_per_step = 1000 * lstm_history.seconds / len(lstm_history.steps)
-print(f"LSTM: {len(lstm_history.steps):,} steps in {lstm_history.seconds:.0f} s ({ms_per_step:.1f} ms per step)")
-assert not lstm_history.diverged
-
-# %% [markdown] slideshow={"slide_type": "-"}
-# Training curves (loss per step, smoothed over 100 steps). There is no held-out curve on
-# purpose: with a fixed budget there is nothing to choose, and the test set is read only once.
-
-# %% slideshow={"slide_type": "subslide"}
-def smooth(values, window=100):
-    values = torch.tensor(values)
-    window = max(1, min(window, len(values) // 5))
-    return values.unfold(0, window, 1).mean(1) if len(values) >= window else values
+lstm_lr = cfg.pick(smoke=3e-3, class_=3e-3, full=2e-3)
+eval_every = cfg.pick(smoke=10, class_=120, full=480)
+short_steps = sentiment.steps_for(len(train_ids), batch_sizes, 1) if cfg.mode != "smoke" else 20  # one epoch
+more_epochs = cfg.pick(smoke=1, class_=4, full=10)  # after the readout is chosen: on every phrase
+more_steps = sentiment.steps_for(len(all_ids), batch_sizes[-1:], more_epochs) if cfg.mode != "smoke" else 10
 
 
-fig, ax = plt.subplots(figsize=(7, 3.4))
-for name, history in {"bag of words": bow_history, "LSTM": lstm_history}.items():
-    curve = smooth(history.train_loss)
-    ax.plot(range(len(curve)), curve, label=name)
-ax.axvline(-(-len(train_ids) // batch_sizes[0]), color="gray", ls=":", label="LSTM: batches of 256 -> 64")
-ax.set(xlabel="step", ylabel="training loss (cross-entropy)", title="Training on SST-2 phrases")
-ax.legend();
+class LSTMRun:
+    """An LSTM classifier with its optimiser, its batches and its dev record, trained in stages."""
+
+    def __init__(self, pooling):
+        torch.manual_seed(cfg.seed)  # the same initial weights for every readout
+        self.model = models.SequenceClassifier(len(vocab), 2, "lstm", pooling=pooling, dropout=0.5,
+                                               pad_id=vocab.pad, **size).to(cfg.device)
+        self.model.embedding.sparse = True  # gradients only for the rows of the batch's words
+        self.optimizer = sentiment.SparseDenseAdam(self.model, lr=lstm_lr)
+        self.batches = sentiment.epochs(train_ids, y_train, batch_sizes, vocab.pad,
+                                        torch.Generator().manual_seed(cfg.seed))  # the same batches too
+        self.keep = sentiment.KeepBest(dev_accuracy)  # dev accuracy every `eval_every` steps, best weights
+        self.eval_steps, self.steps, self.seconds = [], 0, 0.0
+
+    def train(self, steps, desc, read_dev=True):
+        history = training.fit(self.model, self.batches, models.classification_loss, steps=steps, clip=1.0,
+                               optimizer=self.optimizer, evaluate=self.keep if read_dev else None,
+                               eval_every=eval_every, desc=desc)
+        assert not history.diverged, f"{desc}: the loss diverged"
+        self.eval_steps += [self.steps + s for s in history.eval_steps]
+        self.steps, self.seconds = self.steps + len(history.steps), self.seconds + history.seconds
+
+
+last_run = LSTMRun("last")
+print(last_run.model)
+last_run.train(short_steps, "LSTM, last state")
+print(f"last state: {last_run.steps:,} steps in {last_run.seconds:.0f} s; best dev accuracy {last_run.keep.best:.1%}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 5 · The test: SST-2 dev, read once
+# ## 5 · What pooling over the real steps adds
 #
-# Both models, 872 dev sentences, the budget fixed above.
+# The last state must carry everything the sentence said through every later word, and the
+# gradient that teaches the model a cue early in a long sentence has to travel back through all
+# of them (notebook 04). **Max-pooling** over the real steps reads every output instead: each
+# feature keeps its largest value anywhere in the sentence, so a strong cue counts wherever it
+# appears, while the LSTM state that produced it has read everything before it (*not* ... *bad*).
+#
+# Same initial weights, same batches, same steps (the first epoch, in batches of 256), same dev
+# readings: only the readout differs. The readout with the better dev accuracy then trains on
+# in batches of 64, on every training phrase (the dev split's included: it has done its job),
+# for a fixed number of epochs: the dev curves of `scripts/sentiment_dev.py` level off within
+# it, and the class-mode time budget keeps it short. Its final weights go to the test.
+
+# %% slideshow={"slide_type": "subslide"}
+max_run = LSTMRun("max")
+max_run.train(short_steps, "LSTM, max-pooling")
+gain = max_run.keep.best - last_run.keep.best
+dev_error = (max_run.keep.best * (1 - max_run.keep.best) / len(y_dev)) ** 0.5
+print(f"best dev accuracy after {short_steps:,} steps each: last state {last_run.keep.best:.1%}, "
+      f"max-pooling {max_run.keep.best:.1%}: max-pooling adds {gain:+.1%} "
+      f"(one standard error of a dev accuracy: {dev_error:.1%})")
+results.record("dev accuracy at equal steps, LSTM last state", 100 * last_run.keep.best, unit="%")
+results.record("dev accuracy at equal steps, LSTM max-pooling", 100 * max_run.keep.best, unit="%")
+chosen = max_run if gain >= 0 else last_run
+chosen.batches = sentiment.epochs(all_ids, y_all, batch_sizes[-1:], vocab.pad, torch.Generator().manual_seed(cfg.seed))
+chosen.train(more_steps, f"LSTM, {chosen.model.pooling}, all phrases", read_dev=False)
+lstm = chosen.model
+print(f"chosen on dev: the {lstm.pooling} readout; then {more_epochs} epoch(s) on all {len(all_ids):,} phrases: "
+      f"{chosen.steps:,} steps in all, {chosen.seconds:.0f} s ({1000 * chosen.seconds / chosen.steps:.1f} ms per step)")
+
+# %% slideshow={"slide_type": "subslide"}
+fig, ax = plt.subplots(figsize=(7, 3.4))
+for run, name in ((last_run, "LSTM, last state"), (max_run, "LSTM, max-pooling over real steps")):
+    ax.plot(run.eval_steps, run.keep.curve, "o-", label=name)
+ax.axhline(bow_keep.best, color="gray", ls=":", label="bag of words (best epoch)")
+ax.set(xlabel="training step", ylabel="dev accuracy", title="Choosing on the dev split (not the test set)")
+ax.legend();
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# At this size the two readouts land **close together** on the dev split: the gap printed above
+# is within a few standard errors of a dev accuracy, so one run says little about which readout
+# is better in general; the dev split, not our expectation, decides which one trains on. The
+# other settings were chosen on the same dev split with `scripts/sentiment_dev.py`, which trains
+# this recipe with other settings and reads the dev split only: the learning rate, the number
+# of steps, one direction rather than two (at equal time). Its runs are kept in
+# `scripts/sentiment_dev_runs.jsonl`; `python scripts/sentiment_dev.py --summary
+# scripts/sentiment_dev_runs.jsonl` prints them.
 
 # %% slideshow={"slide_type": "-"}
-p_bow_dev = sentiment.predict_proba(bow, dev_ids, vocab.pad)  # (872,)
-p_lstm_dev = sentiment.predict_proba(lstm, dev_ids, vocab.pad)  # (872,)
-bow_acc, lstm_acc = sentiment.accuracy(p_bow_dev, y_dev), sentiment.accuracy(p_lstm_dev, y_dev)
-majority = max(y_dev.float().mean().item(), 1 - y_dev.float().mean().item())
-print(f"seed {cfg.seed}: LSTM dev accuracy {lstm_acc:.4f}, bag of words {bow_acc:.4f} (majority class {majority:.4f})")
-results.record("SST-2 dev accuracy, LSTM", 100 * lstm_acc, unit="%")
-results.record("SST-2 dev accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
-results.record("SST-2 dev accuracy, majority class (floor)", 100 * majority, unit="%")
+if cfg.mode != "smoke":
+    assert abs(gain) < 3 * dev_error, f"the readouts differ by {gain:+.1%} on dev, more than three standard errors"
+else:
+    print("skipped (smoke mode): the readout comparison")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 6 · The test: GLUE's dev set, read once
+#
+# Both models as chosen on the dev split and trained on every phrase, on the test sentences.
+
+# %% slideshow={"slide_type": "-"}
+p_bow_test = sentiment.predict_proba(bow, test_ids, vocab.pad)  # (N_test,)
+p_lstm_test = sentiment.predict_proba(lstm, test_ids, vocab.pad)  # (N_test,)
+bow_acc, lstm_acc = sentiment.accuracy(p_bow_test, y_test), sentiment.accuracy(p_lstm_test, y_test)
+majority = max(y_test.float().mean().item(), 1 - y_test.float().mean().item())
+print(f"seed {cfg.seed}: LSTM test accuracy {lstm_acc:.4f}, bag of words {bow_acc:.4f} (majority class {majority:.4f})")
+results.record("SST-2 test (GLUE dev) accuracy, LSTM", 100 * lstm_acc, unit="%")
+results.record("SST-2 test (GLUE dev) accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
+results.record("SST-2 test (GLUE dev) accuracy, majority class (floor)", 100 * majority, unit="%")
 
 # %% slideshow={"slide_type": "subslide"}
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
-for ax, (name, probs) in zip(axes, {"bag of words": p_bow_dev, "LSTM": p_lstm_dev}.items()):
-    counts = sentiment.confusion(probs, y_dev)  # (2, 2): rows true, columns predicted
+for ax, (name, probs) in zip(axes, {"bag of words": p_bow_test, "LSTM": p_lstm_test}.items()):
+    counts = sentiment.confusion(probs, y_test)  # (2, 2): rows true, columns predicted
     ax.imshow(counts, cmap="Blues")
     for i in range(2):
         for j in range(2):
             ax.text(j, i, int(counts[i, j]), ha="center", va="center", fontsize=12)
     ax.set(xticks=[0, 1], yticks=[0, 1], xticklabels=["negative", "positive"], yticklabels=["negative", "positive"],
-           xlabel="predicted", ylabel="true", title=f"{name}: {sentiment.accuracy(probs, y_dev):.1%}")
+           xlabel="predicted", ylabel="true", title=f"{name}: {sentiment.accuracy(probs, y_test):.1%}")
 fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# One run is one seed, and dev is small (its standard error is printed below), so seeds differ. The table below was produced by `scripts/sentiment_seeds.py`, which
-# executes this very notebook in class mode for several seeds and records the line printed above.
+# **Is the difference more than chance?** Both models answered the same test sentences, so the
+# fair comparison is *paired*: only the sentences where they disagree tell them apart. If both
+# were equally accurate, each disagreement would be a coin toss between them; **McNemar's exact
+# test** gives the probability of a split at least as uneven as the one observed. The verdict
+# printed below follows from that probability (below 0.05 or not); with a test set of this size,
+# a gap of a point or two is often *not distinguishable* from chance. What we assert is only
+# what held on every seed we ran: the LSTM is not distinguishably *worse* than the bag of words.
+#
+# One run is one seed. To see the spread over seeds, run
+# `python -m tools.benchmark --seeds 0 1 2 11 notebooks/08_sentiment.ipynb`: it executes this
+# notebook once per seed and records the test accuracies of every run, a failing one included.
 
 # %% slideshow={"slide_type": "subslide"}
-table_path = next((p for p in (Path("08_sentiment_seeds.json"), Path("notebooks/08_sentiment_seeds.json"))
-                   if p.exists()), None)
-if table_path is None:
-    print("no seed table found (run: python scripts/sentiment_seeds.py --seeds 0 1 2)")
-else:
-    runs = json.loads(table_path.read_text())["runs"]
-    accs = torch.tensor([r["lstm"] for r in runs])
-    print(f"{'seed':>4} {'LSTM':>7} {'bag of words':>13}")
-    for r in runs:
-        print(f"{r['seed']:>4} {r['lstm']:>7.2%} {r['bow']:>13.2%}")
-    spread = f", standard deviation {accs.std():.2%}" if len(accs) > 1 else ""
-    print(f"LSTM over {len(runs)} seed(s) (class mode): mean {accs.mean():.2%}, "
-          f"from {accs.min():.2%} to {accs.max():.2%}{spread}")
-standard_error = (lstm_acc * (1 - lstm_acc) / len(y_dev)) ** 0.5
-print(f"one standard error of this run's accuracy on {len(y_dev)} sentences: {standard_error:.2%}")
+lstm_right, bow_right = (p_lstm_test > 0.5).long() == y_test, (p_bow_test > 0.5).long() == y_test  # (N_test,)
+lstm_only, bow_only, p_value = sentiment.mcnemar(lstm_right, bow_right)
+verdict = ("the LSTM is more accurate than the bag of words" if p_value < 0.05 and lstm_only > bow_only
+           else "the bag of words is more accurate than the LSTM" if p_value < 0.05
+           else "the two are not distinguishable at this size")
+print(f"of {len(y_test)} test sentences, the LSTM alone is right on {lstm_only}, the bag of words alone on "
+      f"{bow_only}; McNemar's exact p = {p_value:.3f}: {verdict}")
+standard_error = (lstm_acc * (1 - lstm_acc) / len(y_test)) ** 0.5
+print(f"one standard error of the LSTM's accuracy on {len(y_test)} sentences: {standard_error:.2%}")
+results.record("McNemar p, LSTM vs bag of words on the test set", p_value, better="lower")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 if cfg.mode != "smoke":
-    assert lstm_acc > 0.82, f"the LSTM should reach over 82% on SST-2 dev in its budget, got {lstm_acc:.1%}"
-    assert lstm_acc > bow_acc, f"the LSTM ({lstm_acc:.1%}) should beat the bag of words ({bow_acc:.1%})"
+    assert lstm_acc > 0.82, f"the LSTM should reach over 82% on the test set in its budget, got {lstm_acc:.1%}"
+    assert not (p_value < 0.05 and bow_only > lstm_only), (
+        f"the bag of words ({bow_acc:.1%}) should not be distinguishably more accurate than the LSTM ({lstm_acc:.1%})")
     assert bow_acc > 0.78, f"the bag of words should reach over 78%, got {bow_acc:.1%}"
 else:
     print("skipped (smoke mode): the accuracy asserts")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 6 · Order: the negation pair and a probe set
+# ## 7 · Order: the negation pair and a probe set
 #
 # The bag of words gives the two sentences of notebook 02 the same counts, hence the same
 # probability, by construction. The LSTM reads them in order.
@@ -326,30 +446,57 @@ assert good_bigrams != bad_bigrams
 # The lesson is **order**, not negation: unigram counts throw order away by construction;
 # n-grams keep it within n words; a recurrent network reads the whole sentence in order.
 #
-# ## 7 · The lecture's two tweets
+# ## 8 · The lecture's two tweets
 #
-# Quoted exactly. The second uses mild words (*"wouldn't mind"*) for a negative meaning, with
-# the sad face `:(` at the end: the tokenizer splits it into `:` and `(`.
+# The slide *Tweet sentiment classification* shows two tweets, quoted here exactly as the slide
+# gives them, with their authors and dates as the slide labels them (the first ends with a link,
+# written as the tweet shows it; its address is printed beside it) and the sentiment each
+# expresses: the first is praise (positive), the second a complaint (negative) in mild words,
+# *wouldn't mind*, ending in the sad face `:(`, which the tokenizer splits into `:` and `(`.
+# Beside each: both models' verdicts, then what each word did (occlusion, as in section 10).
 
-# %% slideshow={"slide_type": "-"}
-tweets = ["The @MIT Introduction to #DeepLearning is definitely one of the best courses of its kind "
-          "currently available online",
-          "I wouldn't mind a bit of snow right now. We haven't had any in my bit of the Midlands "
-          "this winter! :("]
-p_bow_tweets, p_lstm_tweets = probabilities(bow, tweets), probabilities(lstm, tweets)
-for tweet, pb, pl in zip(tweets, p_bow_tweets, p_lstm_tweets):
-    print(f"{tweet}\n   tokens: {text.tokenize(tweet, 'word')}\n   P(positive): bag of words {pb:.3f}, LSTM {pl:.3f}")
+# %% slideshow={"slide_type": "subslide"}
+tweets = [
+    {"author": "Ivar Hagendoorn @IvarHagendoorn, 12:45 PM - 12 Feb 2018", "label": "positive",
+     "text": "The @MIT Introduction to #DeepLearning is definitely one of the best courses of its kind "
+             "currently available online introtodeeplearning.com", "link": "http://introtodeeplearning.com"},
+    {"author": "Angels-Cave @AngelsCave, replying to @Kazuki2048, 2:19 AM - 25 Jan 2019", "label": "negative",
+     "text": "I wouldn't mind a bit of snow right now. We haven't had any in my bit of the Midlands "
+             "this winter! :("},
+]
+tweet_texts = [t["text"] for t in tweets]
+tweet_probs = {"bag of words": probabilities(bow, tweet_texts), "LSTM": probabilities(lstm, tweet_texts)}
+for i, tweet in enumerate(tweets):
+    verdicts = "; ".join(f"{name} P(positive) = {p[i]:.3f}, says {'positive' if p[i] > 0.5 else 'negative'}"
+                         for name, p in tweet_probs.items())
+    link = f", the link goes to {tweet['link']}" if "link" in tweet else ""
+    print(f"{tweet['text']!r}\n   ({tweet['author']}{link})\n   label: {tweet['label']}; {verdicts}\n"
+          f"   unknown words: {[w for w in text.tokenize(tweet['text'], 'word') if w not in vocab]}")
+
+# %% slideshow={"slide_type": "subslide"}
+fig, axes = plt.subplots(len(tweets), 1, figsize=(11, 6))
+for ax, tweet in zip(axes, tweets):
+    tokens = text.tokenize(tweet["text"], "word")
+    for shift, (name, model) in zip((-0.2, 0.2), {"bag of words": bow, "LSTM": lstm}.items()):
+        values = [v for _, v in sentiment.occlusion(model, tokens, vocab)]
+        ax.bar([i + shift for i in range(len(tokens))], values, width=0.4, label=name)
+    ax.set_xticks(range(len(tokens)), [t if t in vocab else f"{t}*" for t in tokens], rotation=60)
+    ax.axhline(0, color="gray", lw=0.8)
+    ax.set(ylabel="P - P(without word)", title=f"the {tweet['label']} tweet (* = unknown word)")
+    ax.legend(loc="lower left", fontsize=8)
+fig.tight_layout()
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # Read the numbers printed above rather than our expectations: they can change with the seed.
-# Neither model has seen tweets, and `@`, `#` and `:(` are rare in movie reviews; the box in
-# section 9 shows which words drove the LSTM's answer.
+# Neither model has seen tweets: `@`, `#`, the link and `:(` are rare or absent in movie reviews
+# (unknown words are starred), and *"wouldn't mind"* is the kind of polite phrasing a word count
+# reads as mild or even positive. A bar above zero pushed the model towards *positive*.
 #
-# ## 8 · Out of domain: Amazon, IMDb and Yelp
+# ## 9 · Out of domain: Amazon, IMDb and Yelp
 #
-# The Sentiment Labelled Sentences (Kotzias et al., 2015) hold 1,000 labelled sentences from each
-# of three sites, half positive. Neither model saw any of them, nor product or restaurant
-# reviews at all (IMDb is movie reviews, like SST).
+# The Sentiment Labelled Sentences (Kotzias et al., 2015) hold labelled sentences from three
+# sites, half positive. Neither model saw any of them, nor product or restaurant reviews at all
+# (IMDb is movie reviews, like SST).
 
 # %% slideshow={"slide_type": "subslide"}
 ood = {}
@@ -359,8 +506,8 @@ for source in ("amazon", "imdb", "yelp"):
     labels = torch.tensor([label for _, label in pairs])
     ood[source] = {name: sentiment.accuracy(sentiment.predict_proba(model, ids, vocab.pad), labels)
                    for name, model in {"bag of words": bow, "LSTM": lstm}.items()}
-    print(f"{source:>7} ({len(pairs):,} sentences): LSTM {ood[source]['LSTM']:.1%}, "
-          f"bag of words {ood[source]['bag of words']:.1%}")
+    print(f"{source:>7} ({len(pairs):,} sentences, {labels.float().mean():.0%} positive): "
+          f"LSTM {ood[source]['LSTM']:.1%}, bag of words {ood[source]['bag of words']:.1%}")
 plotting.comparison_bars({f"{s}\n{name}": acc for s, accs in ood.items() for name, acc in accs.items()},
                          ylabel="accuracy", title="Trained on SST-2, tested elsewhere");
 if cfg.mode != "smoke":
@@ -373,7 +520,7 @@ else:
 # reviews like SST's, while phones and restaurants bring words the training phrases rarely or
 # never contain (unknown words become `<unk>`).
 #
-# ## 9 · Try it: which words moved the LSTM?
+# ## 10 · Try it: which words moved the LSTM?
 #
 # **Occlusion**: score the sentence, then score it again with one word removed; the difference
 # is how much that word pushed the probability up (towards positive) or down. It asks the model
@@ -403,18 +550,23 @@ widgets.interact(explain, sentence=widgets.Text(value="The food was good, not ba
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - Many-to-one: an LSTM reads a sentence word by word and one readout (max-pooled over the real
-#   steps) gives P(positive). Padding is made harmless (packed sequences, pooling over real steps)
-#   and cheap (length buckets).
-# - Trained on SST-2's phrases for a fixed budget, with nothing selected on held-out data, and
-#   tested once on dev: the LSTM beats the bag-of-words logistic regression (both numbers and the
-#   spread over seeds are printed in section 5).
+# - Many-to-one: an LSTM reads a sentence word by word and one readout gives P(positive).
+#   Padding is made harmless (a left-to-right LSTM reads the real steps before any padding; the
+#   readout skips it) and cheap (length buckets).
+# - Every setting was chosen on a dev split of whole training sentences, with their pieces
+#   removed from training; the final models then trained on every phrase, and the test set
+#   (GLUE's dev set) was read once, at the end.
+# - The last state (notebook 03's readout) and max-pooling over the real steps land close
+#   together on the dev split at equal steps; the better of the two on dev trains on.
+# - On the test set, both models' accuracies and McNemar's paired test are printed in section 6;
+#   the verdict there (more accurate, or not distinguishable at this size) is the claim, for
+#   this seed; the LSTM was never distinguishably worse than the bag of words.
 # - The unigram bag of words gives *"good, not bad"* and *"bad, not good"* the same probability
 #   by construction; the LSTM separates them, and it can rank same-word pairs of a probe set
 #   that no unigram bag can (ranking a pair is not yet getting both sentences right).
 #   A bag of bigrams also separates that pair: the lesson is order, not negation.
 # - Trained on movie reviews, both models transfer to Amazon, IMDb and Yelp sentences well above
-#   chance; occlusion shows which words drove a prediction.
+#   chance; occlusion shows which words drove a prediction, on the lecture's tweets too.
 #
 # ## Exercises
 #
@@ -442,10 +594,11 @@ torch.testing.assert_close(got, models.pool(outputs, lengths_check, "mean"))
 print("PASS: the mean over real steps matches models.pool")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **2. (Experiment)** Train the LSTM with `pooling="last"` (the output at the last real word)
-# and then `"mean"` for the same budget. Which reads the test set best, and why might the last
-# step alone forget an early *"not"*? (Any such comparison is a selection: if you pick a winner,
-# hold out whole training sentences to pick it on, never dev.)
+# **2. (Experiment)** Train a third readout on equal terms: `mean_run = LSTMRun("mean")`, then
+# `mean_run.train(short_steps, "LSTM, mean")`, and read `mean_run.keep.best`. Where does
+# mean-pooling land on the dev split beside the last state and max-pooling? Why might averaging
+# dilute one strong cue in a long sentence? (Choose on dev; the test set stays unread until a
+# choice is final.)
 #
 # **3. (Discussion)** Find two sentences with opposite meanings that also have the same bag of
-# bigrams. Does the LSTM separate them? Try them in the box of section 9.
+# bigrams. Does the LSTM separate them? Try them in the box of section 10.

@@ -126,3 +126,80 @@ def test_sparse_dense_adam_splits_parameters():
     assert len(sparse_params) == 1 and sparse_params[0] is model.embedding.weight
     n_dense = sum(p.numel() for p in opt.optimizers[0].param_groups[0]["params"])
     assert n_dense + model.embedding.weight.numel() == sum(p.numel() for p in model.parameters())
+
+
+PHRASES = [("the film is not bad at all", 1), ("not bad at all", 1), ("not bad", 1), ("bad", 0),
+           ("the film", 1), ("a dull , slow film", 0), ("dull", 0), ("slow film", 0), ("film", 1),
+           ("good fun", 1), ("good", 1), ("fun", 1), ("it drags", 0), ("drags", 0)]
+
+
+def test_full_sentences_are_the_phrases_no_other_contains():
+    full = sentiment.full_sentences([p for p, _ in PHRASES])
+    assert full == {"the film is not bad at all", "a dull , slow film", "good fun", "it drags"}
+    assert sentiment.full_sentences(["bad film", "a bad film", "a bad"]) == {"a bad film"}
+    assert sentiment.full_sentences(["film", "films"]) == {"film", "films"}, "whole words only"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_dev_split_holds_out_full_sentences_and_every_piece_of_them(seed):
+    train, dev = sentiment.dev_split(PHRASES, num_dev=2, seed=seed)
+    assert len(dev) == 2 and len({s for s, _ in dev}) == 2
+    full = sentiment.full_sentences([p for p, _ in PHRASES])
+    labels = dict(PHRASES)
+    for sentence, label in dev:
+        assert sentence in full and label == labels[sentence]
+        for phrase, _ in train:
+            assert f" {phrase} " not in f" {sentence} ", f"{phrase!r} is a piece of dev sentence {sentence!r}"
+    kept = [p for p in PHRASES if p in train]
+    assert train == kept, "the training part keeps the input order"
+    held_out_words = {w for s, _ in dev for w in s.split()}
+    assert all(p in train for p in PHRASES if not set(p[0].split()) & held_out_words), "nothing else is dropped"
+    assert sentiment.dev_split(PHRASES, num_dev=2, seed=seed) == (train, dev), "the same seed, the same split"
+
+
+def test_dev_split_normalises_spaces_and_says_when_too_few_sentences():
+    train, dev = sentiment.dev_split([("good  fun ", 1), ("fun", 1), ("bad", 0)], num_dev=2, seed=0)
+    assert sorted(dev) == [("bad", 0), ("good fun", 1)] and train == []
+    with pytest.raises(ValueError, match="only 4 phrases are full sentences"):
+        sentiment.dev_split(PHRASES, num_dev=5)
+
+
+def test_keep_best_restores_the_best_weights():
+    model = nn.Linear(1, 1, bias=False)
+    scores = iter([0.5, 0.8, 0.6])
+    keep = sentiment.KeepBest(lambda m: next(scores))
+    for w in (1.0, 2.0, 3.0):
+        model.weight.data.fill_(w)
+        assert set(keep(model)) == {"dev"}
+    assert keep.curve == [0.5, 0.8, 0.6] and keep.best == 0.8 and keep.best_index == 1
+    keep.restore(model)
+    assert model.weight.item() == 2.0
+    with pytest.raises(RuntimeError, match="scored nothing"):
+        _ = sentiment.KeepBest(lambda m: 0.0).best
+
+
+def test_keep_best_inside_fit_keeps_a_copy_not_a_view():
+    torch.manual_seed(0)
+    model = nn.Linear(2, 2)
+    X, y = torch.randn(32, 2), torch.randint(0, 2, (32,))
+    keep = sentiment.KeepBest(lambda m: -models.classification_loss(m, (X, y)).item())
+    training.fit(model, [(X, y)], models.classification_loss, steps=20, lr=0.1, evaluate=keep, eval_every=5,
+                 progress=False)
+    assert len(keep.curve) == 4
+    best = keep.best_state["weight"].clone()
+    model.weight.data.add_(1.0)
+    assert torch.equal(keep.best_state["weight"], best)
+    assert torch.equal(keep.restore(model).weight, best)
+
+
+def test_mcnemar_counts_disagreements_and_gives_the_exact_p_value():
+    a = torch.tensor([True, True, True, False, True, False])
+    b = torch.tensor([True, False, False, False, True, True])
+    assert sentiment.mcnemar(a, b)[:2] == (2, 1)
+    assert sentiment.mcnemar(a, b)[2] == pytest.approx(1.0)  # 2 vs 1: as even as 3 tosses can be uneven
+    a_only, b_only, p = sentiment.mcnemar(torch.ones(20, dtype=torch.bool), torch.zeros(20, dtype=torch.bool))
+    assert (a_only, b_only) == (20, 0) and p == pytest.approx(2 * 0.5 ** 20)
+    assert sentiment.mcnemar(a, a) == (0, 0, 1.0)
+    assert sentiment.mcnemar(b, a)[2] == sentiment.mcnemar(a, b)[2]
+    with pytest.raises(ValueError, match="same examples"):
+        sentiment.mcnemar(a, b[:3])
