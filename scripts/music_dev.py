@@ -1,0 +1,132 @@
+"""Choose notebook 07's sampling temperature on models and draws that are never reported.
+
+Trains the class-mode recipe of notebook 07 with a seed the notebook is not run with, then
+samples tunes at several temperatures (a generator seeded apart from the notebook's) and scores
+them with the notebook's checks: strict validity, in-time share, and the longest stretch a
+valid sample shares with a training tune against the 95th percentile of the dev tunes' stretches
+(the notebook's copy check, with dev tunes in place of test tunes). One JSON line per (seed, temperature) is appended to
+``scripts/music_dev_runs.jsonl``.
+
+    python scripts/music_dev.py --seeds 100 101 --temperatures 0.5 0.6 0.7 0.8
+    python scripts/music_dev.py --summary
+"""
+import argparse
+import json
+import subprocess
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from course_utils import metrics, models, music, text, training
+
+RUNS = Path(__file__).with_name("music_dev_runs.jsonl")
+RECIPE = dict(num_steps=100, batch_size=32, embed_size=32, hidden_size=256, train_steps=1000, lr=8e-3)
+
+
+def train(seed: int, recipe: dict):
+    """The notebook's class-mode training: truncated BPTT with the state carried between windows."""
+    torch.manual_seed(seed)
+    tunes, _ = music.load_tunes()
+    train_tunes, held_tunes = music.split_tunes(tunes, valid_fraction=0.05)
+    _, dev_tunes = music.split_tunes(held_tunes, valid_fraction=0.5, seed=1)
+    train_tokens = music.tunes_to_tokens(train_tunes)
+    vocab = text.Vocab(train_tokens, reserved=[music.END])
+    train_ids = torch.tensor(vocab.encode(train_tokens))  # (N_train,)
+    dev_ids = torch.tensor(vocab.encode(music.tunes_to_tokens(dev_tunes)))  # (N_dev,)
+    gen = torch.Generator().manual_seed(seed)
+    state = {"carried": None}
+
+    def epoch_batches():
+        state["carried"] = None
+        offset = int(torch.randint(recipe["num_steps"], (1,), generator=gen))
+        yield from text.sequential_batches(train_ids[offset:], recipe["batch_size"], recipe["num_steps"])
+
+    def loss_fn(model, batch):
+        X, Y = batch  # (B, T), (B, T)
+        logits, new = model(X, state["carried"])  # (B, T, V)
+        state["carried"] = tuple(s.detach() for s in new)
+        return torch.nn.functional.cross_entropy(logits.reshape(-1, logits.shape[-1]), Y.reshape(-1))
+
+    lm = models.LanguageModel(len(vocab), kind="lstm", hidden_size=recipe["hidden_size"],
+                              embed_size=recipe["embed_size"])
+    X_dev, Y_dev = text.lm_windows(dev_ids, 200)  # (N, 200)
+    history = training.fit(lm, epoch_batches, loss_fn, steps=recipe["train_steps"], lr=recipe["lr"],
+                           clip=1.0, schedule="cosine", progress=False,
+                           evaluate=lambda m: metrics.evaluate_lm(m, X_dev, Y_dev))
+    index = text.CopyIndex(music.body(t) for t in train_tunes)
+    dev_shared = [index.longest_shared(music.body(t)) for t in dev_tunes]
+    return lm, vocab, history.metric("loss")[-1], history.seconds, index, float(np.percentile(dev_shared, 95))
+
+
+def reason(check, ended: bool) -> str:
+    """The first thing that makes a sample fail the strict check, or "valid"."""
+    if check.missing_headers:
+        return "missing headers"
+    if check.problems:
+        return "structure: " + check.problems[0].split(" at character")[0]
+    if check.error:
+        return "music21 raised"
+    if check.messages:
+        return "music21 complained"
+    if check.num_notes < music.MIN_NOTES:
+        return "too few notes"
+    return "valid" if ended else "never ended"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[100, 101])
+    parser.add_argument("--temperatures", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8])
+    parser.add_argument("--samples", type=int, default=100)
+    parser.add_argument("--train-steps", type=int, default=RECIPE["train_steps"])
+    parser.add_argument("--summary", action="store_true")
+    args = parser.parse_args()
+    if args.summary:
+        return summary()
+    torch.set_num_threads(1)
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    for seed in args.seeds:
+        recipe = dict(RECIPE, train_steps=args.train_steps)
+        lm, vocab, dev_loss, seconds, index, threshold = train(seed, recipe)
+        lm.eval()
+        torch.save(lm.state_dict(), f"/tmp/music_dev_{seed}_{recipe['train_steps']}.pt")
+        for temperature in args.temperatures:
+            gen = torch.Generator().manual_seed(10_000 + seed)
+            start = time.perf_counter()
+            samples, ended = music.sample_tunes(lm, vocab, args.samples, temperature=temperature,
+                                                max_chars=1000, generator=gen)
+            checks = [music.check_tune(s) for s in samples]
+            sc = music.score(checks, ended)
+            reasons = Counter(reason(c, e) for c, e in zip(checks, ended))
+            good = [music.body(s) for s, c, e in zip(samples, checks, ended) if c.strict and e]
+            shared = [index.longest_shared(b) for b in good] or [0]
+            row = dict(seed=seed, temperature=temperature, recipe=recipe, commit=commit, dev_loss=dev_loss,
+                       train_seconds=seconds, samples=args.samples, ended=sum(ended), strict=sc.strict,
+                       in_time=sc.in_time, valid_in_time=sc.valid_in_time, bars_in_time=sc.bars_in_time,
+                       max_shared=max(shared), median_shared=float(np.median(shared)), dev_threshold=threshold,
+                       copies=sum(index.is_copy(b) for b in good), reasons=dict(reasons),
+                       check_seconds=time.perf_counter() - start)
+            print(json.dumps(row), flush=True)
+            with RUNS.open("a") as f:
+                f.write(json.dumps(row) + "\n")
+
+
+def summary():
+    """Mean strict validity and in-time share per temperature over the dev seeds."""
+    rows = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
+    by_t = defaultdict(list)
+    for r in rows:
+        by_t[r["recipe"]["train_steps"], r["temperature"]].append(r)
+    print(f"{'steps':>6s}{'temperature':>12s}{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
+          f"{'max shared':>12s}{'dev loss':>10s}")
+    for (steps, t), rs in sorted(by_t.items()):
+        mean = {k: sum(r[k] for r in rs) / len(rs) for k in ("strict", "in_time", "ended", "dev_loss")}
+        print(f"{steps:6d}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}{mean['in_time']:9.0%}{mean['ended']:7.0f}"
+              f"{max(r.get('max_shared', float('nan')) for r in rs):12.0f}{mean['dev_loss']:10.3f}")
+
+
+if __name__ == "__main__":
+    main()
