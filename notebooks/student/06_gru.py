@@ -580,7 +580,7 @@ else:
 vocab, (X_train, Y_train), (X_valid, Y_valid) = text.d2l_time_machine(data.load_time_machine(), num_steps=32)
 batch_size = 32
 steps_per_epoch = math.ceil(len(X_train) / batch_size)
-lm_steps = cfg.pick(smoke=20, class_=800, full=4000)
+lm_steps = cfg.pick(smoke=20, class_=400, full=4000)
 print(f"vocabulary {len(vocab)}, train windows {tuple(X_train.shape)}, valid windows {tuple(X_valid.shape)}")
 print(f"{lm_steps} steps = {lm_steps / steps_per_epoch:.1f} epochs of {steps_per_epoch} steps")
 
