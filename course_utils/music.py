@@ -262,12 +262,17 @@ def tunes_to_tokens(tunes: Iterable[str]) -> list[str]:
 @torch.no_grad()
 def sample_tunes(model: torch.nn.Module, vocab, num_tunes: int = 1, temperature: float = 1.0,
                  max_chars: int = 1000, generator: torch.Generator | None = None,
-                 prefix: str = "X:1\n") -> tuple[list[str], list[bool]]:
+                 prefix: str = "X:1\n", context: str = "") -> tuple[list[str], list[bool]]:
     """Sample ``num_tunes`` tunes at once, each from ``END`` + ``prefix`` until the model writes ``END``.
 
     Every normalised tune starts with ``X:1`` (the tunes are renumbered), so the sampler writes
     that line itself and the model goes on from the title; the prefix is part of each returned
     tune. A longer prefix asks for more (e.g. ``"X:1\nT:Reel\nR:reel\n"``).
+
+    ``context`` (e.g. a training tune) is read first, before ``END`` + ``prefix``, and is not
+    returned. A model trained by truncated BPTT with the state carried from window to window
+    has almost never started from a zero state: reading a tune first puts its state where
+    training left it at a tune boundary.
 
     ``model(X, state)`` maps ids (B, T) to logits (B, T, V) and a state. ``temperature`` divides
     the logits (0: always the most likely character). ``<unk>`` is never sampled. A tune that
@@ -277,7 +282,8 @@ def sample_tunes(model: torch.nn.Module, vocab, num_tunes: int = 1, temperature:
     if END not in vocab:
         raise KeyError(f"the vocabulary has no {END!r}: build it with Vocab(tokens, reserved=[music.END])")
     end_id = vocab.token_to_idx[END]
-    start = torch.tensor([[end_id] + vocab.encode(list(prefix))] * num_tunes)  # (B, 1 + P)
+    context_ids = [end_id] + vocab.encode(list(context)) if context else []
+    start = torch.tensor([context_ids + [end_id] + vocab.encode(list(prefix))] * num_tunes)  # (B, C + 1 + P)
     ids, lengths = sample(model, start, max_chars, temperature, stop_id=end_id, forbid=[vocab.unk],
                           generator=generator)  # (B, max_chars), (B,)
     texts = [prefix + "".join(vocab.decode(row[:n].tolist())) for row, n in zip(ids, lengths.tolist())]

@@ -26,8 +26,10 @@ RUNS = Path(__file__).with_name("music_dev_runs.jsonl")
 RECIPE = dict(num_steps=100, batch_size=32, embed_size=32, hidden_size=256, train_steps=1000, lr=8e-3)
 
 
-def train(seed: int, recipe: dict):
-    """The notebook's class-mode training: truncated BPTT with the state carried between windows."""
+def train(seed: int, recipe: dict, saved: Path | None = None):
+    """The notebook's class-mode training: truncated BPTT with the state carried between windows.
+
+    With ``saved`` (a state dict written by an earlier run), the model is loaded instead of trained."""
     torch.manual_seed(seed)
     tunes, _ = music.load_tunes()
     train_tunes, held_tunes = music.split_tunes(tunes, valid_fraction=0.05)
@@ -53,12 +55,17 @@ def train(seed: int, recipe: dict):
     lm = models.LanguageModel(len(vocab), kind="lstm", hidden_size=recipe["hidden_size"],
                               embed_size=recipe["embed_size"])
     X_dev, Y_dev = text.lm_windows(dev_ids, 200)  # (N, 200)
-    history = training.fit(lm, epoch_batches, loss_fn, steps=recipe["train_steps"], lr=recipe["lr"],
-                           clip=1.0, schedule="cosine", progress=False,
-                           evaluate=lambda m: metrics.evaluate_lm(m, X_dev, Y_dev))
+    if saved is not None and saved.exists():
+        lm.load_state_dict(torch.load(saved))
+        dev_loss, seconds = metrics.evaluate_lm(lm, X_dev, Y_dev)["loss"], float("nan")
+    else:
+        history = training.fit(lm, epoch_batches, loss_fn, steps=recipe["train_steps"], lr=recipe["lr"],
+                               clip=1.0, schedule="cosine", progress=False,
+                               evaluate=lambda m: metrics.evaluate_lm(m, X_dev, Y_dev))
+        dev_loss, seconds = history.metric("loss")[-1], history.seconds
     index = text.CopyIndex(music.body(t) for t in train_tunes)
     dev_shared = [index.longest_shared(music.body(t)) for t in dev_tunes]
-    return lm, vocab, history.metric("loss")[-1], history.seconds, index, float(np.percentile(dev_shared, 95))
+    return lm, vocab, train_tunes, dev_loss, seconds, index, float(np.percentile(dev_shared, 95))
 
 
 def reason(check, ended: bool) -> str:
@@ -82,49 +89,56 @@ def main():
     parser.add_argument("--temperatures", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8])
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--train-steps", type=int, default=RECIPE["train_steps"])
+    parser.add_argument("--out", type=Path, default=RUNS, help="where the runs are appended (and read by --summary)")
+    parser.add_argument("--reuse", action="store_true", help="load the model a run with the same seed and steps saved")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     if args.summary:
-        return summary()
+        return summary(args.out)
     torch.set_num_threads(1)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     for seed in args.seeds:
         recipe = dict(RECIPE, train_steps=args.train_steps)
-        lm, vocab, dev_loss, seconds, index, threshold = train(seed, recipe)
+        saved = Path(f"/tmp/music_dev_{seed}_{recipe['train_steps']}.pt")
+        lm, vocab, train_tunes, dev_loss, seconds, index, threshold = train(seed, recipe,
+                                                                              saved if args.reuse else None)
         lm.eval()
-        torch.save(lm.state_dict(), f"/tmp/music_dev_{seed}_{recipe['train_steps']}.pt")
+        torch.save(lm.state_dict(), saved)
         for temperature in args.temperatures:
             gen = torch.Generator().manual_seed(10_000 + seed)
             start = time.perf_counter()
+            context = train_tunes[int(torch.randint(len(train_tunes), (1,), generator=gen))]  # as notebook 07
             samples, ended = music.sample_tunes(lm, vocab, args.samples, temperature=temperature,
-                                                max_chars=1000, generator=gen)
+                                                max_chars=1000, generator=gen, context=context)
             checks = [music.check_tune(s) for s in samples]
             sc = music.score(checks, ended)
             reasons = Counter(reason(c, e) for c, e in zip(checks, ended))
             good = [music.body(s) for s, c, e in zip(samples, checks, ended) if c.strict and e]
             shared = [index.longest_shared(b) for b in good] or [0]
-            row = dict(seed=seed, temperature=temperature, recipe=recipe, commit=commit, dev_loss=dev_loss,
-                       train_seconds=seconds, samples=args.samples, ended=sum(ended), strict=sc.strict,
+            row = dict(seed=seed, temperature=temperature, recipe=recipe, context=True, commit=commit,
+                       dev_loss=dev_loss, train_seconds=seconds, samples=args.samples, ended=sum(ended),
+                       strict=sc.strict,
                        in_time=sc.in_time, valid_in_time=sc.valid_in_time, bars_in_time=sc.bars_in_time,
                        max_shared=max(shared), median_shared=float(np.median(shared)), dev_threshold=threshold,
                        copies=sum(index.is_copy(b) for b in good), reasons=dict(reasons),
                        check_seconds=time.perf_counter() - start)
             print(json.dumps(row), flush=True)
-            with RUNS.open("a") as f:
+            with args.out.open("a") as f:
                 f.write(json.dumps(row) + "\n")
 
 
-def summary():
+def summary(runs: Path = RUNS):
     """Mean strict validity and in-time share per temperature over the dev seeds."""
-    rows = [json.loads(line) for line in RUNS.read_text().splitlines() if line.strip()]
+    rows = [json.loads(line) for line in runs.read_text().splitlines() if line.strip()]
     by_t = defaultdict(list)
     for r in rows:
-        by_t[r["recipe"]["train_steps"], r["temperature"]].append(r)
-    print(f"{'steps':>6s}{'temperature':>12s}{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
+        by_t[r.get("context", False), r["recipe"]["train_steps"], r["temperature"]].append(r)
+    print(f"{'context':>8s}{'steps':>6s}{'temperature':>12s}{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
           f"{'max shared':>12s}{'dev loss':>10s}")
-    for (steps, t), rs in sorted(by_t.items()):
+    for (context, steps, t), rs in sorted(by_t.items()):
         mean = {k: sum(r[k] for r in rs) / len(rs) for k in ("strict", "in_time", "ended", "dev_loss")}
-        print(f"{steps:6d}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}{mean['in_time']:9.0%}{mean['ended']:7.0f}"
+        print(f"{'yes' if context else 'no':>8s}{steps:6d}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
+              f"{mean['in_time']:9.0%}{mean['ended']:7.0f}"
               f"{max(r.get('max_shared', float('nan')) for r in rs):12.0f}{mean['dev_loss']:10.3f}")
 
 

@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from course_utils import music
-from course_utils.models import LanguageModel
+from course_utils.models import LanguageModel, sample
 from course_utils.text import Vocab
 
 # A real tune as it appears in music21's corpus (O'Neill's, with comment, chord symbols,
@@ -253,6 +253,19 @@ def test_sampling_stops_at_the_boundary():
     texts, ended = music.sample_tunes(_Always(len(vocab), vocab.token_to_idx["G"]), vocab, 2,
                                       temperature=0, max_chars=7, prefix="")
     assert texts == ["GGGGGGG"] * 2 and ended == [False, False]
+
+
+def test_context_is_read_first_and_not_returned():
+    """The state after ``context`` + END + prefix: the same as feeding that whole start by hand."""
+    vocab = Vocab(music.tunes_to_tokens([TUNE]), reserved=[music.END])
+    torch.manual_seed(0)
+    lm = LanguageModel(len(vocab), kind="lstm", hidden_size=16)
+    end_id = vocab.token_to_idx[music.END]
+    texts, _ = music.sample_tunes(lm, vocab, 2, temperature=0, max_chars=20, context=TUNE)
+    start = torch.tensor([[end_id] + vocab.encode(list(TUNE)) + [end_id] + vocab.encode(list("X:1\n"))])
+    ids, lengths = sample(lm, start, 20, temperature=0, stop_id=end_id, forbid=[vocab.unk])
+    expected = "X:1\n" + "".join(vocab.decode(ids[0, :int(lengths[0])].tolist()))
+    assert texts == [expected] * 2
 
 
 def test_sampling_a_language_model_in_batches():
