@@ -262,17 +262,19 @@ def tunes_to_tokens(tunes: Iterable[str]) -> list[str]:
 @torch.no_grad()
 def sample_tunes(model: torch.nn.Module, vocab, num_tunes: int = 1, temperature: float = 1.0,
                  max_chars: int = 1000, generator: torch.Generator | None = None,
-                 prefix: str = "X:1\n", context: str = "") -> tuple[list[str], list[bool]]:
+                 prefix: str = "X:1\n", context: str | Sequence[str] = "") -> tuple[list[str], list[bool]]:
     """Sample ``num_tunes`` tunes at once, each from ``END`` + ``prefix`` until the model writes ``END``.
 
     Every normalised tune starts with ``X:1`` (the tunes are renumbered), so the sampler writes
     that line itself and the model goes on from the title; the prefix is part of each returned
     tune. A longer prefix asks for more (e.g. ``"X:1\nT:Reel\nR:reel\n"``).
 
-    ``context`` (e.g. a training tune) is read first, before ``END`` + ``prefix``, and is not
-    returned. A model trained by truncated BPTT with the state carried from window to window
-    has almost never started from a zero state: reading a tune first puts its state where
-    training left it at a tune boundary.
+    ``context`` is read first, before ``END`` + ``prefix``, and is not returned: one text for
+    every tune, or one per tune, all of the same length (e.g. the last 100 characters of
+    ``num_tunes`` training tunes, so that the tunes are written independently). A model trained
+    by truncated BPTT with the state carried from window to window has almost never started
+    from a zero state: reading the end of a tune first puts its state where training leaves it
+    at a tune boundary.
 
     ``model(X, state)`` maps ids (B, T) to logits (B, T, V) and a state. ``temperature`` divides
     the logits (0: always the most likely character). ``<unk>`` is never sampled. A tune that
@@ -282,13 +284,27 @@ def sample_tunes(model: torch.nn.Module, vocab, num_tunes: int = 1, temperature:
     if END not in vocab:
         raise KeyError(f"the vocabulary has no {END!r}: build it with Vocab(tokens, reserved=[music.END])")
     end_id = vocab.token_to_idx[END]
-    context_ids = [end_id] + vocab.encode(list(context)) if context else []
-    start = torch.tensor([context_ids + [end_id] + vocab.encode(list(prefix))] * num_tunes)  # (B, C + 1 + P)
+    contexts = [context] * num_tunes if isinstance(context, str) else list(context)
+    if len(contexts) != num_tunes or len({len(c) for c in contexts}) > 1:
+        raise ValueError(f"context: one text, or {num_tunes} texts of one length; got {len(contexts)} texts "
+                         f"of lengths {sorted({len(c) for c in contexts})}")
+    start = torch.tensor([([end_id] + vocab.encode(list(c)) if c else []) + [end_id] + vocab.encode(list(prefix))
+                          for c in contexts])  # (B, C + 1 + P)
     ids, lengths = sample(model, start, max_chars, temperature, stop_id=end_id, forbid=[vocab.unk],
                           generator=generator)  # (B, max_chars), (B,)
     texts = [prefix + "".join(vocab.decode(row[:n].tolist())) for row, n in zip(ids, lengths.tolist())]
     ended = [n < max_chars for n in lengths.tolist()]
     return texts, ended
+
+
+def tune_tails(tunes: Sequence[str], num: int, length: int = 100,
+               generator: torch.Generator | None = None) -> list[str]:
+    """The last ``length`` characters of ``num`` tunes drawn at random (with replacement): contexts
+    for ``sample_tunes``, one per tune written. Every normalised body is at least ``MIN_BODY`` long."""
+    if length > MIN_BODY:
+        raise ValueError(f"length {length} is longer than the shortest body ({MIN_BODY} characters)")
+    picks = torch.randint(len(tunes), (num,), generator=generator).tolist()
+    return [tunes[i][-length:] for i in picks]
 
 
 def parse_abc(tune: str):

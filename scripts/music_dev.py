@@ -91,6 +91,8 @@ def main():
     parser.add_argument("--train-steps", type=int, default=RECIPE["train_steps"])
     parser.add_argument("--out", type=Path, default=RUNS, help="where the runs are appended (and read by --summary)")
     parser.add_argument("--reuse", action="store_true", help="load the model a run with the same seed and steps saved")
+    parser.add_argument("--context", choices=["tune", "tails"], default="tune",
+                        help="read one training tune before every sample, or the end of a different one for each")
     parser.add_argument("--summary", action="store_true")
     args = parser.parse_args()
     if args.summary:
@@ -107,7 +109,10 @@ def main():
         for temperature in args.temperatures:
             gen = torch.Generator().manual_seed(10_000 + seed)
             start = time.perf_counter()
-            context = train_tunes[int(torch.randint(len(train_tunes), (1,), generator=gen))]  # as notebook 07
+            if args.context == "tails":
+                context = music.tune_tails(train_tunes, args.samples, generator=gen)
+            else:  # one training tune, read before every tune written (as notebook 07)
+                context = train_tunes[int(torch.randint(len(train_tunes), (1,), generator=gen))]
             samples, ended = music.sample_tunes(lm, vocab, args.samples, temperature=temperature,
                                                 max_chars=1000, generator=gen, context=context)
             checks = [music.check_tune(s) for s in samples]
@@ -115,7 +120,7 @@ def main():
             reasons = Counter(reason(c, e) for c, e in zip(checks, ended))
             good = [music.body(s) for s, c, e in zip(samples, checks, ended) if c.strict and e]
             shared = [index.longest_shared(b) for b in good] or [0]
-            row = dict(seed=seed, temperature=temperature, recipe=recipe, context=True, commit=commit,
+            row = dict(seed=seed, temperature=temperature, recipe=recipe, context=args.context, commit=commit,
                        dev_loss=dev_loss, train_seconds=seconds, samples=args.samples, ended=sum(ended),
                        strict=sc.strict,
                        in_time=sc.in_time, valid_in_time=sc.valid_in_time, bars_in_time=sc.bars_in_time,
@@ -132,12 +137,13 @@ def summary(runs: Path = RUNS):
     rows = [json.loads(line) for line in runs.read_text().splitlines() if line.strip()]
     by_t = defaultdict(list)
     for r in rows:
-        by_t[r.get("context", False), r["recipe"]["train_steps"], r["temperature"]].append(r)
-    print(f"{'context':>8s}{'steps':>6s}{'temperature':>12s}{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
+        context = {True: "tune", False: "none"}.get(r.get("context", False), r.get("context"))
+        by_t[context, r["recipe"]["train_steps"], r["temperature"]].append(r)
+    print(f"{'context':>9s}{'steps':>6s}{'temperature':>12s}{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
           f"{'max shared':>12s}{'dev loss':>10s}")
     for (context, steps, t), rs in sorted(by_t.items()):
         mean = {k: sum(r[k] for r in rs) / len(rs) for k in ("strict", "in_time", "ended", "dev_loss")}
-        print(f"{'yes' if context else 'no':>8s}{steps:6d}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
+        print(f"{context:>9s}{steps:6d}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
               f"{mean['in_time']:9.0%}{mean['ended']:7.0f}"
               f"{max(r.get('max_shared', float('nan')) for r in rs):12.0f}{mean['dev_loss']:10.3f}")
 

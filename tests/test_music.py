@@ -266,6 +266,18 @@ def test_context_is_read_first_and_not_returned():
     ids, lengths = sample(lm, start, 20, temperature=0, stop_id=end_id, forbid=[vocab.unk])
     expected = "X:1\n" + "".join(vocab.decode(ids[0, :int(lengths[0])].tolist()))
     assert texts == [expected] * 2
+    tails = [TUNE[-30:], TUNE[-31:-1]]  # one context per tune, of one length
+    texts, _ = music.sample_tunes(lm, vocab, 2, temperature=0, max_chars=20, context=tails)
+    assert texts == [music.sample_tunes(lm, vocab, 1, temperature=0, max_chars=20, context=t)[0][0] for t in tails]
+    with pytest.raises(ValueError, match="one length"):
+        music.sample_tunes(lm, vocab, 2, context=[TUNE[-30:], TUNE[-20:]])
+
+
+def test_tune_tails():
+    tails = music.tune_tails([TUNE, TUNE[:-1] + "|"], 5, length=20, generator=torch.Generator().manual_seed(0))
+    assert len(tails) == 5 and {len(t) for t in tails} == {20} and all(t.endswith("|") for t in tails)
+    with pytest.raises(ValueError, match="shortest body"):
+        music.tune_tails([TUNE], 1, length=music.MIN_BODY + 1)
 
 
 def test_sampling_a_language_model_in_batches():
