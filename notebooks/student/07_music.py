@@ -309,7 +309,7 @@ print("Exercise (the sampling loop): PASS")
 # dev seed, a margin over the 75% that section 5 asserts. What it measured (the file
 # `scripts/music_dev_runs.jsonl`, summarised by `python scripts/music_dev.py --summary`):
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 DEV_TEMPERATURES = {  # temperature: (strictly valid, in time: means; valid in time: the lowest seed), seeds 100-103
     0.5: (0.8675, 0.7925, 0.909), 0.6: (0.8325, 0.78, 0.864), 0.7: (0.7825, 0.6925, 0.865), 0.8: (0.7625, 0.67, 0.848)}
 print(f"dev, seeds 100-103 ({train_steps} steps):")
