@@ -89,6 +89,10 @@ def main():
     parser.add_argument("--temperatures", type=float, nargs="+", default=[0.5, 0.6, 0.7, 0.8])
     parser.add_argument("--samples", type=int, default=100)
     parser.add_argument("--train-steps", type=int, default=RECIPE["train_steps"])
+    parser.add_argument("--hidden-size", type=int, default=RECIPE["hidden_size"])
+    parser.add_argument("--batch-size", type=int, default=RECIPE["batch_size"])
+    parser.add_argument("--num-steps", type=int, default=RECIPE["num_steps"], help="window length (characters)")
+    parser.add_argument("--lr", type=float, default=RECIPE["lr"])
     parser.add_argument("--out", type=Path, default=RUNS, help="where the runs are appended (and read by --summary)")
     parser.add_argument("--reuse", action="store_true", help="load the model a run with the same seed and steps saved")
     parser.add_argument("--context", choices=["tune", "tails"], default="tune",
@@ -100,8 +104,10 @@ def main():
     torch.set_num_threads(1)
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     for seed in args.seeds:
-        recipe = dict(RECIPE, train_steps=args.train_steps)
-        saved = Path(f"/tmp/music_dev_{seed}_{recipe['train_steps']}.pt")
+        recipe = dict(RECIPE, train_steps=args.train_steps, hidden_size=args.hidden_size,
+                      batch_size=args.batch_size, num_steps=args.num_steps, lr=args.lr)
+        tag = "_".join(str(recipe[k]) for k in ("train_steps", "hidden_size", "batch_size", "num_steps", "lr"))
+        saved = Path(f"/tmp/music_dev_{seed}_{tag}.pt")
         lm, vocab, train_tunes, dev_loss, seconds, index, threshold = train(seed, recipe,
                                                                               saved if args.reuse else None)
         lm.eval()
@@ -138,13 +144,16 @@ def summary(runs: Path = RUNS):
     by_t = defaultdict(list)
     for r in rows:
         context = {True: "tune", False: "none"}.get(r.get("context", False), r.get("context"))
-        by_t[context, r["recipe"]["train_steps"], r["temperature"]].append(r)
-    print(f"{'context':>9s}{'steps':>6s}{'temperature':>12s}{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
-          f"{'max shared':>12s}{'dev loss':>10s}")
-    for (context, steps, t), rs in sorted(by_t.items()):
+        rec = r["recipe"]
+        by_t[context, rec["train_steps"], rec["hidden_size"], rec["batch_size"], rec["num_steps"], rec["lr"],
+             r["temperature"]].append(r)
+    print(f"{'context':>9s}{'steps':>6s}{'hidden':>7s}{'batch':>6s}{'window':>7s}{'lr':>7s}{'temperature':>12s}"
+          f"{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
+          f"{'lowest valid in time':>21s}{'max shared':>12s}{'dev loss':>10s}")
+    for (context, steps, hidden, batch, window, lr, t), rs in sorted(by_t.items()):
         mean = {k: sum(r[k] for r in rs) / len(rs) for k in ("strict", "in_time", "ended", "dev_loss")}
-        print(f"{context:>9s}{steps:6d}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
-              f"{mean['in_time']:9.0%}{mean['ended']:7.0f}"
+        print(f"{context:>9s}{steps:6d}{hidden:7d}{batch:6d}{window:7d}{lr:7.0e}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
+              f"{mean['in_time']:9.0%}{mean['ended']:7.0f}{min(r['valid_in_time'] for r in rs):21.0%}"
               f"{max(r.get('max_shared', float('nan')) for r in rs):12.0f}{mean['dev_loss']:10.3f}")
 
 

@@ -153,6 +153,33 @@ def test_music21_accepts_what_the_structure_check_rejects():
         assert check.problems and not check.strict, check
 
 
+def _parse_summary(tune: str, beams: bool):
+    """What a verdict reads from a parse: the exception, the messages, the notes and the bars on the meter."""
+    try:
+        score, messages = music.parse_abc(tune, beams=beams)
+    except Exception as error:
+        return type(error).__name__
+    return messages, len(score.recurse().notes), music._bars_on_meter(score)
+
+
+def test_leaving_out_beaming_changes_no_verdict():
+    tunes, _ = music.load_tunes(["miscFolk"])
+    rng = np.random.default_rng(0)
+    picked = [tunes[i] for i in rng.choice(len(tunes), 30, replace=False)]
+    broken = [t[:len(t) // 2] + t[len(t) // 2 + 3:] for t in picked[:15]]  # three characters cut mid-body
+    for tune in picked + broken + [TUNE, TUNE.replace("M:6/8", "M:5/4")]:
+        assert _parse_summary(tune, beams=False) == _parse_summary(tune, beams=True), tune
+
+
+def test_beaming_is_restored_after_a_parse():
+    from music21 import stream
+    make_beams = stream.Stream.makeBeams
+    music.parse_abc(TUNE)
+    with pytest.raises(ZeroDivisionError):  # a unit note length of 1/0
+        music.parse_abc("X:1\nT:t\nM:6/8\nL:1/0\nK:G\n" + "B2G GBG|" * 20)
+    assert stream.Stream.makeBeams is make_beams
+
+
 def test_random_characters_after_a_real_tune_are_rejected():
     rng = np.random.default_rng(0)
     junk = "".join(rng.choice(list("ABCDEFGabcdefgz,'^_=0123456789/<>|:[]()- "), 800))

@@ -130,39 +130,53 @@ def execute(nb, path: Path, env: dict, cell_timeout: int = 900, on_cell_start=No
         shutil.rmtree(sockets, ignore_errors=True)
 
 
+def execute_retrying(read, path: Path, env: dict, cell_timeout: int = 900, retries: int = 1):
+    """``execute`` the notebook ``read()`` returns (a fresh copy for each attempt); return
+    ``(nb, seconds, error, hangs)``.
+
+    Never raises for the notebook's sake: ``error`` is empty, or one line naming what went wrong
+    and in which cell. A run whose kernel hung (``KernelHung``, nbclient issue #312) is run again,
+    up to ``retries`` times; ``hangs`` lists what each hang said, and ``seconds`` is the time of the
+    last attempt.
+    """
+    current = {"index": None}
+    hangs = []
+    for attempt in range(1 + retries):
+        nb = read()
+        start = time.perf_counter()
+        try:
+            execute(nb, path, env, cell_timeout,
+                    on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
+            return nb, time.perf_counter() - start, "", hangs
+        except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, KernelHung
+            error = _describe(err, nb, current["index"])
+            if isinstance(err, KernelHung):
+                hangs.append(error)
+            if not isinstance(err, KernelHung) or attempt == retries:
+                return nb, time.perf_counter() - start, error, hangs
+
+
 def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 1,
                  cell_timeout: int = 900, save_to: Path | None = None, retries: int = 1) -> dict:
     """Execute ``path`` in a fresh kernel; return its time, status and recorded results.
 
     Never raises for the notebook's sake: an error, a dead kernel or a cell over
     ``cell_timeout`` seconds is reported in ``error``, naming the cell. A run whose kernel hung
-    (``KernelHung``) is run again, up to ``retries`` times; ``hangs`` lists what each hang said
-    and the time is that of the last attempt. With ``save_to``, a run that passed also writes
-    the executed notebook there.
+    is run again (``execute_retrying``); ``hangs`` lists what each hang said and the time is that
+    of the last attempt. With ``save_to``, a run that passed also writes the executed notebook there.
     """
     from course_utils import results
 
-    current = {"index": None}
     with tempfile.TemporaryDirectory() as tmp:
         results_file = Path(tmp) / "results.jsonl"
         env = dict(os.environ, COURSE_MODE=mode, COURSE_SEED=str(seed), COURSE_THREADS=str(threads),
                    OMP_NUM_THREADS=str(threads), **{results.RESULTS_ENV: str(results_file)})
-        hangs = []
-        for _attempt in range(1 + retries):
-            nb = nbformat.read(path, as_version=4)
-            results_file.unlink(missing_ok=True)
-            start = time.perf_counter()
-            try:
-                execute(nb, path, env, cell_timeout,
-                        on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
-                error = ""
-            except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError, KernelHung
-                error = _describe(err, nb, current["index"])
-                if isinstance(err, KernelHung):
-                    hangs.append(error)
-                    continue
-            break
-        seconds = time.perf_counter() - start
+
+        def read():
+            results_file.unlink(missing_ok=True)  # an attempt that hung keeps no results
+            return nbformat.read(path, as_version=4)
+
+        nb, seconds, error, hangs = execute_retrying(read, path, env, cell_timeout, retries)
         recorded = results.read(results_file)
     if save_to and not error:
         nbformat.write(nb, save_to)

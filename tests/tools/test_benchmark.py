@@ -154,3 +154,17 @@ def test_a_run_whose_kernel_hung_is_run_again_and_says_so(tmp_path, monkeypatch)
     run = benchmark.run_notebook(path, mode="smoke", cell_timeout=60)
     assert run["ok"] and len(calls) == 2 and run["results"][0]["name"] == "acc"
     assert run["hangs"] == ["KernelHung: the kernel sat idle for 90 s while the cell had not ended"]
+
+
+def test_a_kernel_that_hangs_on_every_attempt_is_reported_not_retried_for_ever(tmp_path, monkeypatch):
+    path = _notebook(tmp_path / "stuck.ipynb", "x = 1")
+    calls = []
+
+    def always_hangs(*args, **kwargs):
+        calls.append(1)
+        raise benchmark.KernelHung("the kernel sat idle for 90 s while the cell had not ended")
+
+    monkeypatch.setattr(benchmark, "execute", always_hangs)
+    run = benchmark.run_notebook(path, mode="smoke", cell_timeout=60, retries=2)
+    assert not run["ok"] and len(calls) == 3 and len(run["hangs"]) == 3
+    assert run["error"].startswith("KernelHung")

@@ -98,21 +98,13 @@ def run(path: Path, mode: str, cell_timeout: int = 900):
 
     Raises ``RuntimeError`` naming the notebook and the cell when a cell fails.
     """
-    current = {"index": None}
     threads = os.environ.get("COURSE_THREADS", "1")
     env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads)
-    for attempt in (1, 2):  # a kernel that hung (nbclient issue #312) is given a second run
-        nb = _for_execution(nbformat.read(path, as_version=4))
-        start = time.perf_counter()
-        try:
-            benchmark.execute(nb, path, env, cell_timeout,
-                              on_cell_start=lambda cell, cell_index: current.update(index=cell_index))
-            return nb, time.perf_counter() - start
-        except benchmark.KernelHung as err:
-            if attempt == 2:
-                raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
-        except Exception as err:  # CellExecutionError, CellTimeoutError, DeadKernelError
-            raise RuntimeError(f"{path.name}: {benchmark._describe(err, nb, current['index'])}") from err
+    nb, seconds, error, _ = benchmark.execute_retrying(lambda: _for_execution(nbformat.read(path, as_version=4)),
+                                                       path, env, cell_timeout, retries=1)
+    if error:
+        raise RuntimeError(f"{path.name}: {error}")
+    return nb, seconds
 
 
 def cache_dir_for(mode: str, out: Path = OUT) -> Path:
