@@ -213,13 +213,16 @@ def machine() -> dict:
             "python": platform.python_version(), "load_at_start": load}
 
 
+PROSE = (":!README.md", ":!RESULTS.md")  # edits that change no run: not counted as dirty
+
+
 def commit() -> str:
-    """The checkout's commit, with ``+dirty`` when it has uncommitted changes."""
+    """The checkout's commit, with ``+dirty`` when it has uncommitted changes (other than ``PROSE``)."""
     try:
         head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                               text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", ".", *PROSE],
+                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
         return head + ("+dirty" if dirty else "")
     except (OSError, subprocess.CalledProcessError):
         return "unknown"

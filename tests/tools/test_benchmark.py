@@ -3,6 +3,7 @@ keeps what notebooks record, and writes README's table; gpucheck is its full-mod
 
 import json
 import os
+import subprocess
 import time
 
 import nbformat
@@ -168,3 +169,20 @@ def test_a_kernel_that_hangs_on_every_attempt_is_reported_not_retried_for_ever(t
     run = benchmark.run_notebook(path, mode="smoke", cell_timeout=60, retries=2)
     assert not run["ok"] and len(calls) == 3 and len(run["hangs"]) == 3
     assert run["error"].startswith("KernelHung")
+
+
+def test_the_commit_is_dirty_for_code_changes_but_not_for_prose(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    for name in ("README.md", "RESULTS.md", "code.py"):
+        (tmp_path / name).write_text("first\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "first")
+    monkeypatch.setattr(benchmark, "ROOT", tmp_path)
+    (tmp_path / "README.md").write_text("the table, regenerated\n")
+    (tmp_path / "RESULTS.md").write_text("regenerated\n")
+    assert not benchmark.commit().endswith("+dirty")
+    (tmp_path / "code.py").write_text("changed\n")
+    assert benchmark.commit().endswith("+dirty")
