@@ -152,7 +152,7 @@ def summary(runs: Path = RUNS):
           f"{'lowest valid in time':>21s}{'max shared':>12s}{'dev loss':>10s}")
     for (context, steps, hidden, batch, window, lr, t), rs in sorted(by_t.items()):
         mean = {k: sum(r[k] for r in rs) / len(rs) for k in ("strict", "in_time", "ended", "dev_loss")}
-        print(f"{context:>9s}{steps:6d}{hidden:7d}{batch:6d}{window:7d}{lr:7.0e}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
+        print(f"{context:>9s}{steps:6d}{hidden:7d}{batch:6d}{window:7d}{lr:7.3g}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
               f"{mean['in_time']:9.0%}{mean['ended']:7.0f}{min(r['valid_in_time'] for r in rs):21.0%}"
               f"{max(r.get('max_shared', float('nan')) for r in rs):12.0f}{mean['dev_loss']:10.3f}")
 
