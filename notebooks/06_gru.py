@@ -464,7 +464,7 @@ assert gap_0 < 1e-3 and gap_4 > 0.1, (gap_0, gap_4)
 # %% slideshow={"slide_type": "subslide"}
 num_symbols = 8
 T_mem = cfg.pick(smoke=20, class_=50, full=100)
-mem_steps = cfg.pick(smoke=20, class_=300, full=1000)
+mem_steps = cfg.pick(smoke=20, class_=250, full=1000)
 X_held, y_held = tasks.first_symbol_batch(1000, T_mem, num_symbols,
                                           generator=torch.Generator().manual_seed(10_000 + cfg.seed))
 print(f"T = {T_mem} steps, {mem_steps} training steps, held-out {tuple(X_held.shape)}, "

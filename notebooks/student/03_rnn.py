@@ -351,7 +351,7 @@ assert 0.7 * uniform_ppl < initial_ppl < 1.5 * uniform_ppl, initial_ppl
 # RNNs need this). Held-out perplexity is measured five times along the way.
 
 # %% slideshow={"slide_type": "subslide"}
-steps = cfg.pick(smoke=30, class_=650, full=6000)
+steps = cfg.pick(smoke=30, class_=500, full=6000)
 history = training.fit(
     lm, lambda: text.random_batches(X_train, Y_train, batch_size), models.lm_loss,
     steps=steps, lr=5e-3, clip=1.0, schedule="cosine",
@@ -501,7 +501,7 @@ d2l_vocab, (X_tm, Y_tm), (X_tm_valid, Y_tm_valid) = text.d2l_time_machine(
 print(f"vocabulary {len(d2l_vocab)}; {len(X_tm):,} training windows, {len(X_tm_valid)} validation windows")
 tm_lm = models.LanguageModel(len(d2l_vocab), kind="rnn", hidden_size=128, embed_size=32,
                              dropout=0.3).to(cfg.device)
-tm_steps = cfg.pick(smoke=30, class_=800, full=4000)
+tm_steps = cfg.pick(smoke=30, class_=400, full=4000)
 tm_history = training.fit(
     tm_lm, lambda: text.random_batches(X_tm, Y_tm, 32), models.lm_loss, steps=tm_steps,
     lr=3e-3, clip=1.0, evaluate=lambda m: metrics.evaluate_lm(m, X_tm_valid, Y_tm_valid),
