@@ -23,7 +23,19 @@ import torch
 from course_utils import metrics, models, music, text, training
 
 RUNS = Path(__file__).with_name("music_dev_runs.jsonl")
-RECIPE = dict(num_steps=100, batch_size=32, embed_size=32, hidden_size=256, train_steps=1000, lr=8e-3)
+RECIPE = dict(num_steps=100, batch_size=32, embed_size=32, hidden_size=256, train_steps=1000, lr=8e-3, source=False)
+
+
+def with_source(tunes: list[str]) -> list[str]:
+    """Each tune with an ABC ``S:`` (source) line after ``X:`` naming its collection.
+
+    The collections write repeats in different styles (ryansMammoth opens one with ``|:`` in
+    two tunes of three, airdsAirs almost never): the line lets a model say which style it writes in."""
+    source = {}
+    for collection in music.COLLECTIONS:
+        for tune in music.load_tunes([collection])[0]:
+            source.setdefault(tune, collection)
+    return [tune.replace("X:1\n", f"X:1\nS:{source[tune]}\n", 1) for tune in tunes]
 
 
 def train(seed: int, recipe: dict, saved: Path | None = None):
@@ -34,6 +46,8 @@ def train(seed: int, recipe: dict, saved: Path | None = None):
     tunes, _ = music.load_tunes()
     train_tunes, held_tunes = music.split_tunes(tunes, valid_fraction=0.05)
     _, dev_tunes = music.split_tunes(held_tunes, valid_fraction=0.5, seed=1)
+    if recipe.get("source"):
+        train_tunes, dev_tunes = with_source(train_tunes), with_source(dev_tunes)
     train_tokens = music.tunes_to_tokens(train_tunes)
     vocab = text.Vocab(train_tokens, reserved=[music.END])
     train_ids = torch.tensor(vocab.encode(train_tokens))  # (N_train,)
@@ -93,6 +107,8 @@ def main():
     parser.add_argument("--batch-size", type=int, default=RECIPE["batch_size"])
     parser.add_argument("--num-steps", type=int, default=RECIPE["num_steps"], help="window length (characters)")
     parser.add_argument("--lr", type=float, default=RECIPE["lr"])
+    parser.add_argument("--source-header", action="store_true",
+                        help="train on tunes with an S: line naming their collection (with_source)")
     parser.add_argument("--out", type=Path, default=RUNS, help="where the runs are appended (and read by --summary)")
     parser.add_argument("--reuse", action="store_true", help="load the model a run with the same seed and steps saved")
     parser.add_argument("--context", choices=["tune", "tails"], default="tune",
@@ -105,8 +121,10 @@ def main():
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
     for seed in args.seeds:
         recipe = dict(RECIPE, train_steps=args.train_steps, hidden_size=args.hidden_size,
-                      batch_size=args.batch_size, num_steps=args.num_steps, lr=args.lr)
+                      batch_size=args.batch_size, num_steps=args.num_steps, lr=args.lr,
+                      source=args.source_header)
         tag = "_".join(str(recipe[k]) for k in ("train_steps", "hidden_size", "batch_size", "num_steps", "lr"))
+        tag += "_source" if recipe["source"] else ""
         saved = Path(f"/tmp/music_dev_{seed}_{tag}.pt")
         lm, vocab, train_tunes, dev_loss, seconds, index, threshold = train(seed, recipe,
                                                                               saved if args.reuse else None)
@@ -145,14 +163,15 @@ def summary(runs: Path = RUNS):
     for r in rows:
         context = {True: "tune", False: "none"}.get(r.get("context", False), r.get("context"))
         rec = r["recipe"]
-        by_t[context, rec["train_steps"], rec["hidden_size"], rec["batch_size"], rec["num_steps"], rec["lr"],
-             r["temperature"]].append(r)
-    print(f"{'context':>9s}{'steps':>6s}{'hidden':>7s}{'batch':>6s}{'window':>7s}{'lr':>7s}{'temperature':>12s}"
+        by_t[context, rec.get("source", False), rec["train_steps"], rec["hidden_size"], rec["batch_size"],
+             rec["num_steps"], rec["lr"], r["temperature"]].append(r)
+    print(f"{'context':>9s}{'S:':>4s}{'steps':>6s}{'hidden':>7s}{'batch':>6s}{'window':>7s}{'lr':>7s}{'temperature':>12s}"
           f"{'seeds':>7s}{'strict':>8s}{'in time':>9s}{'ended':>7s}"
           f"{'lowest valid in time':>21s}{'max shared':>12s}{'dev loss':>10s}")
-    for (context, steps, hidden, batch, window, lr, t), rs in sorted(by_t.items()):
+    for (context, source, steps, hidden, batch, window, lr, t), rs in sorted(by_t.items()):
         mean = {k: sum(r[k] for r in rs) / len(rs) for k in ("strict", "in_time", "ended", "dev_loss")}
-        print(f"{context:>9s}{steps:6d}{hidden:7d}{batch:6d}{window:7d}{lr:7.3g}{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
+        print(f"{context:>9s}{'yes' if source else 'no':>4s}{steps:6d}{hidden:7d}{batch:6d}{window:7d}{lr:7.3g}"
+              f"{t:12.2f}{len(rs):7d}{mean['strict']:8.0%}"
               f"{mean['in_time']:9.0%}{mean['ended']:7.0f}{min(r['valid_in_time'] for r in rs):21.0%}"
               f"{max(r.get('max_shared', float('nan')) for r in rs):12.0f}{mean['dev_loss']:10.3f}")
 
