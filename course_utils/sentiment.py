@@ -111,7 +111,7 @@ def batches(ids: Sequence[torch.Tensor], labels: torch.Tensor, batch_size: int, 
     """One pass over the data in length buckets: ``(X (B, T), lengths (B,), y (B,))`` per batch."""
     if len(ids) != len(labels):
         raise ValueError(f"got {len(ids)} sentences but {len(labels)} labels; they must pair up")
-    lengths = torch.tensor([len(s) for s in ids])  # (N,)
+    lengths = torch.tensor([s.shape[0] for s in ids])  # (N,)
     for index in length_buckets(lengths, batch_size, shuffle=shuffle, generator=generator):
         X, lens = pad_batch([ids[i] for i in index.tolist()], pad_id)  # (B, T), (B,)
         yield X, lens, labels[index]
@@ -174,7 +174,7 @@ def predict_proba(model: nn.Module, ids: Sequence[torch.Tensor], pad_id: int,
                   batch_size: int = 256) -> torch.Tensor:
     """P(positive) for every sentence, (N,), in the order given; dropout off, batches by length."""
     device = next(model.parameters()).device
-    lengths = torch.tensor([len(s) for s in ids])  # (N,)
+    lengths = torch.tensor([s.shape[0] for s in ids])  # (N,)
     probs = torch.empty(len(ids))  # (N,)
     with eval_mode(model):
         for index in length_buckets(lengths, batch_size, shuffle=False):

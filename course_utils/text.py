@@ -198,10 +198,10 @@ def pad_batch(sequences: Sequence[Sequence[int] | torch.Tensor], pad_id: int
     if len(sequences) == 0:
         raise ValueError("pad_batch needs at least one sequence")
     tensors = [torch.as_tensor(s, dtype=torch.long) for s in sequences]
-    empty = [i for i, t in enumerate(tensors) if len(t) == 0]
-    if empty:
+    lengths = torch.tensor([t.shape[0] for t in tensors])  # (B,); shape[0]: len() of a tensor is slow
+    if not lengths.all():
+        empty = (lengths == 0).nonzero().flatten().tolist()
         raise ValueError(f"sequences {empty[:5]} are empty; drop them or add an <eos> token first")
-    lengths = torch.tensor([len(t) for t in tensors])  # (B,)
     X = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad_id)  # (B, T)
     return X, lengths
 
