@@ -188,7 +188,8 @@ def pad_batch(sequences: Sequence[Sequence[int] | torch.Tensor], pad_id: int
               ) -> tuple[torch.Tensor, torch.Tensor]:
     """Right-pad sequences of ids into one batch: ``X`` (B, T_max) and ``lengths`` (B,).
 
-    Built on ``torch.nn.utils.rnn.pad_sequence``; pass the vocabulary's ``pad`` id, which
+    Tensors go through ``torch.nn.utils.rnn.pad_sequence``; lists of ids are padded as lists and
+    become one tensor, which is faster for many short lists. Pass the vocabulary's ``pad`` id, which
     ``nn.Embedding(..., padding_idx=vocab.pad)`` and the models' ``lengths`` argument expect.
 
     >>> X, lengths = pad_batch([[5, 6, 7], [8]], pad_id=0)
@@ -197,13 +198,22 @@ def pad_batch(sequences: Sequence[Sequence[int] | torch.Tensor], pad_id: int
     """
     if len(sequences) == 0:
         raise ValueError("pad_batch needs at least one sequence")
-    tensors = [torch.as_tensor(s, dtype=torch.long) for s in sequences]
-    lengths = torch.tensor([t.shape[0] for t in tensors])  # (B,); shape[0]: len() of a tensor is slow
+    if any(isinstance(s, torch.Tensor) for s in sequences):
+        tensors = [torch.as_tensor(s, dtype=torch.long) for s in sequences]
+        lengths = torch.tensor([t.shape[0] for t in tensors])  # (B,); shape[0]: len() of a tensor is slow
+        _check_not_empty(lengths)
+        return torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad_id), lengths
+    lengths = torch.tensor([len(s) for s in sequences])  # (B,)
+    _check_not_empty(lengths)
+    longest = int(lengths.max())
+    rows = [[*s, *[pad_id] * (longest - len(s))] for s in sequences]  # lists: padded here, one tensor
+    return torch.tensor(rows, dtype=torch.long), lengths  # (B, T), (B,)
+
+
+def _check_not_empty(lengths: torch.Tensor) -> None:
     if not lengths.all():
         empty = (lengths == 0).nonzero().flatten().tolist()
         raise ValueError(f"sequences {empty[:5]} are empty; drop them or add an <eos> token first")
-    X = torch.nn.utils.rnn.pad_sequence(tensors, batch_first=True, padding_value=pad_id)  # (B, T)
-    return X, lengths
 
 
 def length_buckets(lengths: Sequence[int] | torch.Tensor, batch_size: int, shuffle: bool = True,
