@@ -171,10 +171,10 @@ assert gap < 1e-5, "padding after the last word cannot change a left-to-right LS
 # Notebook 02's model, in the same pipeline: the batch `(X, lengths)` becomes word counts `(B, V)`
 # (padding ignored), and one linear layer gives two scores. It cannot see order by construction.
 #
-# The counts are almost all zeros (a sentence uses a few dozen of the vocabulary's words), so
-# `forward` computes the same product without building the `(B, V)` table: `counts @ W.T` is the
-# sum of $W$'s column for every word present, which `nn.functional.embedding_bag` adds up
-# directly. The words are sorted first: a bag has no order, and one fixed order of addition makes
+# The counts are almost all zeros (the cell below prints the share that is not), so `forward`
+# computes the same product without building the `(B, V)` table: `counts @ W.T` is the
+# sum of $W$'s columns of the sentence's words (a word used twice, twice), which
+# `nn.functional.embedding_bag` adds up directly. The words are sorted first: a bag has no order, and one fixed order of addition makes
 # the same words give exactly the same scores. The cell checks it against the counts, and prints
 # what the shortcut saves.
 #
@@ -215,8 +215,10 @@ def milliseconds(fn, repeats=20):
 
 check_model = BagOfWords(len(vocab), vocab.pad)
 X_check, _ = text.pad_batch(train_ids[:256], vocab.pad)  # (256, T)
-torch.testing.assert_close(check_model(X_check), check_model.linear(check_model.counts(X_check)))
-print(f"a batch of 256: the sum of columns equals the counts times W (checked); forward and backward "
+counts_check = check_model.counts(X_check)  # (256, V)
+torch.testing.assert_close(check_model(X_check), check_model.linear(counts_check))
+print(f"a batch of 256: {(counts_check > 0).float().mean():.2%} of its counts are not zero; the sum of "
+      f"columns equals the counts times W (checked); forward and backward "
       f"{milliseconds(lambda: check_model(X_check)):.1f} ms, against "
       f"{milliseconds(lambda: check_model.linear(check_model.counts(X_check))):.1f} ms through the (256, "
       f"{len(vocab):,}) counts")
