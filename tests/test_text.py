@@ -113,6 +113,17 @@ def test_pad_batch_uses_the_pad_id_and_returns_lengths():
         text.pad_batch([[1], []], pad_id=0)
 
 
+def test_pad_batch_gives_the_same_batch_for_lists_and_tensors():
+    gen = torch.Generator().manual_seed(0)
+    rows = [torch.randint(0, 50, (int(n),), generator=gen) for n in torch.randint(1, 12, (40,), generator=gen)]
+    X_lists, lengths_lists = text.pad_batch([row.tolist() for row in rows], pad_id=3)
+    X_tensors, lengths_tensors = text.pad_batch(rows, pad_id=3)
+    assert torch.equal(X_lists, X_tensors) and torch.equal(lengths_lists, lengths_tensors)
+    assert X_lists.dtype == X_tensors.dtype == torch.long
+    with pytest.raises(ValueError, match=r"sequences \[0\] are empty"):
+        text.pad_batch([torch.tensor([], dtype=torch.long), torch.tensor([1])], pad_id=0)
+
+
 def test_length_buckets_cover_every_index_once_with_little_padding():
     gen = torch.Generator().manual_seed(0)
     lengths = torch.randint(1, 60, (5000,), generator=gen)
