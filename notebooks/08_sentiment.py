@@ -170,11 +170,11 @@ assert gap < 1e-5, "padding after the last word cannot change a left-to-right LS
 # (padding ignored), and one linear layer gives two scores. It cannot see order by construction.
 #
 # The counts are almost all zeros (the cell below prints the share that is not), so `forward`
-# computes the same product without building the `(B, V)` table: `counts @ W.T` is the
-# sum of $W$'s columns of the sentence's words (a word used twice, twice), which
-# `nn.functional.embedding_bag` adds up directly. The words are sorted first: a bag has no order, and one fixed order of addition makes
-# the same words give exactly the same scores. The cell checks it against the counts, and prints
-# what the shortcut saves.
+# computes the same product without building the `(B, V)` table: `counts @ W.T` is the sum of
+# $W$'s columns of the sentence's words (a word used twice, twice), which
+# `nn.functional.embedding_bag` adds up directly. The words are sorted first: a bag has no
+# order, and one fixed order of addition makes the same words give exactly the same scores. The
+# cell checks it against the counts, and prints what the shortcut saves.
 #
 # How long to train it is a setting: it learns in seconds and then overfits. We read the dev
 # split after every epoch (`sentiment.KeepBest` records it), take the best number of epochs, and
