@@ -303,7 +303,8 @@ print("Exercise (the sampling loop): PASS")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # **Which temperature?** Lower temperatures write safer tunes, higher ones more varied tunes
-# (notebook 03). The temperature below was chosen on dev, never on what this notebook reports:
+# (notebook 03), but only down to a point: go too low and the table below shows validity and the
+# in-time share falling again. The temperature below was chosen on dev, never on what this notebook reports:
 # `scripts/music_dev.py` trains this recipe with seeds 100 to 103, which the notebook is never
 # run with, samples 100 tunes at each temperature from generators of their own (after a training
 # tune, as here), and scores them with the checks of sections 4 and 5. It kept the temperature
@@ -314,7 +315,8 @@ print("Exercise (the sampling loop): PASS")
 
 # %% slideshow={"slide_type": "subslide"}
 DEV_TEMPERATURES = {  # temperature: (strictly valid, in time: means; valid in time: the lowest seed), seeds 100-103
-    0.5: (0.8675, 0.7925, 0.909), 0.6: (0.8325, 0.78, 0.864), 0.7: (0.7825, 0.6925, 0.865), 0.8: (0.7625, 0.67, 0.848)}
+    0.3: (0.83, 0.7125, 0.81), 0.4: (0.8525, 0.76, 0.833), 0.5: (0.8675, 0.7925, 0.909),
+    0.6: (0.8325, 0.78, 0.864), 0.7: (0.7825, 0.6925, 0.865), 0.8: (0.7625, 0.67, 0.848)}
 print(f"dev, seeds 100-103 ({train_steps} steps):")
 for t, (valid, in_time, lowest) in DEV_TEMPERATURES.items():
     print(f"  temperature {t}: {valid:.1%} strictly valid, {in_time:.1%} in time; valid samples in time: "
