@@ -183,9 +183,24 @@ def stale(sources: list[Path] | None = None, out_dir: Path = STUDENT_DIR) -> lis
                 problems.append(f"{committed} is out of date")
             twin = committed.with_suffix(".py")
             source = path.with_suffix(".py").read_text(encoding="utf-8")
-            if not twin.exists() or twin.read_text(encoding="utf-8") != source:
+            if not twin.exists() or _script(twin.read_text(encoding="utf-8")) != _script(source):
                 problems.append(f"{twin} is missing or out of date")
     return problems
+
+
+_TOOL_VERSION = re.compile(r"^#\s+(jupytext_version|format_version):.*$", re.M)
+
+
+def _script(text: str) -> str:
+    """A .py twin's text without the lines that name the jupytext release that wrote it.
+
+    Those lines change with every jupytext release (1.19.6 and 1.19.7 write the same cells);
+    what a student meets, the cells and their code, is everything else.
+
+    >>> _script("#       jupytext_version: 1.19.7\\nx = 1\\n") == _script("#       jupytext_version: 1.19.6\\nx = 1\\n")
+    True
+    """
+    return _TOOL_VERSION.sub("", text)
 
 
 def _cells(path: Path) -> list[tuple]:

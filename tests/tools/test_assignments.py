@@ -154,3 +154,13 @@ def test_student_version_fails_exactly_at_the_first_stub(name, student, tmp_path
     error = next(o for o in nb.cells[check_cell].outputs if o.output_type == "error")
     assert error.ename == "NotImplementedError" and error.evalue == hint, (error.ename, error.evalue)
     assert "NotImplementedError" in str(failure.value)
+
+
+def test_student_twins_compare_cells_not_the_jupytext_release(tmp_path):
+    """A newer jupytext writes its own version into the .py header; that alone is not stale."""
+    committed = assignments.STUDENT_DIR / "A1_rnns_by_hand.py"
+    text = committed.read_text(encoding="utf-8")
+    newer = re.sub(r"jupytext_version: [0-9.]+", "jupytext_version: 99.0.0", text)
+    assert newer != text
+    assert assignments._script(newer) == assignments._script(text)
+    assert assignments._script(text + "x = 1\n") != assignments._script(text)
