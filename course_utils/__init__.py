@@ -17,6 +17,7 @@ Modules by role:
 - ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities,
   occlusion (notebook 08)
 - ``checks``: the checks students run after each exercise
+- ``claims``: ``claim()``, a lecture claim stated as its sentence, checked by the run, with its margin
 - ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, greedy and beam decoding
 - ``translation``: English-French pairs split by English sentence, word-by-word and constant floors
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``

@@ -170,6 +170,14 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+_ACTIVE: Config | None = None
+
+
+def active() -> Config | None:
+    """The ``Config`` that the last ``setup`` call returned in this process, or None before one."""
+    return _ACTIVE
+
+
 def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
           device: str | None = None) -> Config:
     """Seed everything, pick the device, set threads and read the size mode.
@@ -194,5 +202,7 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
     torch.set_num_threads(threads)
     seed_everything(seed)
     chosen = pick_device(device)
-    return Config(mode=mode, seed=seed, device=chosen, threads=threads, data_dir=data.cache_dir(),
-                  note=configure_gpu(chosen, mode))
+    global _ACTIVE
+    _ACTIVE = Config(mode=mode, seed=seed, device=chosen, threads=threads, data_dir=data.cache_dir(),
+                     note=configure_gpu(chosen, mode))
+    return _ACTIVE

@@ -50,6 +50,33 @@ def record(name: str, value, better: str = "higher", unit: str = ""):
     return value
 
 
+def record_claim(statement: str, value: float, op: str, threshold: float, margin: float,
+                 holds: bool, mode: str) -> None:
+    """Record one checked claim (``course_utils.claims.claim`` calls this) if this run collects results.
+
+    The entry has ``"kind": "claim"``; the benchmark's margins table reads these, and the
+    results tables leave them out.
+    """
+    path = os.environ.get(RESULTS_ENV)
+    if not path:
+        return
+    finite = lambda x: x if math.isfinite(x) else None  # noqa: E731
+    entry = {"kind": "claim", "name": statement, "value": finite(value), "op": op,
+             "threshold": finite(threshold), "margin": finite(margin), "holds": bool(holds), "mode": mode}
+    with open(path, "a", encoding="utf-8") as file:
+        file.write(json.dumps(entry) + "\n")
+
+
+def numbers_only(entries: list[dict]) -> list[dict]:
+    """The recorded numbers among ``entries``, without the claims (``kind == "claim"``)."""
+    return [e for e in entries if e.get("kind", "result") != "claim"]
+
+
+def claims_only(entries: list[dict]) -> list[dict]:
+    """The checked claims among ``entries``."""
+    return [e for e in entries if e.get("kind") == "claim"]
+
+
 def read(path) -> list[dict]:
     """The results recorded in ``path`` (one JSON object per line), in order; [] if none."""
     if not os.path.exists(path):

@@ -53,6 +53,15 @@ def budget(path: Path) -> float:
     return BUDGETS["application" if path.name[:2] in APPLICATIONS else "lecture"]
 
 
+CPU_PATHS = {
+    # the vector kernels the machine picks by itself (AVX2 or AVX-512 where the CPU has them)
+    "native": {},
+    # ATen's scalar kernels and oneDNN's SSE4.1 ones: another float rounding, as another CPU
+    # computes, so that a claim's margin is measured over more than one machine's arithmetic
+    "default": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41"},
+}
+
+
 IDLE_LIMIT = 90.0  # seconds a kernel may sit without using the CPU before it counts as hung
 
 
@@ -157,7 +166,8 @@ def execute_retrying(read, path: Path, env: dict, cell_timeout: int = 900, retri
 
 
 def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 1,
-                 cell_timeout: int = 900, save_to: Path | None = None, retries: int = 1) -> dict:
+                 cell_timeout: int = 900, save_to: Path | None = None, retries: int = 1,
+                 cpu_path: str = "native") -> dict:
     """Execute ``path`` in a fresh kernel; return its time, status and recorded results.
 
     Never raises for the notebook's sake: an error, a dead kernel or a cell over
@@ -170,7 +180,8 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
     with tempfile.TemporaryDirectory() as tmp:
         results_file = Path(tmp) / "results.jsonl"
         env = dict(os.environ, COURSE_MODE=mode, COURSE_SEED=str(seed), COURSE_THREADS=str(threads),
-                   OMP_NUM_THREADS=str(threads), **{results.RESULTS_ENV: str(results_file)})
+                   OMP_NUM_THREADS=str(threads), **CPU_PATHS[cpu_path],
+                   **{results.RESULTS_ENV: str(results_file)})
 
         def read():
             results_file.unlink(missing_ok=True)  # an attempt that hung keeps no results
@@ -182,7 +193,7 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
         nbformat.write(nb, save_to)
     return {"notebook": path.stem, "path": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT)
             else str(path), "seed": seed, "seconds": round(seconds, 1), "ok": not error,
-            "error": error, "results": recorded, "hangs": hangs}
+            "cpu_path": cpu_path, "error": error, "results": recorded, "hangs": hangs}
 
 
 def _describe(err: Exception, nb, index: int | None) -> str:
@@ -274,10 +285,11 @@ def markdown(report: dict) -> str:
 
 def results_table(report: dict) -> list[str]:
     """Markdown rows of what the notebooks recorded: mean ± sd and range over the seeds that passed."""
+    from course_utils import results
     values: dict[tuple[str, str], list[float]] = {}
     units: dict[tuple[str, str], tuple[str, str]] = {}
     for run in report["runs"]:
-        for entry in run["results"] if run["ok"] else []:
+        for entry in results.numbers_only(run["results"]) if run["ok"] else []:
             key = (run["notebook"], entry["name"])
             values.setdefault(key, []).append(entry["value"])
             units[key] = (entry["unit"], entry["better"])
@@ -324,8 +336,8 @@ def readme_table(report: dict, readme: str) -> str:
 
 
 def _run_one(args: tuple) -> dict:
-    path, mode, seed, threads, timeout, save_to = args
-    return run_notebook(path, mode, seed, threads, timeout, save_to)
+    path, mode, seed, threads, timeout, save_to, cpu_path = args
+    return run_notebook(path, mode, seed, threads, timeout, save_to, cpu_path=cpu_path)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -336,6 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=1, help="notebooks run side by side (default 1)")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch threads per notebook (default 1)")
     parser.add_argument("--cell-timeout", type=int, default=900, help="seconds allowed per cell")
+    parser.add_argument("--cpu-paths", nargs="+", default=["native"], choices=sorted(CPU_PATHS),
+                        help="CPU kernel paths to run each notebook and seed under: native (the "
+                             "machine's own vector kernels) and/or default (ATen's scalar kernels, "
+                             "oneDNN's SSE4.1), another CPU's arithmetic (default: native)")
     parser.add_argument("--out", type=Path, help="JSON report (default benchmarks/<mode>.json)")
     parser.add_argument("--site-cache", action="store_true",
                         help="also keep each notebook's run with the first seed in the site's cache, so that "
@@ -350,17 +366,19 @@ def main(argv: list[str] | None = None) -> int:
         print(f"README's notebook table now shows {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}")
         return 0
     paths = [p.resolve() for p in args.notebooks] or notebooks()
-    report = {"mode": args.mode, "seeds": args.seeds, "jobs": args.jobs, "threads": args.threads,
+    report = {"mode": args.mode, "seeds": args.seeds, "cpu_paths": args.cpu_paths, "jobs": args.jobs,
+              "threads": args.threads,
               "machine": machine(), "commit": commit(),
               "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "runs": []}
     saved = Path(tempfile.mkdtemp(prefix="course-benchmark-"))
     work = [(p, args.mode, seed, args.threads, args.cell_timeout,
-             saved / f"{p.stem}.ipynb" if args.site_cache and seed == args.seeds[0] else None)
-            for seed in args.seeds for p in paths]
+             saved / f"{p.stem}.ipynb" if args.site_cache and seed == args.seeds[0]
+             and cpu_path == args.cpu_paths[0] else None, cpu_path)
+            for cpu_path in args.cpu_paths for seed in args.seeds for p in paths]
     try:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for (path, *_, save_to), run in zip(work, pool.map(_run_one, work)):
-                print(f"{run['notebook']} seed {run['seed']}: {run['seconds']:.0f} s, "
+            for (path, *_, save_to, _), run in zip(work, pool.map(_run_one, work)):
+                print(f"{run['notebook']} seed {run['seed']} ({run['cpu_path']} CPU path): {run['seconds']:.0f} s, "
                       f"{'passed' if run['ok'] else run['error']}", flush=True)
                 report["runs"].append(run)
                 if save_to and save_to.exists():

@@ -20,6 +20,7 @@ import statistics
 import sys
 from pathlib import Path
 
+from course_utils import results
 from tools import anchors, benchmark
 
 ROOT = benchmark.ROOT
@@ -47,7 +48,7 @@ def metrics(report: dict, notebook: str) -> list[dict]:
     for run in report["runs"]:
         if run["notebook"] != notebook or not run["ok"]:
             continue
-        for entry in run["results"]:
+        for entry in results.numbers_only(run["results"]):
             values.setdefault(entry["name"], []).append(entry["value"])
             meta[entry["name"]] = entry
     rows = []
