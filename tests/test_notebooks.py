@@ -134,3 +134,23 @@ def test_no_control_characters(path):
         f"{found[:5]}. A LaTeX command written in a Python string that is not raw loses its first "
         f"letter to an escape (\\approx -> BEL, \\theta -> TAB, \\beta -> BS, \\frac -> FF, \\rho -> CR): "
         f"fix the .py, write such strings as r\"...\", then jupytext --sync and python -m tools.assignments.")
+
+
+INSTRUCTOR_SCRIPTS = SCRIPTS + sorted((NOTEBOOKS / "assignments").glob("*.py"))
+_MODE_GUARDED_ASSERT = re.compile(r"^if cfg\.mode\s*[!=]=\s*\"smoke\":\n(?:[ \t]+.*\n)*?[ \t]+assert ", re.M)
+
+
+@pytest.mark.parametrize("script", INSTRUCTOR_SCRIPTS, ids=lambda p: p.stem)
+def test_claims_are_stated_with_claim_not_mode_guarded_asserts(script):
+    """A lecture claim is a ``claim()`` call, which checks in class mode and prints in smoke mode
+    by itself; an assert hidden behind ``if cfg.mode != "smoke"`` records no margin."""
+    text = script.read_text(encoding="utf-8")
+    found = _MODE_GUARDED_ASSERT.search(text)
+    assert not found, (f"{script.name}: a mode-guarded assert at {found.group(0)[:80]!r}: state the claim "
+                       f"with course_utils.claims.claim(sentence, value, op, threshold)")
+    assert "claim(" in text, f"{script.name} states no claim with claim()"
+
+
+def test_the_mode_guard_pattern_finds_what_it_should():
+    assert _MODE_GUARDED_ASSERT.search('if cfg.mode != "smoke":\n    x = 1\n    assert x > 0\n')
+    assert not _MODE_GUARDED_ASSERT.search('if cfg.mode != "smoke":\n    x = 1\nassert x > 0\n')

@@ -3,7 +3,9 @@
 The page is generated from the notebooks as they are, so it cannot drift from them. A **claim**
 is a passage of the lecture that a notebook quotes: a string in double quotes ("..." or “...”),
 of three words or more, inside a markdown cell, that appears in the lecture's slide text
-(punctuation, case and markup aside). Its **guard** is each ``assert`` statement in the code
+(punctuation, case and markup aside). Its **guard** is each ``claim(...)`` call
+(``course_utils.claims``: the claim as a sentence, checked by the run, its margin recorded) and each
+``assert`` statement in the code
 cells that follow, up to the next markdown cell that opens a section (``##``) or quotes the
 lecture again. Quotes in a notebook's closing ``## Summary`` and ``## Exercises`` sections recap
 claims tested above them and are left out. Its **status**:
@@ -98,12 +100,15 @@ def _first_sentence(paragraph: str) -> str:
     return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
 
 
+GUARD = re.compile(r"^(assert |claim\()")
+
+
 def _asserts(source: str) -> list[str]:
-    """The assert statements of a code cell, each on one line."""
+    """The guards of a code cell, each on one line: its ``claim(...)`` calls and ``assert`` statements."""
     found, current, depth = [], None, 0
     for line in source.split("\n"):
         stripped = line.strip()
-        if current is None and stripped.startswith("assert "):
+        if current is None and GUARD.match(stripped):
             current, depth = stripped, 0
         elif current is not None:
             current += " " + stripped

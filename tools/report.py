@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from course_utils import results
-from tools import anchors, benchmark
+from tools import anchors, benchmark, margins
 
 ROOT = benchmark.ROOT
 
@@ -107,7 +107,8 @@ def cells_section(cells: dict | None) -> list[str]:
     return lines + [""]
 
 
-def render(report: dict, cells: dict | None = None, gpu: dict | None = None, source: str = "") -> str:
+def render(report: dict, cells: dict | None = None, gpu: dict | None = None, source: str = "",
+           margin_reports: list[dict] | None = None) -> str:
     """The whole of RESULTS.md."""
     summary = benchmark.summarise(report["runs"])
     lines = ["# Results", "",
@@ -122,6 +123,7 @@ def render(report: dict, cells: dict | None = None, gpu: dict | None = None, sou
     lines += ["## Notebooks", ""]
     for path, s in summary.items():
         lines += notebook_section(report, path, s)
+    lines += margins.section(margin_reports or [])
     lines += cells_section(cells)
     lines += ["## Full mode on a GPU", ""]
     if gpu:
@@ -141,13 +143,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "benchmarks" / "class.json")
     parser.add_argument("--cells", type=Path, default=ROOT / "benchmarks" / "cells-cpu.json")
     parser.add_argument("--gpu", type=Path, default=ROOT / "benchmarks" / "gpu-full.json")
+    parser.add_argument("--margins", type=Path, default=margins.MARGINS_DIR,
+                        help="folder of benchmark reports over seeds and CPU paths (claims' margins)")
     parser.add_argument("--out", type=Path, default=ROOT / "RESULTS.md")
     args = parser.parse_args(argv)
     report = _load(args.report)
     if report is None:
         parser.error(f"no benchmark report at {args.report}: run `python -m tools.benchmark` first")
     source = args.report.relative_to(ROOT).as_posix() if args.report.is_relative_to(ROOT) else args.report.name
-    args.out.write_text(render(report, _load(args.cells), _load(args.gpu), source), encoding="utf-8")
+    text = render(report, _load(args.cells), _load(args.gpu), source, margins.load(args.margins))
+    args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0
 

@@ -23,6 +23,11 @@ def test_asserts_are_read_whole_even_over_lines():
     assert claims._asserts(source) == ['assert x == 1, ( "one")', "assert x > 0"]
 
 
+def test_claim_calls_are_guards_too():
+    source = 'for k in ks:\n    claim("the LSTM recalls", acc[k],\n          ">", 0.9)\nclaims_seen = 1'
+    assert claims._asserts(source) == ['claim("the LSTM recalls", acc[k], ">", 0.9)']
+
+
 def test_status_asserted_corrected_or_shown():
     nb = nbformat.v4.new_notebook(cells=[
         md("# Title"),

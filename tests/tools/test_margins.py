@@ -1,0 +1,56 @@
+"""tools.margins: each claim's worst margin over the runs of several benchmark reports."""
+
+import math
+
+from tools import margins, report
+
+
+def _claim(name, value, op, threshold, holds=None):
+    margin = (value - threshold if op.startswith(">") else threshold - value) if value is not None else None
+    return {"kind": "claim", "name": name, "value": value, "op": op, "threshold": threshold,
+            "margin": margin, "holds": (margin > 0) if holds is None else holds, "mode": "class"}
+
+
+def _report(runs, paths=("native",)):
+    return {"mode": "class", "seeds": sorted({r["seed"] for r in runs}), "cpu_paths": list(paths),
+            "machine": {"cpu": "test CPU", "cores": 2, "gpu": None, "torch": "2.13"}, "commit": "abc",
+            "date": "today", "runs": runs}
+
+
+def _run(seed, path, entries, ok=True, error=""):
+    return {"notebook": "04_bptt", "seed": seed, "cpu_path": path, "ok": ok, "error": error,
+            "results": [{"name": "a number", "value": 1.0, "better": "higher", "unit": ""}, *entries]}
+
+
+def test_the_worst_margin_is_over_every_seed_and_path():
+    reports = [_report([_run(0, "native", [_claim("IRNN bridges", 0.99, ">", 0.9)]),
+                        _run(1, "native", [_claim("IRNN bridges", 0.95, ">", 0.9)])]),
+               _report([_run(0, "default", [_claim("IRNN bridges", 0.93, ">", 0.9)])], paths=("default",))]
+    (m,) = margins.collect(reports)
+    assert math.isclose(m.worst, 0.03) and m.worst_value == 0.93 and not m.failed
+    assert m.runs == {(0, "native"), (1, "native"), (0, "default")}
+    row = margins.table(reports)[2]
+    assert "| 04_bptt | IRNN bridges | > 0.9 | 0.93 | 0.03 | 3% | 3 (2 seeds x default/native) | none |" == row
+
+
+def test_a_failed_claim_shows_its_negative_margin_and_where_it_failed():
+    reports = [_report([_run(5, "default", [_claim("the identity init helps", 0.12, ">", 0.2)], ok=False,
+                             error="ClaimNotSupported in cell 40")], paths=("default",))]
+    (m,) = margins.collect(reports)
+    assert m.worst < 0 and m.failed == [(5, "default")]
+    text = "\n".join(margins.section(reports))
+    assert "seed 5 (default)" in text and "ClaimNotSupported in cell 40" in text
+
+
+def test_a_non_finite_value_counts_by_whether_it_held():
+    held = _claim("diverges", None, ">", 10, holds=True)
+    (m,) = margins.collect([_report([_run(0, "native", [held])])])
+    assert m.worst == math.inf
+
+
+def test_results_md_gets_the_margins_section():
+    run = _run(0, "native", [_claim("IRNN bridges", 0.99, ">", 0.9)])
+    run.update(path="notebooks/04_bptt.ipynb", seconds=10.0)
+    text = report.render(_report([run]) | {"jobs": 1, "threads": 1},
+                         margin_reports=[_report([run])])
+    assert "## Claims and their margins" in text and "| 04_bptt | IRNN bridges | > 0.9 |" in text
