@@ -53,6 +53,7 @@ import numpy as np
 import torch
 from IPython.display import Audio, display
 from course_utils import cells, config, metrics, models, music, results, text, training
+from course_utils.claims import claim
 cfg = config.setup(seed=0)
 cfg
 
@@ -225,10 +226,8 @@ ax.set(xlabel="training step", ylabel="loss (nats per character)",
 ax.legend()
 plt.show()
 
-if cfg.mode != "smoke":
-    assert test_loss < unigram_loss - 1.0, f"the LSTM's test loss {test_loss:.2f} is not 1 nat below the floor's {unigram_loss:.2f}"
-else:
-    print("held-out loss against the baseline: skipped (smoke mode)")
+claim("the LSTM beats character frequencies on held-out tunes by over a nat per character (loss gap, nats/char)",
+      unigram_loss - test_loss, ">", 1.0)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The same model runs on the course's own LSTM cell (notebook 05) through the same interface:
@@ -436,13 +435,12 @@ if not rejected:
     print("none: every sample is strictly valid")
 
 # %% slideshow={"slide_type": "-"}
-if cfg.mode != "smoke":
-    assert real.strict >= 0.9, f"only {real.strict:.0%} of the real test tunes pass the strict check"
-    assert lstm_sc.strict >= 0.6, f"only {lstm_sc.strict:.0%} of the samples are strictly valid and ended"
-    assert lstm_sc.lenient >= lstm_sc.strict
-    assert lstm_sc.strict > max(unigram_sc.strict, bigram_sc.strict) + 0.5, "the LSTM is not clearly above the floors' validity"
-else:
-    print("validity of the samples: skipped (smoke mode)")
+claim("real test tunes pass the strict check (share strictly valid)", real.strict, ">=", 0.9)
+claim("the LSTM's samples are strictly valid and ended (share)", lstm_sc.strict, ">=", 0.6)
+claim("the lenient check accepts at least as many samples as the strict one (lenient minus strict share)",
+      lstm_sc.lenient - lstm_sc.strict, ">=", 0)
+claim("the LSTM writes strictly valid tunes far more often than the floors (share above the better floor)",
+      lstm_sc.strict - max(unigram_sc.strict, bigram_sc.strict), ">", 0.5)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 5 · Syntax is not music
@@ -477,14 +475,11 @@ ax.legend()
 plt.show()
 
 # %% slideshow={"slide_type": "subslide"}
-if cfg.mode != "smoke":
-    assert real.in_time >= 0.9, f"only {real.in_time:.0%} of the real test tunes are in time"
-    floor_best = max(unigram_sc.in_time, bigram_sc.in_time)
-    assert lstm_sc.in_time > floor_best + 0.4, (f"the LSTM's samples ({lstm_sc.in_time:.0%} in time) are not "
-                                                f"clearly above the floors' ({floor_best:.0%})")
-    assert lstm_sc.valid_in_time >= 0.75, f"only {lstm_sc.valid_in_time:.0%} of the valid samples are in time"
-else:
-    print("time keeping: skipped (smoke mode)")
+floor_best = max(unigram_sc.in_time, bigram_sc.in_time)
+claim("real test tunes keep time (share in time)", real.in_time, ">=", 0.9)
+claim("the LSTM's samples keep time far more often than the floors' (share in time above the better floor)",
+      lstm_sc.in_time - floor_best, ">", 0.4)
+claim("the LSTM's strictly valid samples keep time (share in time)", lstm_sc.valid_in_time, ">=", 0.75)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 6 · Is it new?
@@ -514,11 +509,9 @@ for name, lengths in shared.items():
 threshold = np.percentile(shared["test tunes (real)"], 95)
 sample_shared = np.array(shared["LSTM, valid samples"])
 print(f"valid samples that equal a training tune: {copies}")
-if cfg.mode != "smoke":
-    assert copies == 0, copies
-    assert sample_shared.max() < threshold, (sample_shared.max(), threshold)
-else:
-    print("copies: skipped (smoke mode)")
+claim("no valid sample is a copy of a training tune (copies)", copies, "<=", 0)
+claim("no valid sample shares a stretch with training as long as one real test tune in twenty does "
+      "(longest stretch, characters)", sample_shared.max(), "<", threshold)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # No valid sample copies a training tune, and even the longest stretch a sample shares is
