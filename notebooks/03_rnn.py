@@ -45,6 +45,7 @@ import matplotlib.pyplot as plt
 import torch
 from torch import nn
 from course_utils import cells, config, data, metrics, models, plotting, results, tasks, text, training
+from course_utils.claims import claim
 cfg = config.setup(seed=0)
 cfg
 
@@ -154,7 +155,9 @@ _, hs = unroll(RNNCell(len(pair_vocab), 8, 3), X_pair)  # (2, 13, 8)
 state_gap = (hs[0, -1] - hs[1, -1]).norm().item()
 print(f"same bag of characters: {X_pair[0].sum(0).equal(X_pair[1].sum(0))}; "
       f"distance between the final states: {state_gap:.3f}")
-assert X_pair[0].sum(0).equal(X_pair[1].sum(0)) and state_gap > 1e-3, state_gap
+assert X_pair[0].sum(0).equal(X_pair[1].sum(0))
+claim("an untrained cell ends in different states for 'good, not bad' and 'bad, not good' (distance)",
+      state_gap, ">", 1e-3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2. Check: exactly what `torch.nn.RNN` computes
@@ -341,7 +344,10 @@ lm = models.LanguageModel(len(vocab), kind="rnn", hidden_size=hidden_size, embed
 initial_ppl = metrics.evaluate_lm(lm, X_valid[:256], Y_valid[:256])["perplexity"]
 print(f"untrained perplexity {initial_ppl:.1f} vs uniform {uniform_ppl}; "
       f"{sum(p.numel() for p in lm.parameters()):,} parameters")
-assert 0.7 * uniform_ppl < initial_ppl < 1.5 * uniform_ppl, initial_ppl
+claim("before training, the perplexity is above 0.7x the uniform guess's (ratio)",
+      initial_ppl / uniform_ppl, ">", 0.7)
+claim("before training, the perplexity is below 1.5x the uniform guess's (ratio)",
+      initial_ppl / uniform_ppl, "<", 1.5)
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # Training: Adam, random batches of 32 windows, each window read from a zero state; the learning
@@ -367,15 +373,14 @@ results.record("Tiny Shakespeare held-out perplexity, unigram (floor)", unigram_
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Context pays. Knowing only how common each character is, the unigram model is as unsure as a
 # choice among as many equally likely characters as its perplexity; the RNN, having read what came
-# before, narrows that to its own perplexity (both printed above). The asserts below hold it to
+# before, narrows that to its own perplexity (both printed above). The claims below hold it to
 # at least 4 times lower than the unigram model and 10 times lower than the uniform guess.
 
 # %% slideshow={"slide_type": "-"}
-if cfg.mode != "smoke":
-    assert rnn_ppl < unigram_ppl / 4, (rnn_ppl, unigram_ppl)
-    assert rnn_ppl < uniform_ppl / 10, (rnn_ppl, uniform_ppl)
-else:
-    print("smoke mode: too few steps to learn; the comparison with the baselines is not asserted")
+claim("the char-RNN's perplexity is over 4x lower than the unigram model's (ratio)",
+      rnn_ppl / unigram_ppl, "<", 0.25)
+claim("the char-RNN's perplexity is over 10x lower than the uniform guess's (ratio)",
+      rnn_ppl / uniform_ppl, "<", 0.1)
 
 # %% slideshow={"slide_type": "subslide"}
 fig = plotting.loss_curves({"vanilla RNN": history}, metric="perplexity",
@@ -445,13 +450,13 @@ for tau, (diversity, spelled) in stats.items():
     print(f"τ = {tau}: {diversity:.0%} distinct 4-grams, {spelled:.0%} of words are real words")
 
 # %% slideshow={"slide_type": "subslide"}
-if cfg.mode != "smoke":
-    (div_lo, real_lo), (div_mid, real_mid), (div_hi, real_hi) = stats.values()
-    assert div_lo < div_mid < div_hi, "diversity should grow with the temperature"
-    assert real_lo > real_mid > real_hi and real_lo > real_hi + 0.3, \
-        "low temperature should spell far more real words"
-else:
-    print("smoke mode: an untrained model; the temperature effects are not asserted")
+(div_lo, real_lo), (div_mid, real_mid), (div_hi, real_hi) = stats.values()
+claim("diversity grows from temperature 0.5 to 1.0 (gain in distinct 4-grams)", div_mid - div_lo, ">", 0)
+claim("diversity grows from temperature 1.0 to 1.5 (gain in distinct 4-grams)", div_hi - div_mid, ">", 0)
+claim("temperature 0.5 spells more real words than 1.0 (gain in real-word share)", real_lo - real_mid, ">", 0)
+claim("temperature 1.0 spells more real words than 1.5 (gain in real-word share)", real_mid - real_hi, ">", 0)
+claim("temperature 0.5 spells over 30 points more real words than 1.5 (gain in real-word share)",
+      real_lo - real_hi, ">", 0.3)
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # Try it: the slider resamples 300 characters at the temperature you choose (the same random
@@ -510,10 +515,8 @@ print(f"course: {course_ppl:.2f} vs d2l (section 9.5): {d2l_rnn_ppl}   (final va
       f"{tm_history.seconds:.0f} s; the best of the ten evaluations was {tm_history.best('perplexity'):.2f})")
 
 # %% slideshow={"slide_type": "subslide"}
-if cfg.mode != "smoke":
-    assert course_ppl < d2l_rnn_ppl, f"expected to beat d2l's {d2l_rnn_ppl} on its own split, got {course_ppl:.2f}"
-else:
-    print("smoke mode: too few steps; the comparison with d2l is not asserted")
+claim("on d2l's own split the course's RNN ends below d2l's validation perplexity (perplexity)",
+      course_ppl, "<", d2l_rnn_ppl)
 fig = plotting.loss_curves({"vanilla RNN, dropout 0.3": tm_history}, metric="perplexity",
                            title="The Time Machine, d2l's split", loss_unit="nats/char")
 fig.axes[1].axhline(d2l_rnn_ppl, ls="--", color="gray", label="d2l's RNN (section 9.5)")

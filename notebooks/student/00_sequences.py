@@ -52,6 +52,7 @@ import matplotlib.pyplot as plt
 from IPython.display import Audio, display
 from ipywidgets import IntSlider, interact
 from course_utils import ball, config, data, plotting, text, training
+from course_utils.claims import claim
 cfg = config.setup(seed=0)
 cfg
 
@@ -102,7 +103,9 @@ gap = (future[0] - future[1]).norm(dim=-1)  # (8,) distance between the two ball
 print(f"same frame: {torch.equal(future[0, 0], future[1, 0])}; within {7 * 1000 * ball.DT:.0f} ms "
       f"the two balls are up to {100 * gap.max():.0f} cm apart")
 gap = gap.max().item()
-assert torch.equal(future[0, 0], future[1, 0]) and gap > 0.3, gap
+assert torch.equal(future[0, 0], future[1, 0])
+claim("two balls through the same frame, one going up, one down, are over 30 cm apart within 7 frames (m)",
+      gap, ">", 0.3)
 
 # %% slideshow={"slide_type": "subslide"}
 fig, axes = plt.subplots(1, 2, figsize=(10, 4.4))
@@ -150,11 +153,12 @@ fraction_up = going_up.float().mean().item()
 fraction_right = (step[near, 0] > 0).float().mean().item()
 print(f"{int(near.sum())} frames near the spot: {fraction_up:.0%} went up next, "
       f"{1 - fraction_up:.0%} down; {fraction_right:.0%} went right, {1 - fraction_right:.0%} left")
-if cfg.mode != "smoke":
-    assert near.sum() >= 30, int(near.sum())
-    assert 0.15 < fraction_up < 0.85 and 0.15 < fraction_right < 0.85, (fraction_up, fraction_right)
-else:
-    print("smoke mode: too few throws to check the claim")
+claim("at least 30 training frames pass within 5 cm of the spot", int(near.sum()), ">=", 30)
+claim("near the spot, over 15% of the frames went up next (share up)", fraction_up, ">", 0.15)
+claim("near the spot, over 15% of the frames went down next (share up below 0.85)", fraction_up, "<", 0.85)
+claim("near the spot, over 15% of the frames went right next (share right)", fraction_right, ">", 0.15)
+claim("near the spot, over 15% of the frames went left next (share right below 0.85)",
+      fraction_right, "<", 0.85)
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(5, 4.6))
@@ -261,12 +265,12 @@ plt.show()
 print(f"the {history}-frame model's MSE is {history_mse / one_frame_mse:.1%} of the one-frame "
       f"model's and {history_mse / constant_velocity_mse:.1%} of constant velocity's; the "
       f"one-frame model's is {one_frame_mse / stay_put_mse:.0%} of staying put")
-if cfg.mode != "smoke":
-    assert history_mse < 0.25 * one_frame_mse, (history_mse, one_frame_mse)  # history wins by far
-    assert history_mse < 0.5 * constant_velocity_mse, (history_mse, constant_velocity_mse)
-    assert one_frame_mse > 0.75 * stay_put_mse, (one_frame_mse, stay_put_mse)  # barely beats it
-else:
-    print("smoke mode: models too small and short-trained to check the claims")
+claim("four frames of history cut the one-frame error by more than 4x (MSE ratio)",
+      history_mse / one_frame_mse, "<", 0.25)
+claim("four frames of history more than halve the constant-velocity error (MSE ratio)",
+      history_mse / constant_velocity_mse, "<", 0.5)
+claim("one frame barely beats 'the ball stays put': over 75% of its error remains (MSE ratio)",
+      one_frame_mse / stay_put_mse, ">", 0.75)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Where does the four-frame network beat "constant velocity"? Split the held-out pairs in two.
@@ -286,9 +290,10 @@ split = {name: (mse(constant_velocity[m], Y_test[m]), mse(history_prediction[m],
 for name, (cv, net) in split.items():
     print(f"{name:>11} ({subsets[name].float().mean():.0%} of pairs): "
           f"constant velocity MSE {cv:.2e}, {history}-frame model {net:.2e}")
-if cfg.mode != "smoke":
-    assert split["touching"][1] < 0.25 * split["touching"][0], split  # it learned the bounces
-    assert split["free flight"][1] < 0.8 * split["free flight"][0], split  # and some of gravity
+claim("touching a wall, the four-frame model's error is under a quarter of constant velocity's (MSE ratio)",
+      split["touching"][1] / split["touching"][0], "<", 0.25)  # it learned the bounces
+claim("in free flight, the four-frame model's error is under 80% of constant velocity's (MSE ratio)",
+      split["free flight"][1] / split["free flight"][0], "<", 0.8)  # and some of gravity
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Three lessons in these numbers:
@@ -395,7 +400,8 @@ for (name, f), segment in zip(notes.items(), segments):
     found = frequencies[spectrum.argmax()]
     print(f"{name}: played {f:.1f} Hz, found {found:.1f} Hz, one period = "
           f"{sample_rate / found:.1f} samples")
-    assert abs(found - f) <= sample_rate / len(segment), (name, f, found)
+    claim(f"the Fourier transform finds {name} within one frequency bin (Hz off)",
+          abs(found - f), "<=", sample_rate / len(segment))
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4. Text is a sequence: of characters, or of words
@@ -419,7 +425,8 @@ print(f"{len(chars)} character tokens from {len(char_vocab)} ids; "
       f"{len(words)} word tokens from {len(word_vocab)} ids")
 assert "".join(char_vocab.decode(char_ids)) == sentence, "characters should round-trip exactly"
 assert word_vocab.decode(word_ids) == words, "words should round-trip (lower-cased)"
-assert len(chars) > 4 * len(words)
+claim("the sentence has over four times as many character tokens as word tokens (ratio)",
+      len(chars) / len(words), ">", 4)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Characters round-trip exactly; words lose capital letters (the word tokenizer lower-cases)
@@ -437,8 +444,10 @@ print(f"words:      {len(book_words):,} tokens, vocabulary {len(book_word_vocab)
 print("most common words:", book_word_vocab.idx_to_token[1:11])
 print("an unseen word:", book_word_vocab.encode(["smartphone"]), "->",
       book_word_vocab.decode(book_word_vocab.encode(["smartphone"])))
-assert len(book_char_vocab) < 100 < 1000 < len(book_word_vocab)
-assert len(book_chars) > 4 * len(book_words)
+claim("the book's character vocabulary has under a hundred symbols", len(book_char_vocab), "<", 100)
+claim("the book's word vocabulary has over a thousand words", len(book_word_vocab), ">", 1000)
+claim("the book has over four times as many character tokens as word tokens (ratio)",
+      len(book_chars) / len(book_words), ">", 4)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # The trade-off in two numbers: characters give a **small vocabulary** (under a hundred
@@ -467,7 +476,8 @@ for context in (["the"], ["the", "time"]):
     top_share[" ".join(context)] = count / sum(follow.values())
     print(f"after '{' '.join(context)}' ({sum(follow.values())} times): {len(follow)} different next "
           f"words; the most common, '{word}', {top_share[' '.join(context)]:.0%} of the time")
-assert top_share["the time"] > 5 * top_share["the"], top_share
+claim("'the time' narrows the next word: its top word's share is over 5x that after 'the' (ratio)",
+      top_share["the time"] / top_share["the"], ">", 5)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The simplest way to use the past is a **fixed window**: give the model the last two words
@@ -533,15 +543,10 @@ plt.show()
 
 # %% slideshow={"slide_type": "subslide"}
 assert {1, 2, 3, 5} <= set(errors_by_history), "errors_by_history needs an MSE for k = 1, 2, 3 and 5"
-if cfg.mode != "smoke":
-    assert errors_by_history[2] < 0.5 * errors_by_history[1], (
-        "with two frames the model knows the velocity: its error should be far below one frame's; "
-        f"got {errors_by_history}")
-    assert min(errors_by_history[3], errors_by_history[5]) < 0.8 * errors_by_history[2], (
-        f"three or five frames should still do better than two; got {errors_by_history}")
-    print("PASS: a second frame cuts the error by more than half, and more frames cut it further")
-else:
-    print("skipped (smoke mode): models too small and short-trained to check the claims")
+claim("a second frame (the velocity) cuts the one-frame error by more than half (MSE ratio)",
+      errors_by_history[2] / errors_by_history[1], "<", 0.5)
+claim("three or five frames cut the two-frame error by more than 20% (best MSE ratio)",
+      min(errors_by_history[3], errors_by_history[5]) / errors_by_history[2], "<", 0.8)
 
 # %% [markdown] nbgrader={"cell_type": "markdown", "grade": false, "grade_id": "ex1_history_answer", "locked": false, "schema_version": 3, "solution": true} slideshow={"slide_type": "subslide"}
 # *Your answer here (a few sentences; replace this line).*

@@ -44,6 +44,7 @@ from ipywidgets import interact
 from torch import nn
 
 from course_utils import baselines, config, data, plotting, text, training
+from course_utils.claims import claim
 cfg = config.setup(seed=0)
 cfg
 
@@ -215,11 +216,10 @@ print(f"{'model':<18}{'perplexity':>11}{'accuracy':>10}")
 print(f"{'uniform guess':<18}{vocab_size:>11.1f}{1 / vocab_size:>10.2%}")
 print(f"{'unigram':<18}{unigram_ppl:>11.1f}{unigram_acc:>10.1%}   (always {vocab.idx_to_token[unigram.argmax()]!r})")
 print(f"{'two-word window':<18}{window_result['perplexity']:>11.1f}{window_result['accuracy']:>10.1%}")
-if cfg.mode != "smoke":
-    assert window_result["perplexity"] < 0.8 * unigram_ppl, (window_result, unigram_ppl)
-    assert window_result["accuracy"] > unigram_acc + 0.03, (window_result, unigram_acc)
-else:
-    print("smoke mode: the comparison is not asserted")
+claim("two words of context cut the unigram perplexity by more than 20% (perplexity ratio)",
+      window_result["perplexity"] / unigram_ppl, "<", 0.8)
+claim("two words of context predict the next word over 3 points more often than the unigram (accuracy gain)",
+      window_result["accuracy"] - unigram_acc, ">", 0.03)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Two words of context cut the perplexity well below the unigram model's. What does the model
@@ -323,7 +323,7 @@ probe_acc, chance = (predicted == answers).float().mean().item(), 1 / num_pairs
 print(f"window model: {probe_acc:.1%} of languages right (chance {chance:.1%}); "
       f"distinct contexts: {len(contexts.unique(dim=0))}, distinct predictions: {probe_vocab.decode(predicted.unique())}")
 assert len(contexts.unique(dim=0)) == 1, "every probe sentence ends with the same two words"
-assert probe_acc <= chance + 0.02, f"a two-word window cannot beat chance here, got {probe_acc:.1%}"
+claim("a two-word window cannot beat chance on the probe (accuracy above chance)", probe_acc - chance, "<=", 0.02)
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # The input is identical for all 400 sentences, so the prediction is identical too: whatever
@@ -348,10 +348,8 @@ training.fit(bag_model, [(sentence_bags(probe_train), probe_train_labels)],
 with torch.no_grad():
     bag_acc = (bag_model(sentence_bags(probe_test).to(cfg.device)).argmax(-1).cpu() == probe_labels).float().mean().item()
 print(f"whole-sentence bag of words: {bag_acc:.1%}   two-word window: {probe_acc:.1%}   chance: {chance:.1%}")
-if cfg.mode != "smoke":
-    assert bag_acc > 0.95, f"the country is in the sentence: the task is learnable, got {bag_acc:.1%}"
-else:
-    print("smoke mode: not asserted")
+claim("a bag of the whole sentence names the language of over 95% of probe sentences (accuracy)",
+      bag_acc, ">", 0.95)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7. A bigger window only moves the problem
@@ -390,10 +388,9 @@ by_distance = {d: (far_pred[distance == d] == y_far_test[distance == d]).float()
 inside = (far_pred == y_far_test)[distance <= big_window].float().mean().item()
 outside = (far_pred == y_far_test)[distance > big_window].float().mean().item()
 print(f"country inside the {big_window}-word window: {inside:.1%}; outside: {outside:.1%} (chance {chance:.1%})")
-if cfg.mode != "smoke":
-    assert inside > 0.9 and outside < chance + 0.1, (inside, outside)
-else:
-    print("smoke mode: not asserted")
+claim("the 8-word window names the language when the country is inside it (accuracy)", inside, ">", 0.9)
+claim("the 8-word window is near chance when the country is outside it (accuracy above chance)",
+      outside - chance, "<", 0.1)
 
 # %% slideshow={"slide_type": "subslide"}
 fig, ax = plt.subplots(figsize=(6.5, 3.4))
