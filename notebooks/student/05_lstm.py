@@ -51,6 +51,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+from course_utils.claims import claim
 from course_utils import (cells, config, experiments, gradients, metrics, models, plotting, results, tasks,
                           training)
 cfg = config.setup(seed=0)
@@ -317,8 +318,9 @@ print(f"one factor: largest singular value up to {one_factor.max():.2f} "
       f"(above 1 in {(one_factor > 1).float().mean():.0%} of steps and sequences)")
 print(f"product of 50 factors: largest singular value at most "
       f"{torch.linalg.matrix_norm(product, ord=2).max():.1e}")
-assert one_factor.max() > 1, "some single factor should stretch a direction"
-assert torch.linalg.matrix_norm(product, ord=2).max() < 1e-3, "50 factors should shrink every direction"
+claim("some single factor stretches a direction (largest singular value)", one_factor.max(), ">", 1)
+claim("50 factors shrink every direction (largest singular value of the product)",
+      torch.linalg.matrix_norm(product, ord=2).max(), "<", 1e-3)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The LSTM's cell-state path has no such matrix.
@@ -414,8 +416,10 @@ for name, value in at_50.items():
 rnn_50, lstm_50 = at_50["vanilla RNN, dL/dh"], at_50["LSTM, default init, dL/dC"]
 lstm4_50 = at_50["LSTM, forget bias +4, dL/dC"]
 print(f"default LSTM / vanilla RNN at distance 50: {lstm_50 / rnn_50:.0f}x")
-assert lstm_50 > 10 * rnn_50, f"the LSTM's cell state should keep more gradient: {at_50}"
-assert lstm4_50 > 1e6 * lstm_50 and lstm4_50 > 0.1, f"forget bias +4 should keep it near 1: {at_50}"
+claim("the default LSTM's cell state keeps more gradient than the RNN 50 steps back (ratio)",
+      lstm_50 / rnn_50, ">", 10)
+claim("forget bias +4 keeps a million times more than the default LSTM (ratio)", lstm4_50 / lstm_50, ">", 1e6)
+claim("with forget bias +4 the gradient 50 steps back stays near 1 (relative norm)", lstm4_50, ">", 0.1)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # On a log scale the story is in the slopes. The vanilla RNN's gradient falls by an order of
@@ -494,12 +498,9 @@ reached = next((s for s, e in zip(mem_hist["LSTM, forget bias +4"].eval_steps,
                                   mem_hist["LSTM, forget bias +4"].evals) if e["accuracy"] >= 0.9), None)
 print(f"LSTM (+4) {lstm_acc:.3f}, first >= 0.9 at step {reached}; "
       f"LSTM (default) {default_acc:.3f}; vanilla RNN {rnn_acc:.3f}")
-if cfg.mode != "smoke":
-    assert lstm_acc > 0.9, f"the LSTM with forget bias +4 should recall the first symbol: {mem_acc}"
-    assert rnn_acc < 0.3, f"the vanilla RNN should stay near chance at T = {T_mem}: {mem_acc}"
-    assert default_acc < 0.3, f"the default LSTM should stay near chance in this budget: {mem_acc}"
-else:
-    print("smoke mode: too few steps; the memory-task asserts are skipped")
+claim("the LSTM with forget bias +4 recalls the first symbol", lstm_acc, ">", 0.9)
+claim("the vanilla RNN stays near chance", rnn_acc, "<", 0.3)
+claim("the default LSTM stays near chance in this budget", default_acc, "<", 0.3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # The LSTM with its forget bias at +4 solves the task, while the vanilla RNN never leaves
@@ -620,15 +621,17 @@ print(f"writes after step 10 explained by the first symbol {w_first:.2f}, "
       f"by the current one {w_current:.2f}")
 print(f"|C_t| of the 16 most informative units: {C_half:.1f} at step {T_mem // 2}, "
       f"{C_end:.1f} at step {T_mem - 1}")
-if cfg.mode != "smoke":
-    assert lstm_first > 0.8 and lstm_current < 0.2, (lstm_first, lstm_current)
-    assert rnn_first < 0.1 and rnn_current > rnn_first, (rnn_first, rnn_current)
-    assert f_later > 0.95, f"the trained forget gates should stay near 1, got {f_later:.3f}"
-    assert i_first > i_later + 0.05, (i_first, i_later)
-    assert w_first > w_current + 0.4, (w_first, w_current)
-    assert C_end > 3 and C_end > 1.5 * C_half, f"the memory should grow: {C_half:.1f}, {C_end:.1f}"
-else:
-    print("smoke mode: the model is barely trained; the asserts on its gates are skipped")
+claim("the LSTM's final state is explained by the first symbol (share)", lstm_first, ">", 0.8)
+claim("and hardly by the symbol just read (share)", lstm_current, "<", 0.2)
+claim("the RNN's final state hardly reflects the first symbol (share)", rnn_first, "<", 0.1)
+claim("the RNN's final state reflects the symbol just read more than the first (difference of shares)",
+      rnn_current - rnn_first, ">", 0)
+claim("the trained forget gates stay near 1 after the first step", f_later, ">", 0.95)
+claim("the input gate opens wider at the first symbol than later (difference)", i_first - i_later, ">", 0.05)
+claim("writes carry the first symbol more than the symbol just read (difference of shares)",
+      w_first - w_current, ">", 0.4)
+claim("the memory grows: |C_t| of the informative units at the end", C_end, ">", 3)
+claim("the memory grows: |C_t| at the end over its value halfway (ratio)", C_end / C_half, ">", 1.5)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # What the trained LSTM does, read off the numbers and figures above:
@@ -745,13 +748,10 @@ print(f"written |i * C~|: {w_subj:.2f} at subjects, {w_fill:.2f} at fillers")
 positive = C_pro_T[:, gender_units[0]] > 0  # (N,) the sign of the most telling unit at the end
 sign_acc = max((positive == (y_pro == 1)).float().mean().item(), (positive == (y_pro == 0)).float().mean().item())
 print(f"the sign of unit {int(gender_units[0])}'s final C_T gives the pronoun in {sign_acc:.1%} of sentences")
-if cfg.mode != "smoke":
-    assert sign_acc > 0.9, f"one unit's sign should carry the last subject's gender: {sign_acc:.1%}"
-    assert pronoun_acc > 0.95, f"the LSTM should name the pronoun: {pronoun_acc:.1%}"
-    assert f_new < f_fill - 0.15, f"the forget gate should drop at a new subject: {f_new:.2f} vs {f_fill:.2f}"
-    assert w_subj > 1.5 * w_fill, f"subjects should be written far more than fillers: {w_subj:.2f} vs {w_fill:.2f}"
-else:
-    print("skipped (smoke mode): the asserts")
+claim("one unit's sign carries the last subject's gender (share of sentences)", sign_acc, ">", 0.9)
+claim("the LSTM names the pronoun (held-out accuracy)", pronoun_acc, ">", 0.95)
+claim("the forget gate drops at a new subject (below its value at fillers)", f_fill - f_new, ">", 0.15)
+claim("subjects are written far more than fillers (ratio of writes)", w_subj / w_fill, ">", 1.5)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The lecture's reading holds, measured. At a new subject the forget gates of the gender units

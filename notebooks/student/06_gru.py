@@ -53,6 +53,7 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
+from course_utils.claims import claim
 from course_utils import (cells, config, data, experiments, metrics, models, plotting, results, tasks, text,
                           training)
 cfg = config.setup(seed=0)
@@ -499,13 +500,10 @@ plotting.comparison_bars(mem_acc, "held-out accuracy",
 plotting.loss_curves(mem_hist, metric="accuracy", title=f"First-symbol task, T = {T_mem}", loss_unit="nats");
 
 # %% slideshow={"slide_type": "subslide"}
-if cfg.mode != "smoke":
-    assert mem_acc["rnn"] < 0.3, f"the vanilla RNN should stay near chance at T = {T_mem}: {mem_acc}"
-    for kind in ("lstm", "gru"):
-        assert mem_acc[kind] > 0.9, f"the {kind} should recall the first symbol: {mem_acc}"
-        assert mem_acc[kind] - mem_acc["rnn"] > 0.5, mem_acc
-else:
-    print("smoke mode: memory-task asserts skipped")
+claim("the vanilla RNN stays near chance", mem_acc["rnn"], "<", 0.3)
+for kind in ("lstm", "gru"):
+    claim(f"the {kind.upper()} recalls the first symbol", mem_acc[kind], ">", 0.9)
+    claim(f"the {kind.upper()} beats the RNN by half the examples or more", mem_acc[kind] - mem_acc["rnn"], ">", 0.5)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The vanilla RNN never leaves chance: its gradient from the label back to step 1 passes through
@@ -548,10 +546,8 @@ print(f"update gate Z_t of the 16 memory units: {z_first:.2f} at step 0 (the rel
       f"{z_later:.2f} afterwards (distractors); sigma(4) = 0.98 before training")
 print(f"candidate after step 10, share explained by the first symbol {cand_first:.2f}, "
       f"by the symbol just read {cand_current:.2f}")
-if cfg.mode != "smoke":
-    assert cand_first > cand_current + 0.3, f"the candidate should rewrite the stored symbol: {cand_first:.2f}, {cand_current:.2f}"
-else:
-    print("skipped (smoke mode): the assert")
+claim("after step 10 the candidate rewrites the stored symbol (first-symbol share over the current one's)",
+      cand_first - cand_current, ">", 0.3)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # Compare the two update-gate numbers: the gate hardly separates the relevant step from the
@@ -647,15 +643,14 @@ plotting.loss_curves(lm_hist, metric="perplexity", title="Character language mod
 final_ppl = {kind: h.last("perplexity") for kind, h in lm_hist.items()}  # final values
 for kind, ppl in final_ppl.items():
     results.record(f"Time Machine (d2l split) final perplexity, {kind.upper()}", ppl, better="lower")
-if cfg.mode != "smoke":
-    for kind, ppl in final_ppl.items():
-        assert ppl < 9.0, f"{kind}: perplexity {ppl:.2f} should be far below uniform ({len(vocab)})"
-        assert ppl < d2l_perplexity[kind], f"{kind}: {ppl:.2f} vs d2l's {d2l_perplexity[kind]}"
-    spread = max(final_ppl.values()) - min(final_ppl.values())
-    assert spread < 1.0, f"the three cells should be close on this task: {final_ppl}"
-    assert min(final_ppl["lstm"], final_ppl["gru"]) < final_ppl["rnn"], f"a gated cell should lead: {final_ppl}"
-else:
-    print("smoke mode: language-model asserts skipped")
+for kind, ppl in final_ppl.items():
+    claim(f"the {kind.upper()}'s perplexity is far below uniform", ppl, "<", 9.0)
+    claim(f"the {kind.upper()} ends below d2l's reported perplexity (a different recipe)", ppl, "<",
+          d2l_perplexity[kind])
+claim("the three cells are close on this task (perplexity spread)", max(final_ppl.values()) - min(final_ppl.values()),
+      "<", 1.0)
+claim("a gated cell leads (RNN's perplexity over the best gated cell's)",
+      final_ppl["rnn"] - min(final_ppl["lstm"], final_ppl["gru"]), ">", 0)
 print(f"uniform guess: {len(vocab)}; ours:", ", ".join(f"{k} {v:.2f}" for k, v in final_ppl.items()))
 sample_gen = torch.Generator().manual_seed(cfg.seed)
 print(models.generate(lms["gru"], vocab, "the time traveller ", 80, temperature=0.6, generator=sample_gen))
