@@ -112,7 +112,8 @@ def table(reports: list[dict]) -> list[str]:
              "|---|---|---|---|---|---|---|---|"]
     for m in margins:
         failed = ", ".join(f"seed {s} ({p})" for s, p in m.failed) or "none"
-        lines.append(f"| {m.notebook} | {m.claim} | {m.op} {_fmt(m.threshold)} | {_fmt(m.worst_value)} | "
+        claim = m.claim.replace("|", "\\|")  # a claim may name |C_t|: not a column break
+        lines.append(f"| {m.notebook} | {claim} | {m.op} {_fmt(m.threshold)} | {_fmt(m.worst_value)} | "
                      f"{_fmt(m.worst)} | {_relative(m)} | {_tried(m)} | {failed} |")
     return lines
 

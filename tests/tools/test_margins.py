@@ -54,3 +54,8 @@ def test_results_md_gets_the_margins_section():
     text = report.render(_report([run]) | {"jobs": 1, "threads": 1},
                          margin_reports=[_report([run])])
     assert "## Claims and their margins" in text and "| 04_bptt | IRNN bridges | > 0.9 |" in text
+
+
+def test_a_bar_in_a_claim_does_not_break_the_table():
+    reports = [_report([_run(0, "native", [_claim("|C_t| grows", 4.0, ">", 3)])])]
+    assert "| 04_bptt | \\|C_t\\| grows | > 3 |" in margins.table(reports)[2]
