@@ -64,6 +64,10 @@ class Config:
                 f"seed={self.seed} data_dir={shown_path(self.data_dir)}")
         return f"{text}\n{self.note}" if self.note else text
 
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """How a notebook shows ``cfg`` as a cell's last line: as ``print(cfg)`` does, no full path."""
+        printer.text(str(self))
+
 
 COURSE_FOLDER = Path(__file__).resolve().parents[1]
 
