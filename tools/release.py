@@ -291,12 +291,13 @@ def leaks(folder: Path, instructor: str = REPOSITORY) -> list[str]:
     return problems
 
 
-def _tag_exists(out: Path, tag: str) -> bool:
-    """Whether ``out`` is a git repository that already has ``tag``."""
+def _retagging(out: Path, tag: str) -> bool:
+    """Whether ``out`` is a git repository that already has ``tag`` and now holds uncommitted changes."""
     if not (out / ".git").exists() or not shutil.which("git"):
         return False
     found = subprocess.run(["git", "-C", str(out), "tag", "--list", tag], capture_output=True, text=True)
-    return bool(found.stdout.strip())
+    changed = subprocess.run(["git", "-C", str(out), "status", "--porcelain"], capture_output=True, text=True)
+    return bool(found.stdout.strip()) and bool(changed.stdout.strip())
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -315,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"release refused: {err}", file=sys.stderr)
         return 1
     print(f"{len(written)} files written to {out}; publish it as {where.repository} and tag it {where.tag}")
-    if _tag_exists(out, where.tag):
+    if _retagging(out, where.tag):
         print(f"note: {out} already has the tag {where.tag}, which students' links open: to publish these "
               f"changes, bump __version__ in course_utils/__init__.py and release again", file=sys.stderr)
     return 0
