@@ -18,7 +18,9 @@ What it does, in order (everything lands in ``build/site/``, which git ignores):
    hidden test removed. Jupyter widgets, which need a running kernel, become a note saying so
    (with what their output area last showed); closed progress bars are dropped, finished ones
    drawn as plain bars. A line of links opens each page: its student version on Colab and on
-   GitHub, a download of the student notebook, its slides, and README's set-up sections.
+   GitHub, a download of the student notebook, its slides, and the set-up sections of the
+   student README. Those links, the page's Colab badge and install cell and the theme's GitHub
+   button all point at the student repository and tag of :mod:`tools.target` (``course.toml``).
 3. **Build** the site with Sphinx, myst-nb and the book theme from ``site/`` (configuration,
    index, pages) and the published notebooks, warnings as errors (a broken internal link fails
    it), MathJax served from the site itself (the copy the ``jupyter-server-mathjax`` package
@@ -26,7 +28,10 @@ What it does, in order (everything lands in ``build/site/``, which git ignores):
 4. **Slides** of each lecture notebook with ``nbconvert``'s reveal.js exporter, from the slide
    metadata :mod:`tools.slides` writes, with the outputs, reveal.js and MathJax served locally
    (``build/site/html/slides/``).
-5. **Check** (``--check``) the built site and slides in headless Chromium (:mod:`tools.site.browser`).
+5. **Refuse** a built site that links to another GitHub repository than the student one (and
+   the third parties it cites), names the instructor's repository, or shows an absolute path of
+   this machine (:func:`published_problems`).
+6. **Check** (``--check``) the built site and slides in headless Chromium (:mod:`tools.site.browser`).
 
 The data layer honours ``COURSE_DATA_MIRROR`` (CI and offline machines point it at their local
 copies); without it the notebooks download their datasets as they always do.
