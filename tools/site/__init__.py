@@ -438,7 +438,7 @@ def _student_download(source: Path, destination: Path, where: target.Target) -> 
 # --- 5. what a published page may name ----------------------------------------------------------
 
 _COURSE_LINK = re.compile(r"(?:github\.com|colab\.research\.google\.com/github|raw\.githubusercontent\.com)"
-                          r"/([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?=\.git\b|[/@\s\"'<>)#?]|$)")
+                          r"/([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?=\.git\b|\.(?:\s|$|<)|[/@\s\"'<>)\]#?&,;:*`]|$)")
 THIRD_PARTY = ("executablebooks/", "pydata/", "sphinx-doc/", "mathjax/", "hakimel/", "jupyter/",
                "jupyterlab/", "d2l-ai/", "karpathy/", "cuthbertLab/", "nyu-mll/", "pytorch/",
                "material-components/", "danlevan/")
