@@ -61,8 +61,35 @@ class Config:
 
     def __str__(self) -> str:
         text = (f"mode={self.mode} device={self.device.type} threads={self.threads} "
-                f"seed={self.seed} data_dir={self.data_dir}")
+                f"seed={self.seed} data_dir={shown_path(self.data_dir)}")
         return f"{text}\n{self.note}" if self.note else text
+
+    def _repr_pretty_(self, printer, cycle) -> None:
+        """How a notebook shows ``cfg`` as a cell's last line: as ``print(cfg)`` does, no full path."""
+        printer.text(str(self))
+
+
+COURSE_FOLDER = Path(__file__).resolve().parents[1]
+
+
+def shown_path(path: Path, course: Path = COURSE_FOLDER, home: Path | None = None) -> str:
+    """``path`` as a printout shows it: relative to the course folder (``data``) or to the home
+    folder (``~/.cache/rnn-course``), never the machine's full path, so that a notebook's output
+    says where the data is without naming the folders of whoever ran it.
+
+    >>> shown_path(Path("/srv/course/data"), course=Path("/srv/course"))
+    'data'
+    >>> shown_path(Path("/home/ana/.cache/rnn-course"), course=Path("/srv/course"), home=Path("/home/ana"))
+    '~/.cache/rnn-course'
+    """
+    path = Path(path)
+    for base, prefix in ((course, ""), (home or Path.home(), "~/")):
+        try:
+            relative = path.resolve().relative_to(Path(base).resolve())
+        except (ValueError, OSError):
+            continue
+        return prefix + relative.as_posix() if relative.parts else prefix.rstrip("/") or "."
+    return str(path)
 
 
 def configure_gpu(device: torch.device, mode: str) -> str:

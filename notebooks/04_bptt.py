@@ -151,7 +151,7 @@ for name in bptt.PARAM_NAMES:
           f"max |by hand - autograd| = {(grads[name] - auto[name]).abs().max():.1e}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# All five gradients agree with autograd to rounding error (`tests/test_bptt.py` repeats this for
+# All five gradients agree with autograd to rounding error (the course's tests repeat this for
 # several shapes, for ReLU units, and against finite differences).
 #
 # Two costs are visible in the code. **Memory**: the backward pass needs every $h_t$, so BPTT

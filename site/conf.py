@@ -2,15 +2,20 @@
 
 The tool copies this folder to ``build/site/src``, adds the published notebooks (executed,
 solutions removed), the slides, the claims page and local copies of MathJax and reveal.js,
-then runs Sphinx with warnings as errors. Nothing here loads from the internet.
+then runs Sphinx with warnings as errors. ``target.json`` (written by the tool) names the
+student repository and tag that the GitHub button opens. Nothing here loads from the internet.
 """
 
-from course_utils import RELEASE, REPOSITORY
+import json
+from pathlib import Path
+
+# the student repository and tag (tools.target: course.toml and the version), written by the tool
+_target = json.loads((Path(__file__).parent / "target.json").read_text(encoding="utf-8"))
 
 project = "Sequence modeling with recurrent neural networks"
 author = "the course's authors"
 copyright = "the course's authors, MIT licence"
-release = RELEASE
+release = _target["tag"]
 
 extensions = ["myst_nb"]
 myst_enable_extensions = ["dollarmath", "amsmath"]
@@ -27,8 +32,8 @@ html_static_path = ["_static"]
 html_extra_path = ["_extra"]  # the slides
 html_css_files = ["course.css"]
 html_theme_options = {
-    "repository_url": f"https://github.com/{REPOSITORY}",
-    "repository_branch": RELEASE,
+    "repository_url": f"https://github.com/{_target['repository']}",
+    "repository_branch": _target["tag"],
     "use_repository_button": True,
     "home_page_in_toc": True,
     "show_toc_level": 2,

@@ -138,3 +138,20 @@ def test_setup_on_the_cpu_has_nothing_to_note():
     cfg = config.setup(seed=0, mode="class", device="cpu", threads=1)
     assert cfg.note == "" and "\n" not in str(cfg)
     assert (torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32) == flags  # a CPU run sets none
+
+
+def test_the_printout_shows_no_full_path_of_this_machine(monkeypatch, tmp_path):
+    from pathlib import Path
+
+    from course_utils import data
+
+    monkeypatch.delenv(data.DATA_DIR_ENV, raising=False)
+    cfg = config.setup(seed=0)
+    course = Path(config.__file__).resolve().parents[1]
+    assert str(course) not in str(cfg) and str(Path.home()) not in str(cfg)
+    pretty = pytest.importorskip("IPython.lib.pretty").pretty
+
+    assert pretty(cfg) == str(cfg)  # what a notebook shows for a bare `cfg`
+    assert config.shown_path(Path.home() / ".cache" / "rnn-course") == "~/.cache/rnn-course"
+    assert config.shown_path(course / "data") == "data"
+    assert config.shown_path(tmp_path) == str(tmp_path)  # a folder you chose elsewhere is shown as it is

@@ -37,6 +37,8 @@ from pathlib import Path
 import jupytext
 import nbformat
 
+from tools import pairs
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT_DIR = NOTEBOOKS / "student"
@@ -226,6 +228,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="write nothing; exit 1 if the output folder is out of date")
     args = parser.parse_args(argv)
     sources = _expand(args.sources) or None
+    try:
+        pairs.require_in_sync(sources or default_sources(), "python -m tools.assignments")
+    except pairs.OutOfSync as err:
+        print(err, file=sys.stderr)
+        return 1
     if args.check:
         problems = stale(sources, Path(args.out))
         for problem in problems:

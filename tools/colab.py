@@ -1,7 +1,9 @@
 """Open in Colab: every notebook's badge and install cell, generated from one setting.
 
-The setting is ``REPOSITORY`` (GitHub ``owner/name``) and ``RELEASE`` (a tag) in
-``course_utils/__init__.py``. A notebook's badge opens that notebook *at that tag*, and its
+The setting is ``REPOSITORY`` (GitHub ``owner/name`` of this, the instructor's, repository) and
+``RELEASE`` (the tag, ``v`` + the version) in ``course_utils/__init__.py``. The student release
+and the website use the same functions with the student repository of ``course.toml`` instead
+(:mod:`tools.target`). A notebook's badge opens that notebook *at that tag*, and its
 install cell installs the course package from the same tag, so the code a student runs on Colab
 is the code the notebook was written for, never a moving branch. After changing the setting::
 

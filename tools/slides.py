@@ -32,6 +32,8 @@ from pathlib import Path
 
 import jupytext
 
+from tools import pairs
+
 ROOT = Path(__file__).resolve().parents[1]
 SCREEN_LINES = 20  # what a 16:9 screen holds at a lecture hall's font size, heading included
 FIGURE_LINES = 12  # a figure at the slides' width
@@ -155,6 +157,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is out of date")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.notebooks] or lecture_notebooks()
+    try:  # write() reads the .ipynb and rewrites the .py: an unsynced edit of the .py would be lost
+        pairs.require_in_sync(paths, "python -m tools.slides")
+    except pairs.OutOfSync as err:
+        print(err, file=sys.stderr)
+        return 1
     if args.check:
         problems = [p for path in paths for p in stale(path)]
         for problem in problems:

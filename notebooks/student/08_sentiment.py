@@ -387,9 +387,8 @@ fig.tight_layout()
 # a gap of a point or two is often *not distinguishable* from chance. What we assert is only
 # what held on every seed we ran: the LSTM is not distinguishably *worse* than the bag of words.
 #
-# One run is one seed. To see the spread over seeds, run
-# `python -m tools.benchmark --seeds 0 1 2 11 notebooks/08_sentiment.ipynb`: it executes this
-# notebook once per seed and records the test accuracies of every run, a failing one included.
+# One run is one seed. To see the spread over seeds, run the notebook again with another seed:
+# set `COURSE_SEED` (e.g. `COURSE_SEED=11`) before starting Jupyter, and compare the accuracies.
 
 # %% slideshow={"slide_type": "subslide"}
 lstm_right, bow_right = (p_lstm_test > 0.5).long() == y_test, (p_bow_test > 0.5).long() == y_test  # (N_test,)

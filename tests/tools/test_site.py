@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from tools import assignments
+from course_utils import REPOSITORY
+from tools import assignments, colab
 from tools import site
 
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
@@ -63,7 +64,8 @@ def test_students_see_stubs_and_the_outputs_of_every_other_cell():
     assert 'raise NotImplementedError("Exercise: twice x")' in exercise.source
     assert exercise.outputs == [] and check.outputs == []  # a solution's or a hidden test's outputs go too
     assert figure.outputs[0]["data"]["image/png"] == "iVBORw0KGgo="
-    assert "notebooks/student/03_rnn.ipynb" in nb.cells[0].source
+    where = site.target.load()
+    assert f"github/{where.repository}/blob/{where.tag}/notebooks/03_rnn.ipynb" in nb.cells[0].source
     assert "widgets" not in nb.metadata
 
 
@@ -111,12 +113,56 @@ def test_the_cache_key_follows_the_package(tmp_path):
     assert site.cache_key(tmp_path) != first
 
 
-def test_each_page_links_its_student_version_slides_and_set_up():
-    cell = site.links_cell(Path("notebooks/05_lstm.ipynb"), "lectures").source
-    for part in ("notebooks/student/05_lstm.ipynb", "../student/05_lstm.ipynb", "../slides/05_lstm.slides.html",
-                 "README.md#run-it", "README.md#colab-and-gpus"):
+WHERE = site.target.Target("myuni/rnn-course", "v1.2.3")
+
+
+def test_each_page_links_its_student_version_slides_and_set_up_in_the_student_repository():
+    cell = site.links_cell(Path("notebooks/05_lstm.ipynb"), "lectures", WHERE).source
+    for part in ("colab.research.google.com/github/myuni/rnn-course/blob/v1.2.3/notebooks/05_lstm.ipynb",
+                 "github.com/myuni/rnn-course/blob/v1.2.3/notebooks/05_lstm.ipynb", "../student/05_lstm.ipynb",
+                 "../slides/05_lstm.slides.html", "README.md#on-your-machine", "README.md#on-colab"):
         assert part in cell
     assert "slides" not in site.links_cell(Path("notebooks/assignments/A1_rnns_by_hand.ipynb"), "assignments").source
+    deck = site.links_cell(Path("notebooks/05_lstm.ipynb"), "lectures", WHERE, slides=True).source
+    assert "{download}" not in deck and "myuni/rnn-course" in deck  # reveal.js shows no MyST role raw
+
+
+def test_published_pages_badge_and_install_cell_point_at_the_student_repository():
+    nb = _executed()
+    nb.cells.insert(1, code(colab.install_code()))
+    published = json.dumps(site.published(nb, "03_rnn.ipynb", WHERE))
+    assert "colab.research.google.com/github/myuni/rnn-course/blob/v1.2.3/notebooks/03_rnn.ipynb" in published
+    assert "git+https://github.com/myuni/rnn-course@v1.2.3" in published
+    assert REPOSITORY not in published
+
+
+def test_a_built_site_is_checked_for_foreign_links_and_local_paths(tmp_path):
+    page = tmp_path / "lectures" / "x.html"
+    page.parent.mkdir()
+    page.write_text('<a href="https://github.com/myuni/rnn-course/blob/v1.2.3/README.md">ok</a> '
+                    '<a href="https://github.com/d2l-ai/d2l-en">cited</a>')
+    assert site.published_problems(tmp_path, WHERE) == []
+    page.write_text(f'<a href="https://github.com/{REPOSITORY}/blob/v1/x">x</a> data_dir={site.ROOT}/data '
+                    '<a href="https://colab.research.google.com/github/rnn-course/other/blob/v1/x.ipynb">')
+    problems = "\n".join(site.published_problems(tmp_path, WHERE))
+    assert f"github.com/{REPOSITORY}, not the student repository" in problems
+    assert "github.com/rnn-course/other" in problems and f"local path {site.ROOT}" in problems
+
+
+@pytest.mark.slow
+def test_a_site_built_for_a_class_points_only_at_its_repository_and_shows_no_local_path(tmp_path):
+    """A smoke build of one lecture and one assignment (about two minutes), checked as published."""
+    pytest.importorskip("sphinx_book_theme")
+    notebooks = [site.ROOT / "notebooks" / "00_sequences.ipynb",
+                 site.ROOT / "notebooks" / "assignments" / "A1_rnns_by_hand.ipynb"]
+    html_dir = site.build("smoke", tmp_path / "site", only=notebooks, where=WHERE, log=lambda *_: None)
+    assert site.published_problems(html_dir, WHERE) == []  # build() also refuses otherwise
+    pages = [p.read_text(encoding="utf-8") for p in html_dir.rglob("*.html")]
+    text = "\n".join(pages)
+    assert "https://github.com/myuni/rnn-course" in text  # the theme's GitHub button
+    assert "colab.research.google.com/github/myuni/rnn-course/blob/v1.2.3/notebooks/00_sequences.ipynb" in text
+    assert "git+https://github.com/myuni/rnn-course@v1.2.3" in text.replace("&#64;", "@")
+    assert "{download}" not in (html_dir / "slides" / "00_sequences.slides.html").read_text(encoding="utf-8")
 
 
 def test_slides_load_nothing_from_the_internet(tmp_path):

@@ -18,7 +18,9 @@ What it does, in order (everything lands in ``build/site/``, which git ignores):
    hidden test removed. Jupyter widgets, which need a running kernel, become a note saying so
    (with what their output area last showed); closed progress bars are dropped, finished ones
    drawn as plain bars. A line of links opens each page: its student version on Colab and on
-   GitHub, a download of the student notebook, its slides, and README's set-up sections.
+   GitHub, a download of the student notebook, its slides, and the set-up sections of the
+   student README. Those links, the page's Colab badge and install cell and the theme's GitHub
+   button all point at the student repository and tag of :mod:`tools.target` (``course.toml``).
 3. **Build** the site with Sphinx, myst-nb and the book theme from ``site/`` (configuration,
    index, pages) and the published notebooks, warnings as errors (a broken internal link fails
    it), MathJax served from the site itself (the copy the ``jupyter-server-mathjax`` package
@@ -26,7 +28,10 @@ What it does, in order (everything lands in ``build/site/``, which git ignores):
 4. **Slides** of each lecture notebook with ``nbconvert``'s reveal.js exporter, from the slide
    metadata :mod:`tools.slides` writes, with the outputs, reveal.js and MathJax served locally
    (``build/site/html/slides/``).
-5. **Check** (``--check``) the built site and slides in headless Chromium (:mod:`tools.site.browser`).
+5. **Refuse** a built site that links to another GitHub repository than the student one (and
+   the third parties it cites), names the instructor's repository, or shows an absolute path of
+   this machine (:func:`published_problems`).
+6. **Check** (``--check``) the built site and slides in headless Chromium (:mod:`tools.site.browser`).
 
 The data layer honours ``COURSE_DATA_MIRROR`` (CI and offline machines point it at their local
 copies); without it the notebooks download their datasets as they always do.
@@ -49,8 +54,8 @@ from pathlib import Path
 
 import nbformat
 
-from course_utils import RELEASE, REPOSITORY
-from tools import assignments, benchmark
+from course_utils import REPOSITORY
+from tools import assignments, benchmark, colab, pairs, target
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "site"
@@ -61,8 +66,8 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_NOTE = ("Interactive: this control needs a running Python kernel. Open the notebook in "
                "Jupyter or on Colab (links at the top of the page) to use it.")
-GITHUB = f"https://github.com/{REPOSITORY}/blob/{RELEASE}"
-COLAB = f"https://colab.research.google.com/github/{REPOSITORY}/blob/{RELEASE}"
+STUDENT_README = {"on your machine": "on-your-machine", "Colab": "on-colab",
+                  "exercises and assignments": "exercises-and-assignments"}  # sections of tools.release's README
 
 
 # --- 1. execution, once, through jupyter-cache ------------------------------------------------
@@ -195,12 +200,15 @@ def _is_solution_cell(cell) -> bool:
             or bool(grading.get("solution")) or "=== BEGIN MARK SCHEME ===" in cell.source)
 
 
-def published(executed, name: str):
+def published(executed, name: str, where: target.Target | None = None):
     """The page students see: the student version of ``executed`` with the other cells' outputs.
 
     Solution bodies become stubs, hidden tests and mark schemes go, and a cell that held any of
-    them loses its outputs; every other code cell keeps what it printed and drew.
+    them loses its outputs; every other code cell keeps what it printed and drew. The Colab
+    badge and the install cell point at the student repository ``where`` (default:
+    :func:`tools.target.load`), as in the release.
     """
+    where = where or target.load()
     errors = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"
               and any(o.get("output_type") == "error" for o in c.get("outputs", []))]
     if errors:
@@ -221,6 +229,11 @@ def published(executed, name: str):
             if any(marker in json.dumps(output) for marker in SOLUTION_MARKERS):
                 raise RuntimeError(f"{name}: an output shows a solution marker")
     student.metadata.pop("widgets", None)
+    badge = colab.badge(f"notebooks/{Path(name).stem}.ipynb", where.repository, where.tag)
+    install = colab.install_code(where.repository, where.tag)
+    for cell in student.cells:
+        cell.source = colab._BADGE.sub(lambda _: badge, cell.source)
+        cell.source = colab._INSTALL.sub(lambda _: install, cell.source)
     return student
 
 
@@ -281,17 +294,24 @@ def _progress(models: list[str], state: dict):
     return nbformat.v4.new_output("display_data", data={"text/html": markup, "text/plain": plain})
 
 
-def links_cell(path: Path, kind: str):
-    """The markdown cell of links under each page's title: Colab, GitHub, download, slides, set-up."""
-    student = f"notebooks/student/{path.stem}.ipynb"
-    parts = [f"[open the student version in Colab]({COLAB}/{student})",
-             f"[the student version on GitHub]({GITHUB}/{student})",
-             f"{{download}}`download it <../student/{path.stem}.ipynb>`"]
-    if kind == "lectures":
-        parts.append(f'<a href="../slides/{path.stem}.slides.html">slides</a>')
-    setup = (f"set-up: [on your machine]({GITHUB}/README.md#run-it), "
-             f"[Colab and GPUs]({GITHUB}/README.md#colab-and-gpus), "
-             f"[for students]({GITHUB}/README.md#for-students)")
+def links_cell(path: Path, kind: str, where: target.Target | None = None, slides: bool = False):
+    """The markdown cell of links under each page's title: Colab, GitHub, download, slides, set-up.
+
+    Every link goes to the student repository ``where`` (default :func:`tools.target.load`), in
+    the layout of the release (``notebooks/NN_*.ipynb``, its README's sections). ``slides=True``
+    gives the variant for a slide deck: plain Markdown (no MyST download role, which reveal.js
+    would show as raw text) and no link to the deck itself.
+    """
+    where = where or target.load()
+    student = f"notebooks/{path.stem}.ipynb"
+    parts = [f"[open the student version in Colab]({where.colab}/{student})",
+             f"[the student version on GitHub]({where.github}/{student})"]
+    if not slides:
+        parts.append(f"{{download}}`download it <../student/{path.stem}.ipynb>`")
+        if kind == "lectures":
+            parts.append(f'<a href="../slides/{path.stem}.slides.html">slides</a>')
+    setup = "set-up: " + ", ".join(f"[{text}]({where.github}/README.md#{anchor})"
+                                   for text, anchor in STUDENT_README.items())
     return nbformat.v4.new_markdown_cell("**This page:** " + " · ".join(parts) + f" · {setup}",
                                          metadata={"tags": ["course-links"]})
 
@@ -331,24 +351,32 @@ def slides(nb, destination: Path) -> Path:
     return destination
 
 
-def index_page(pages: dict[str, list[Path]]) -> str:
-    """``site/index.md`` with the repository's addresses and the table of contents filled in."""
+def index_page(pages: dict[str, list[Path]], where: target.Target | None = None) -> str:
+    """``site/index.md`` with the student repository's addresses and the table of contents filled in."""
+    where = where or target.load()
     text = (SITE / "index.md").read_text(encoding="utf-8")
     toc = {kind: "\n".join(f"{kind}/{p.stem}" for p in paths) or "claims" for kind, paths in pages.items()}
-    return (text.replace("@GITHUB@", GITHUB).replace("@LECTURES@", toc["lectures"])
-            .replace("@ASSIGNMENTS@", toc["assignments"]))
+    return (text.replace("@GITHUB@", where.github).replace("@REPOSITORY@", where.repository)
+            .replace("@LECTURES@", toc["lectures"]).replace("@ASSIGNMENTS@", toc["assignments"]))
 
 
 def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: int = 1, log=print,
-          only: list[Path] | None = None) -> Path:
-    """Execute (or take from the cache), publish and build the site and slides; return the HTML folder."""
-    out = Path(out)
+          only: list[Path] | None = None, where: target.Target | None = None) -> Path:
+    """Execute (or take from the cache), publish and build the site and slides; return the HTML folder.
+
+    Every link to the course goes to the student repository ``where`` (default: course.toml's,
+    :func:`tools.target.load`); the build fails when a page links elsewhere or shows a path of
+    this machine (:func:`published_problems`).
+    """
+    out, where = Path(out), where or target.load()
     src, html_dir = out / "src", out / "html"
     cache_dir = cache_dir_for(mode, out)
     shutil.rmtree(src, ignore_errors=True)
     shutil.copytree(SITE, src, ignore=shutil.ignore_patterns("templates", "__pycache__"))
     _vendor(src / "_static")
     every = [p.resolve() for p in only] if only else benchmark.notebooks()
+    pairs.require_in_sync(every, "python -m tools.site")
+    (src / "target.json").write_text(json.dumps({"repository": where.repository, "tag": where.tag}))
     pages = {"lectures": [p for p in every if p.parent.name == "notebooks"],
              "assignments": [p for p in every if p.parent.name == "assignments"]}
     log(f"Executing {len(every)} notebooks in {mode} mode (cache: {cache_dir})")
@@ -358,34 +386,104 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: i
             if path not in executed:
                 continue
             try:
-                nb = published(executed[path], path.name)
+                nb = published(executed[path], path.name, where)
             except RuntimeError as err:
                 failures.append(str(err))
                 continue
-            nb.cells.insert(1, links_cell(path, kind))
+            deck = copy.deepcopy(nb)
+            nb.cells.insert(1, links_cell(path, kind, where))
             (src / kind).mkdir(exist_ok=True)
             nbformat.write(nb, src / kind / path.name)
             if kind == "lectures":
-                slides(nb, src / "_extra" / "slides" / f"{path.stem}.slides.html")
+                deck.cells.insert(1, links_cell(path, kind, where, slides=True))
+                deck.cells[1].metadata["slideshow"] = {"slide_type": "-"}
+                slides(deck, src / "_extra" / "slides" / f"{path.stem}.slides.html")
     if failures:
         raise RuntimeError("notebooks failed:\n  " + "\n  ".join(failures))
     student = src / "student"
     student.mkdir()
     for paths in pages.values():
         for path in paths:
-            shutil.copy(assignments.STUDENT_DIR / path.name, student / path.name)
+            _student_download(assignments.STUDENT_DIR / path.name, student / path.name, where)
     from tools import claims
 
     built = {p.stem for p in pages["lectures"]}
     (src / "claims.md").write_text(claims.page(linked=built), encoding="utf-8")
-    (src / "index.md").write_text(index_page(pages), encoding="utf-8")
+    (src / "index.md").write_text(index_page(pages, where), encoding="utf-8")
     log("Building the site with Sphinx")
     shutil.rmtree(html_dir, ignore_errors=True)
     command = [sys.executable, "-m", "sphinx", "-b", "html", "-W", "--keep-going", "-q", str(src), str(html_dir)]
     subprocess.run(command, check=True, cwd=ROOT)
     (html_dir / ".nojekyll").write_text("")  # GitHub Pages: serve _static/ as it is
+    problems = published_problems(html_dir, where)
+    if problems:
+        raise RuntimeError("the built site links outside the student repository or shows a local path:\n  "
+                           + "\n  ".join(problems))
     log(f"Site: {html_dir}/index.html")
     return html_dir
+
+
+def _student_download(source: Path, destination: Path, where: target.Target) -> None:
+    """The student notebook offered for download, its badge and install cell on the student repository."""
+    nb = nbformat.read(source, as_version=4)
+    badge = colab.badge(f"notebooks/{source.name}", where.repository, where.tag)
+    install = colab.install_code(where.repository, where.tag)
+    for cell in nb.cells:
+        cell.source = colab._BADGE.sub(lambda _: badge, cell.source)
+        cell.source = colab._INSTALL.sub(lambda _: install, cell.source)
+    nb.metadata.get("jupytext", {}).pop("formats", None)
+    nbformat.write(nb, destination)
+
+
+# --- 5. what a published page may name ----------------------------------------------------------
+
+_COURSE_LINK = re.compile(r"(?:github\.com|colab\.research\.google\.com/github|raw\.githubusercontent\.com)"
+                          r"/([A-Za-z0-9-]+/[A-Za-z0-9._-]+?)(?=\.git\b|\.(?:\s|$|<)|[/@\s\"'<>)\]#?&,;:*`]|$)")
+THIRD_PARTY = ("executablebooks/", "pydata/", "sphinx-doc/", "mathjax/", "hakimel/", "jupyter/",
+               "jupyterlab/", "d2l-ai/", "karpathy/", "cuthbertLab/", "nyu-mll/", "pytorch/",
+               "material-components/", "danlevan/")
+"""Owners of the GitHub addresses a page may show that are not the course's: the theme's, the
+vendored libraries', and the sources the notebooks cite."""
+
+
+def local_paths() -> list[str]:
+    """Absolute paths of this machine that a published page must not show: the checkout, the home
+    folder, Python's installation, the data cache and mirror, the temporary folder's files."""
+    import sysconfig
+    import tempfile
+
+    from course_utils import data
+
+    candidates = [ROOT, ROOT.resolve(), Path.home(), Path(sys.prefix), Path(sysconfig.get_paths()["stdlib"]),
+                  Path(sysconfig.get_paths()["purelib"]), data.cache_dir(), Path(tempfile.gettempdir()) / "tmp"]
+    if os.environ.get(data.MIRROR_ENV):
+        candidates.append(Path(os.environ[data.MIRROR_ENV]))
+    paths = {str(p) for p in candidates if len(p.parts) > 2 or p == Path.home() and str(p) != "/"}
+    return sorted(paths, key=len, reverse=True)
+
+
+def published_problems(html_dir: Path, where: target.Target) -> list[str]:
+    """What a built site must not hold: a link (or address in a code cell) to a GitHub repository
+    other than the student repository ``where`` and the third parties of :data:`THIRD_PARTY`, the
+    instructor's repository's name, or an absolute path of this machine (:func:`local_paths`)."""
+    html_dir = Path(html_dir)
+    problems, local = [], local_paths()
+    instructor = re.compile(re.escape(REPOSITORY) + r"(?![\w.-])") if REPOSITORY != where.repository else None
+    for path in sorted(html_dir.rglob("*")):
+        if not path.is_file() or path.suffix not in (".html", ".ipynb", ".txt", ".md", ".json", ".js"):
+            continue
+        if path.relative_to(html_dir).parts[0] == "_static" and path.name != "documentation_options.js":
+            continue  # the theme's and the vendored libraries' own files
+        text = path.read_text(encoding="utf-8", errors="replace")
+        name = path.relative_to(html_dir).as_posix()
+        for repository in sorted(set(_COURSE_LINK.findall(text))):
+            if repository != where.repository and not repository.startswith(THIRD_PARTY):
+                problems.append(f"{name}: links to github.com/{repository}, not the student repository "
+                                f"{where.repository}")
+        if instructor and instructor.search(text):
+            problems.append(f"{name}: names the instructor's repository {REPOSITORY}")
+        problems += [f"{name}: shows the local path {p}" for p in local if p in text]
+    return problems
 
 
 def main(argv: list[str] | None = None) -> int:
