@@ -40,7 +40,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import kernel, restore, sandbox, submissions
+from tools import judge, kernel, restore, sandbox, specs, submissions
 from tools.restore import Question, questions  # noqa: F401 - the public names of the grader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -98,23 +98,36 @@ def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
         return result
     folder = sandbox.workdir()
     try:
+        declared = specs.load(sub.assignment)
         graded, where = restore.restore(sub.notebook, source)
         result.flags = restore.flags(graded, source)
-        run = kernel.run(graded, set(where.values()), folder, settings.mode, settings.cell_timeout,
-                         settings.total_timeout, settings.limits, settings.sandboxed)
+        tasks = {where[q.grade_id]: judge.task(declared[q.grade_id]) for q in qs if q.grade_id in declared}
+        run = kernel.run(graded, {i: (t.code, t.expressions) for i, t in tasks.items()}, folder,
+                         settings.mode, settings.cell_timeout, settings.total_timeout, settings.limits,
+                         settings.sandboxed)
         for q in qs:
-            verdict = run.verdicts.get(where[q.grade_id], "not run")
-            if verdict == "ok":
-                result.scores[q.grade_id] = q.points
-            else:
+            index = where[q.grade_id]
+            verdict = _decide(tasks.get(index), run, index)
+            if verdict:
                 result.failed[q.grade_id] = verdict
+            else:
+                result.scores[q.grade_id] = q.points
         result.status, result.reason = run.status, run.reason
     except Exception as error:  # noqa: BLE001 - confined to this submission's row
         result.status, result.reason = "error", f"the grader failed on it: {type(error).__name__}: {error}"[:300]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        Path(f"{folder}.log").unlink(missing_ok=True)
     return result
+
+
+def _decide(task: judge.Task | None, run: kernel.Run, index: int) -> str:
+    """``""`` when the question scores, else why not: judged here, from the arrays only."""
+    if task is None:
+        return "no declared spec (tools/specs)"
+    if index not in run.replies:
+        return run.verdicts.get(index, "not run")
+    passed, why = task.decide(run.replies[index])
+    return "" if passed else why
 
 
 class ScoreSheet:
