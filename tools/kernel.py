@@ -30,6 +30,7 @@ from typing import Self
 
 from tools import sandbox
 
+PRELUDE = "import numpy, torch"  # what the judge's cells use, imported before the student's time runs
 MAX_MESSAGE = 16 * 1024 * 1024  # bytes: a larger message from the kernel is dropped
 
 
@@ -75,7 +76,8 @@ class Kernel:
         self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                         stderr=subprocess.STDOUT, start_new_session=True,
                                         env=self.env, cwd=self.folder)
-        threading.Thread(target=self._read_output, daemon=True).start()
+        self.reader = threading.Thread(target=self._read_output, daemon=True)
+        self.reader.start()
         self.root = self._sandbox_root() if self.sandboxed else ""
         self.session = Session(key=self.info["key"].encode(), signature_scheme=self.info["signature_scheme"])
         self.context = zmq.Context()
@@ -130,6 +132,9 @@ class Kernel:
                 pass
             self.process.wait()
         sandbox.kill_all(self.cgroup, self.namespace)
+        if self.process is not None:
+            self.reader.join(timeout=5)
+            self.process.stdout.close()
 
     def log(self) -> str:
         """The kernel process's stdout and stderr, capped, undecodable bytes replaced."""
@@ -230,6 +235,7 @@ def run(nb, judged: dict[int, tuple[str, dict]], folder: Path, mode: str, cell_t
             result.status, result.reason = "kernel died", "the kernel did not start"
             result.log = kernel.log()
             return result
+        kernel.execute(PRELUDE, min(120.0, deadline - time.monotonic()), silent=True)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue

@@ -12,8 +12,10 @@ import doctest
 
 import nbformat
 import pytest
+import torch
 
 from tools import grading, restore, sandbox, submissions
+from tools.specs import Spec
 from tools.restore import _cell as cell
 
 
@@ -28,6 +30,17 @@ def toy_source() -> nbformat.NotebookNode:
         cell("def triple(x):\n    ### BEGIN SOLUTION\n    return 3 * x\n    ### END SOLUTION", "triple_code",
              solution=True),
         cell("assert triple(1) == 3", "triple", points=1)])
+
+
+def toy_specs() -> dict:
+    """The toy's questions declared for the judge: double and triple, on a random vector."""
+    def cases(gen):
+        return [{"x": torch.randn(5, generator=gen, dtype=torch.float64)}]
+
+    return {"toy": {"double": Spec("double", 2, "double", cases, "return {'y': double(inputs['x'])}",
+                                   lambda case: {"y": 2 * case["x"]}),
+                    "triple": Spec("triple", 1, "triple", cases, "return {'y': triple(inputs['x'])}",
+                                   lambda case: {"y": 3 * case["x"]})}}
 
 
 def test_doctests():
@@ -155,7 +168,7 @@ def test_a_cell_past_its_time_keeps_earlier_points_and_unsandboxed_runs_say_so(t
     endless = nbformat.from_dict(nbformat.reads(nbformat.writes(source), as_version=4))
     endless.cells[3].source = "def triple(x):\n    while True:\n        pass"
     nbformat.write(endless, subs / "ada" / "toy.ipynb")
-    settings = grading.Settings(cell_timeout=5, total_timeout=120)
+    settings = grading.Settings(cell_timeout=5, total_timeout=120, specs=toy_specs())
     if sandbox.available() is None:
         [result] = grading.grade_folder(subs, tmp_path / "toy.ipynb", tmp_path / "s.csv", settings)
         assert result.sandbox == "bwrap"
