@@ -1,4 +1,4 @@
-"""Grade a folder of submitted notebooks with the hidden tests: one row per submission.
+"""Grade a folder of submitted notebooks: one row per submission, marks decided outside the kernel.
 
     python -m tools.grading submissions/ scores.csv [--jobs 2]
 
@@ -8,14 +8,15 @@ holds or does:
 1. ``tools.submissions`` finds every ``*.ipynb`` under ``submissions/`` and reads it
    defensively; a symbolic link, a duplicate, a notebook of no assignment or an unreadable file
    gets its row with a ``status`` and ``reason`` and is not run.
-2. ``tools.restore`` puts every instructor test cell back exactly as written (source, metadata,
-   tags), re-inserts missing ones where they belong and resolves duplicate ids. Each test cell
-   builds its own inputs, so a missing or broken cell costs only its own points.
-3. ``tools.kernel`` runs the cells one by one in a fresh kernel inside a ``tools.sandbox``
-   (bubblewrap: no network, own PID namespace, read-only system, only its own throwaway folder
-   writable, resource limits; no instructor notebook, other submission or score is visible).
-   A question scores its points when the ``execute_reply`` of its restored test cell has status
-   ``ok``; before each test cell the grader resets what a student's code could have redirected.
+2. ``tools.restore`` puts every instructor test cell back where it belongs, to mark when each
+   question is judged.
+3. ``tools.kernel`` runs the student's code cells one by one in a fresh kernel inside a
+   ``tools.sandbox`` (bubblewrap: no network, own PID namespace, read-only system, writable only
+   size-capped in-memory folders, resource limits; no instructor notebook, other submission or
+   score is visible). In place of each test cell it sends the judging cell of ``tools.judge``:
+   the question's inputs (``tools.specs``, drawn from a secret seed) go in as data, the student's
+   outputs come back as data, and the grader compares them, here, with references computed by
+   the course's tested implementations. Nothing else the kernel says decides a mark.
 4. Each row is written to the CSV as soon as its submission is graded; points reached before a
    timeout or a dead kernel are kept. ``flags`` lists what the student's cells use that an honest
    answer does not need (the course's reference implementations, the checks module,
