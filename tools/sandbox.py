@@ -152,8 +152,16 @@ def unsandboxed(argv: list[str], folder: Path, env: dict[str, str], limits: Limi
 
 
 def kernel_env(home: Path, mode: str, data: Path | None) -> dict[str, str]:
-    """The kernel's whole environment: nothing of the instructor's but what it needs."""
-    env = {"HOME": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    """The kernel's whole environment: nothing of the instructor's but what it needs.
+
+    ``PYTHONPATH`` names the folder above the grader's own ``course_utils`` (only that package of
+    it is shown in the sandbox), so the kernel imports the very package the grader uses, also
+    where another checkout's editable install is on the path.
+    """
+    import course_utils
+
+    env = {"HOME": str(home), "PYTHONPATH": str(Path(course_utils.__file__).resolve().parents[1]),
+           "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
            "LANG": "C.UTF-8", "COURSE_MODE": mode, "COURSE_DATA_DIR": str(home / "data"),
            "COURSE_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".mpl"),
