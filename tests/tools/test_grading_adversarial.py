@@ -138,11 +138,12 @@ def graded(tmp_path_factory):
 
 
 def _watch_disk(folders: set[Path], free: list[int], done: threading.Event) -> None:
-    """The free bytes of the disk(s) holding ``folders`` (summed), every 0.1 s until ``done``."""
+    """The free bytes of the disks holding ``folders`` (each disk once), every 0.1 s until ``done``."""
+    disks = list({os.stat(f).st_dev: f for f in folders}.values())
     while True:
-        free.append(sum(shutil.disk_usage(f).free for f in folders))
+        free.append(sum(shutil.disk_usage(f).free for f in disks))
         if done.wait(0.1):
-            free.append(sum(shutil.disk_usage(f).free for f in folders))
+            free.append(sum(shutil.disk_usage(f).free for f in disks))
             return
 
 
@@ -193,8 +194,9 @@ def test_no_process_or_folder_is_left(graded):
 
 
 def test_the_host_disk_does_not_fill_and_the_csv_is_whole(graded):
-    # the disk filler wrote until refused in every writable place: only in-memory folders are
-    assert graded["disk_drop"] < 300 * 1024 * 1024, f"the host's disk lost {graded['disk_drop']} bytes"
+    # the disk filler tried 6.4 GB in every place it could name, and was refused; a route to the
+    # disk would show as gigabytes (the margin is for other work on a shared machine)
+    assert graded["disk_drop"] < 2 * 1024 ** 3, f"the host's disk lost {graded['disk_drop']} bytes"
     text = graded["scores"].read_text(encoding="utf-8")
     assert text.endswith("\n")
     assert all(None not in row and None not in row.values() for row in graded["rows"])
