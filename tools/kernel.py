@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import threading
@@ -79,10 +80,14 @@ class Kernel:
         self.reader = threading.Thread(target=self._read_output, daemon=True)
         self.reader.start()
         self.root = self._sandbox_root() if self.sandboxed else ""
+        self._wait_for_sockets()
         self.session = Session(key=self.info["key"].encode(), signature_scheme=self.info["signature_scheme"])
         self.context = zmq.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # a larger message is cut off
         self.context.setsockopt(zmq.LINGER, 0)
+        # connected once, to the sockets ipykernel made before any student code ran: never again
+        # to whatever a notebook later puts at those paths (a link to a socket of the host's)
+        self.context.setsockopt(zmq.RECONNECT_IVL, -1)
         self.shell = self._socket(zmq.DEALER, "shell_port")
         self.control = self._socket(zmq.DEALER, "control_port")
         self.iopub = self._socket(zmq.SUB, "iopub_port")
@@ -93,6 +98,19 @@ class Kernel:
         socket = self.context.socket(kind)
         socket.connect(f"ipc://{self.root}{self.info['ip']}-{self.info[port]}")
         return socket
+
+    def _wait_for_sockets(self, wait: float = 120.0) -> None:
+        """Return once the kernel's three sockets exist (or it died, or ``wait`` s passed)."""
+        paths = [f"{self.root}{self.info['ip']}-{self.info[port]}"
+                 for port in ("shell_port", "control_port", "iopub_port")]
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if all(stat.S_ISSOCK(os.lstat(path).st_mode) for path in paths):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
 
     def _sandbox_root(self, wait: float = 30.0) -> str:
         """``/proc/<pid>/root`` of the sandbox's first process (bwrap's, not the student's)."""
