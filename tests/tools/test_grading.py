@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import doctest
+import shutil
+import subprocess
 
 import nbformat
 import pytest
@@ -180,3 +182,19 @@ def test_a_cell_past_its_time_keeps_earlier_points_and_unsandboxed_runs_say_so(t
     assert result.sandbox == "none (--unsandboxed)" and result.scores["double"] == 2.0, result
     with open(tmp_path / "s.csv", encoding="utf-8") as f:
         assert next(csv.DictReader(f))["sandbox"] == "none (--unsandboxed)"
+
+
+@pytest.mark.skipif(sandbox.available() is not None, reason=f"no sandbox here: {sandbox.available()}")
+def test_only_capped_in_memory_folders_are_writable_in_the_sandbox():
+    """The root, /dev, the system and the submission's own folder refuse; the rest is capped."""
+    folder = sandbox.workdir()
+    try:
+        script = ("for d in / /dev /dev/shm /kernel /tmp $HOME $0 /usr; do "
+                  "if (echo x > $d/w) 2>/dev/null; then df -P -k $d | tail -1; fi; done")
+        command = sandbox.command(["sh", "-c", script, str(folder)], folder, {"HOME": sandbox.HOME},
+                                  sandbox.Limits(scratch_mb=64, shm_mb=8, sockets_kb=128))
+        found = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    sizes = {line.split()[-1]: int(line.split()[1]) for line in found.splitlines()}
+    assert sizes == {"/dev/shm": 8 * 1024, "/kernel": 128, "/tmp": 64 * 1024, sandbox.HOME: 64 * 1024}, found
