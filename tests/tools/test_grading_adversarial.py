@@ -4,7 +4,7 @@ Each submission must get exactly the marks it earned, whatever it tried; the ins
 and the other students' submissions must be byte-identical afterwards, every file must have its
 row, the host's disk must not fill while the class is graded (a submission writes until it is
 refused everywhere it can), and no process started by a submission may outlive the grading.
-Needs bubblewrap (skipped without it, saying so); about three minutes on two cores.
+Needs bubblewrap (skipped without it, saying so); 257 to 331 s on two cores busy with other work.
 """
 
 from __future__ import annotations
