@@ -1,4 +1,4 @@
-"""Grade a folder of submitted notebooks with the hidden tests: one row per submission.
+"""Grade a folder of submitted notebooks: one row per submission, marks decided outside the kernel.
 
     python -m tools.grading submissions/ scores.csv [--jobs 2]
 
@@ -8,14 +8,15 @@ holds or does:
 1. ``tools.submissions`` finds every ``*.ipynb`` under ``submissions/`` and reads it
    defensively; a symbolic link, a duplicate, a notebook of no assignment or an unreadable file
    gets its row with a ``status`` and ``reason`` and is not run.
-2. ``tools.restore`` puts every instructor test cell back exactly as written (source, metadata,
-   tags), re-inserts missing ones where they belong and resolves duplicate ids. Each test cell
-   builds its own inputs, so a missing or broken cell costs only its own points.
-3. ``tools.kernel`` runs the cells one by one in a fresh kernel inside a ``tools.sandbox``
-   (bubblewrap: no network, own PID namespace, read-only system, only its own throwaway folder
-   writable, resource limits; no instructor notebook, other submission or score is visible).
-   A question scores its points when the ``execute_reply`` of its restored test cell has status
-   ``ok``; before each test cell the grader resets what a student's code could have redirected.
+2. ``tools.restore`` puts every instructor test cell back where it belongs, to mark when each
+   question is judged.
+3. ``tools.kernel`` runs the student's code cells one by one in a fresh kernel inside a
+   ``tools.sandbox`` (bubblewrap: no network, own PID namespace, read-only system, writable only
+   size-capped in-memory folders, resource limits; no instructor notebook, other submission or
+   score is visible). In place of each test cell it sends the judging cell of ``tools.judge``:
+   the question's inputs (``tools.specs``, drawn from a secret seed) go in as data, the student's
+   outputs come back as data, and the grader compares them, here, with references computed by
+   the course's tested implementations. Nothing else the kernel says decides a mark.
 4. Each row is written to the CSV as soon as its submission is graded; points reached before a
    timeout or a dead kernel are kept. ``flags`` lists what the student's cells use that an honest
    answer does not need (the course's reference implementations, the checks module,
@@ -40,7 +41,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools import kernel, restore, sandbox, submissions
+from tools import judge, kernel, restore, sandbox, specs, submissions
 from tools.restore import Question, questions  # noqa: F401 - the public names of the grader
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -85,6 +86,7 @@ class Settings:
     total_timeout: float = 900
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     sandboxed: bool = True
+    specs: dict | None = None  # {assignment: {grade_id: Spec}}; default: tools/specs/<assignment>.py
 
 
 def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
@@ -98,23 +100,37 @@ def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
         return result
     folder = sandbox.workdir()
     try:
+        declared = (settings.specs or {}).get(sub.assignment) or specs.load(sub.assignment)
         graded, where = restore.restore(sub.notebook, source)
         result.flags = restore.flags(graded, source)
-        run = kernel.run(graded, set(where.values()), folder, settings.mode, settings.cell_timeout,
-                         settings.total_timeout, settings.limits, settings.sandboxed)
+        tasks = {where[q.grade_id]: judge.task(declared[q.grade_id]) for q in qs if q.grade_id in declared}
+        run = kernel.run(graded, {i: (t.code, t.expressions) for i, t in tasks.items()}, folder,
+                         settings.mode, settings.cell_timeout, settings.total_timeout, settings.limits,
+                         settings.sandboxed)
         for q in qs:
-            verdict = run.verdicts.get(where[q.grade_id], "not run")
-            if verdict == "ok":
-                result.scores[q.grade_id] = q.points
-            else:
+            index = where[q.grade_id]
+            verdict = _decide(tasks.get(index), run, index)
+            if verdict:
                 result.failed[q.grade_id] = verdict
+            else:
+                result.scores[q.grade_id] = q.points
         result.status, result.reason = run.status, run.reason
     except Exception as error:  # noqa: BLE001 - confined to this submission's row
         result.status, result.reason = "error", f"the grader failed on it: {type(error).__name__}: {error}"[:300]
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-        Path(f"{folder}.log").unlink(missing_ok=True)
     return result
+
+
+def _decide(task: judge.Task | None, run: kernel.Run, index: int) -> str:
+    """``""`` when the question scores, else why not: judged here, from the arrays only."""
+    if task is None:
+        return "no declared spec (tools/specs)"
+    verdict = run.verdicts.get(index, "not run")
+    if not run.replies.get(index) and verdict != "ok":
+        return verdict  # not run, timeout, kernel died, or the judge's cell failed as a whole
+    passed, why = task.decide(run.replies[index])
+    return "" if passed else why
 
 
 class ScoreSheet:

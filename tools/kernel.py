@@ -1,17 +1,18 @@
-"""Run a graded notebook in a sandboxed kernel and read each cell's verdict from the kernel.
+"""Run a graded notebook in a sandboxed kernel; at each graded question, the judge's cell.
 
-The grader starts ``ipykernel`` itself (inside ``tools.sandbox``), talks to it over Unix sockets
-in the submission's folder (the only thing shared with the sandbox) with ``jupyter_client``'s
-message-level API, and sends the code cells one ``execute_request`` at a time. A cell's verdict
-is the ``status`` of its ``execute_reply``: never an output, a printed line or an exception's
-name. Before the first cell the grader installs ``tools/kernel_guard.py`` in the kernel; before
-each restored test cell it runs the guard's reset, and after one that passed, its verify.
+The grader starts ``ipykernel`` itself (inside ``tools.sandbox``) and talks to it with
+``jupyter_client``'s message-level API over Unix sockets that live in a small, size-limited
+in-memory folder *inside* the sandbox (``sandbox.SOCKETS``); the grader reaches them through
+``/proc/<pid>/root`` of the sandbox's first process, so nothing the kernel writes lands on the
+host's disk. The code cells are sent one ``execute_request`` at a time. In place of each
+restored test cell the grader sends the judge's cell (``tools.judge``) with ``user_expressions``
+that hand its outputs back as data; the student's visible checks are not run.
 
 Everything read from the kernel is treated as untrusted data: messages that fail to parse are
-dropped, message size is capped, the kernel's own stdout and stderr are read from a capped file
-with undecodable bytes replaced. A cell that runs past its time is interrupted; if it still
-runs, or the whole notebook runs past its time, the sandbox is killed (and with it every process
-it started); verdicts reached before that are kept.
+dropped, message size is capped, the kernel's own stdout and stderr are read through a pipe and
+only their first ``output_kb`` kept, undecodable bytes replaced. A cell that runs past its time
+is interrupted; if it still runs, or the whole notebook runs past its time, the sandbox is killed
+(and with it every process it started); what came back before that is kept.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from __future__ import annotations
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,9 +31,7 @@ from typing import Self
 
 from tools import sandbox
 
-GUARD = Path(__file__).with_name("kernel_guard.py")
-RESET = "__import__('sys').modules['__course_grader_guard__'].reset()"
-VERIFY = "__import__('sys').modules['__course_grader_guard__'].verify()"
+PRELUDE = "import numpy, torch"  # what the judge's cells use, imported before the student's time runs
 MAX_MESSAGE = 16 * 1024 * 1024  # bytes: a larger message from the kernel is dropped
 
 
@@ -39,6 +40,7 @@ class Run:
     """What happened: each reached code cell's verdict, and how the run ended."""
 
     verdicts: dict[int, str] = field(default_factory=dict)  # "ok", "error: Name", "timeout", ...
+    replies: dict[int, dict] = field(default_factory=dict)  # a judged cell's user_expressions
     status: str = "ok"  # ok, timeout, kernel died
     reason: str = ""
     log: str = ""  # the kernel process's own stdout and stderr, capped
@@ -52,7 +54,8 @@ class Kernel:
         data = sandbox.data_mirror()
         env = sandbox.kernel_env(Path(sandbox.HOME) if sandboxed else folder, mode, data)
         self.connection = folder / "kernel.json"
-        self.info = _write_connection(self.connection, folder)
+        self.sandboxed = sandboxed
+        self.info = _write_connection(self.connection, sandbox.SOCKETS if sandboxed else str(folder))
         argv = [sys.executable, "-m", "ipykernel_launcher", "-f", str(self.connection),
                 "--HistoryManager.enabled=False", "--IPKernelApp.quiet=True"]
         wrap = sandbox.command if sandboxed else sandbox.unsandboxed
@@ -62,7 +65,8 @@ class Kernel:
         self.cgroup = sandbox.pids_cgroup(folder.name, limits.processes)
         self.command = sandbox.in_cgroup(self.command, self.cgroup)
         self.namespace = None
-        self.log_path = folder.parent / f"{folder.name}.log"
+        self.init = None  # the sandbox's first process, whose root holds the sockets
+        self.output = bytearray()
         self.process = None
         self.context = None
 
@@ -70,14 +74,20 @@ class Kernel:
         import zmq
         from jupyter_client.session import Session
 
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True,
-                                            env=self.env, cwd=self.folder)
+        self.process = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                        stderr=subprocess.STDOUT, start_new_session=True,
+                                        env=self.env, cwd=self.folder)
+        self.reader = threading.Thread(target=self._read_output, daemon=True)
+        self.reader.start()
+        self.root = self._sandbox_root() if self.sandboxed else ""
+        self._wait_for_sockets()
         self.session = Session(key=self.info["key"].encode(), signature_scheme=self.info["signature_scheme"])
         self.context = zmq.Context()
         self.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)  # a larger message is cut off
         self.context.setsockopt(zmq.LINGER, 0)
+        # connected once, to the sockets ipykernel made before any student code ran: never again
+        # to whatever a notebook later puts at those paths (a link to a socket of the host's)
+        self.context.setsockopt(zmq.RECONNECT_IVL, -1)
         self.shell = self._socket(zmq.DEALER, "shell_port")
         self.control = self._socket(zmq.DEALER, "control_port")
         self.iopub = self._socket(zmq.SUB, "iopub_port")
@@ -86,8 +96,42 @@ class Kernel:
 
     def _socket(self, kind: int, port: str):
         socket = self.context.socket(kind)
-        socket.connect(f"ipc://{self.info['ip']}-{self.info[port]}")
+        socket.connect(f"ipc://{self.root}{self.info['ip']}-{self.info[port]}")
         return socket
+
+    def _wait_for_sockets(self, wait: float = 120.0) -> None:
+        """Return once the kernel's three sockets exist (or it died, or ``wait`` s passed)."""
+        paths = [f"{self.root}{self.info['ip']}-{self.info[port]}"
+                 for port in ("shell_port", "control_port", "iopub_port")]
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and self.process.poll() is None:
+            try:
+                if all(stat.S_ISSOCK(os.lstat(path).st_mode) for path in paths):
+                    return
+            except OSError:
+                pass
+            time.sleep(0.05)
+
+    def _sandbox_root(self, wait: float = 30.0) -> str:
+        """``/proc/<pid>/root`` of the sandbox's first process (bwrap's, not the student's)."""
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline and self.process.poll() is None:
+            self.namespace = sandbox.namespace_of_child(self.process.pid)
+            self.init = sandbox.first_child(self.process.pid)
+            if self.namespace is not None and self.init is not None:
+                return f"/proc/{self.init}/root"
+            time.sleep(0.02)
+        return "/nonexistent"  # the kernel never started: wait_ready says so
+
+    def _read_output(self) -> None:
+        """Keep the first ``output_kb`` of the kernel's stdout and stderr; discard the rest."""
+        cap = self.limits.output_kb * 1024
+        while True:
+            chunk = self.process.stdout.read1(65536)
+            if not chunk:
+                return
+            if len(self.output) < cap:
+                self.output += chunk[:cap - len(self.output)]
 
     def alive(self) -> bool:
         if self.process is None or self.process.poll() is not None:
@@ -106,33 +150,42 @@ class Kernel:
                 pass
             self.process.wait()
         sandbox.kill_all(self.cgroup, self.namespace)
+        if self.process is not None:
+            self.reader.join(timeout=5)
+            self.process.stdout.close()
 
     def log(self) -> str:
         """The kernel process's stdout and stderr, capped, undecodable bytes replaced."""
-        with open(self.log_path, "rb") as f:
-            raw = f.read(self.limits.output_kb * 1024)
-        return raw.decode("utf-8", "replace")
+        return bytes(self.output).decode("utf-8", "replace")
 
     def execute(self, code: str, timeout: float, silent: bool = False) -> str:
         """Run ``code``; its verdict: ``ok``, ``error: <ename>``, ``timeout`` or ``kernel died``."""
+        return self.evaluate(code, timeout, silent)[0]
+
+    def evaluate(self, code: str, timeout: float, silent: bool = False,
+                 expressions: dict[str, str] | None = None) -> tuple[str, dict]:
+        """Run ``code``, then ``expressions``: the verdict and the reply's ``user_expressions``."""
         content = {"code": code, "silent": silent, "store_history": not silent,
-                   "user_expressions": {}, "allow_stdin": False, "stop_on_error": False}
+                   "user_expressions": expressions or {}, "allow_stdin": False, "stop_on_error": False}
         msg_id = self.session.send(self.shell, "execute_request", content)["header"]["msg_id"]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not self.alive():
-                return "kernel died"
+                return "kernel died", {}
             self._drain()
             reply = self._reply(min(0.2, max(deadline - time.monotonic(), 0.01)))
-            if reply is None or reply.get("parent_header", {}).get("msg_id") != msg_id:
+            parent = reply.get("parent_header") if reply is not None else None
+            if not isinstance(parent, dict) or parent.get("msg_id") != msg_id:
                 continue
             if reply.get("msg_type") != "execute_reply":
                 continue
             content = reply.get("content") if isinstance(reply.get("content"), dict) else {}
+            found = content.get("user_expressions")
+            found = found if isinstance(found, dict) else {}
             if content.get("status") == "ok":
-                return "ok"
-            return f"error: {str(content.get('ename', '?'))[:80]}"
-        return "timeout"
+                return "ok", found
+            return f"error: {str(content.get('ename', '?'))[:80]}", found
+        return "timeout", {}
 
     def _reply(self, timeout: float) -> dict | None:
         """The next message on the shell socket, or ``None`` (nothing, or it did not parse)."""
@@ -169,11 +222,11 @@ class Kernel:
         return self.execute("pass", grace, silent=True) == "ok"
 
 
-def _write_connection(path: Path, folder: Path) -> dict:
+def _write_connection(path: Path, folder: str) -> dict:
     """A connection file for Unix-socket transport: sockets in ``folder``, a fresh key."""
     from jupyter_client.connect import write_connection_file
 
-    write_connection_file(str(path), transport="ipc", ip=str(folder / "k"), key=os.urandom(32).hex().encode())
+    write_connection_file(str(path), transport="ipc", ip=f"{folder}/k", key=os.urandom(32).hex().encode())
     return json.loads(path.read_text())
 
 
@@ -186,9 +239,13 @@ def wait_ready(kernel: Kernel, timeout: float) -> bool:
     return False
 
 
-def run(nb, test_cells: set[int], folder: Path, mode: str, cell_timeout: float,
+def run(nb, judged: dict[int, tuple[str, dict]], folder: Path, mode: str, cell_timeout: float,
         total_timeout: float, limits: sandbox.Limits, sandboxed: bool = True) -> Run:
-    """Run every code cell of ``nb`` in order in a fresh sandboxed kernel; see the module doc."""
+    """Run the code cells of ``nb`` in order in a fresh sandboxed kernel; see the module doc.
+
+    ``judged`` maps the index of each restored test cell to the judge's code and expressions,
+    sent in its place; their ``user_expressions`` go to ``Run.replies``.
+    """
     result = Run()
     deadline = time.monotonic() + total_timeout
     with Kernel(folder, mode, limits, sandboxed) as kernel:
@@ -196,11 +253,7 @@ def run(nb, test_cells: set[int], folder: Path, mode: str, cell_timeout: float,
             result.status, result.reason = "kernel died", "the kernel did not start"
             result.log = kernel.log()
             return result
-        guard = kernel.execute(GUARD.read_text(encoding="utf-8"), 120, silent=True)
-        if guard != "ok":
-            result.status, result.reason = "kernel died", f"the grader's guard did not install: {guard}"
-            result.log = kernel.log()
-            return result
+        kernel.execute(PRELUDE, min(120.0, deadline - time.monotonic()), silent=True)
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -208,20 +261,11 @@ def run(nb, test_cells: set[int], folder: Path, mode: str, cell_timeout: float,
             if remaining <= 1:
                 result.status, result.reason = "timeout", f"the notebook ran past {total_timeout:g} s"
                 break
-            if index in test_cells:
-                reset = kernel.execute(RESET, min(60.0, remaining), silent=True)
-                if reset != "ok":
-                    result.verdicts[index] = f"grader reset failed ({reset})"
-                    if reset in ("timeout", "kernel died"):
-                        result.status, result.reason = reset, f"before cell {index}"
-                        break
-                    continue
-            verdict = kernel.execute(cell.source, min(cell_timeout, remaining))
-            if index in test_cells and verdict not in ("timeout", "kernel died"):
-                check = kernel.execute(VERIFY, 60, silent=True)  # also turns garbage collection back on
-                if verdict == "ok" and check != "ok":
-                    verdict = f"grader check after the cell failed ({check})"
+            code, expressions = judged.get(index, (cell.source, None))
+            verdict, found = kernel.evaluate(code, min(cell_timeout, remaining), expressions=expressions)
             result.verdicts[index] = verdict
+            if index in judged:
+                result.replies[index] = found
             if verdict == "kernel died":
                 result.status, result.reason = "kernel died", f"in cell {index}"
                 break
@@ -234,4 +278,3 @@ def run(nb, test_cells: set[int], folder: Path, mode: str, cell_timeout: float,
                 result.status, result.reason = "timeout", f"cell {index} ran past {cell_timeout:g} s"
         result.log = kernel.log()
     return result
-

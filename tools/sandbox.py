@@ -7,8 +7,12 @@ The kernel runs under Debian's ``bwrap`` (package ``bubblewrap``):
 - a read-only view of the system folders, of Python and of the installed package, and of the
   data mirror; an empty ``/tmp``; nothing else of the machine: not the checkout, not the
   instructor's notebooks, not the other submissions, not the scores;
-- writable: its home and working folder and ``/tmp`` (size-limited, in memory, gone with it),
-  and the folder that holds its kernel sockets (each file size-limited); nothing else;
+- writable, each a size-limited in-memory folder that is gone with it: its home and working
+  folder, ``/tmp``, ``/dev/shm`` and the folder of its kernel sockets (``SOCKETS``; the grader
+  reaches the sockets through ``/proc/<pid>/root`` of the sandbox's first process); its root,
+  ``/dev`` and everything else are read-only. Nothing it writes reaches the host's disk: the
+  submission's own folder (its connection file) is shown read-only, and its stdout and stderr
+  go through a pipe of which the grader keeps the first ``output_kb``;
 - resource limits: address space, CPU time, file size and open files per process
   (``prlimit``), and a cap on the processes and threads of the whole sandbox (a ``pids``
   cgroup, where the grader may create one: as root on most machines);
@@ -30,6 +34,7 @@ from pathlib import Path
 
 SYSTEM_DIRS = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc")
 HOME = "/home/student"  # the kernel's home and working folder, a size-limited tmpfs
+SOCKETS = "/kernel"  # the kernel's sockets, a small tmpfs inside the sandbox
 
 
 @dataclass
@@ -43,6 +48,8 @@ class Limits:
     open_files: int = 512
     output_kb: int = 256  # of the kernel's own stdout and stderr that the grader reads
     scratch_mb: int = 512  # each of the kernel's writable folders, home and /tmp (in memory)
+    shm_mb: int = 64  # /dev/shm (in memory)
+    sockets_kb: int = 256  # the folder of the kernel's sockets (in memory)
 
 
 def available() -> str | None:
@@ -118,12 +125,14 @@ def command(argv: list[str], folder: Path, env: dict[str, str], limits: Limits,
     # virtual environment does), and a bind made after the tmpfs stays visible on top of it
     scratch = str(limits.scratch_mb * 1024 * 1024)
     wrap += ["--dev", "/dev", "--proc", "/proc", "--size", scratch, "--tmpfs", "/tmp",
-             "--size", scratch, "--tmpfs", HOME]
+             "--size", scratch, "--tmpfs", HOME, "--size", str(limits.shm_mb * 1024 * 1024),
+             "--tmpfs", "/dev/shm", "--size", str(limits.sockets_kb * 1024), "--tmpfs", SOCKETS]
     for path in readable_paths():
         wrap += ["--ro-bind", str(path), str(path)]
     if data is not None and data.is_dir():
         wrap += ["--ro-bind", str(data), str(data)]
-    wrap += ["--bind", str(folder), str(folder), "--chdir", HOME, "--clearenv"]
+    wrap += ["--ro-bind", str(folder), str(folder), "--remount-ro", "/dev", "--remount-ro", "/",
+             "--chdir", HOME, "--clearenv"]
     for key, value in env.items():
         wrap += ["--setenv", key, value]
     mb = 1024 * 1024
@@ -143,8 +152,16 @@ def unsandboxed(argv: list[str], folder: Path, env: dict[str, str], limits: Limi
 
 
 def kernel_env(home: Path, mode: str, data: Path | None) -> dict[str, str]:
-    """The kernel's whole environment: nothing of the instructor's but what it needs."""
-    env = {"HOME": str(home), "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
+    """The kernel's whole environment: nothing of the instructor's but what it needs.
+
+    ``PYTHONPATH`` names the folder above the grader's own ``course_utils`` (only that package of
+    it is shown in the sandbox), so the kernel imports the very package the grader uses, also
+    where another checkout's editable install is on the path.
+    """
+    import course_utils
+
+    env = {"HOME": str(home), "PYTHONPATH": str(Path(course_utils.__file__).resolve().parents[1]),
+           "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin",
            "LANG": "C.UTF-8", "COURSE_MODE": mode, "COURSE_DATA_DIR": str(home / "data"),
            "COURSE_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
            "MPLBACKEND": "Agg", "MPLCONFIGDIR": str(home / ".mpl"),
@@ -242,6 +259,15 @@ def remove_cgroup(group: Path | None) -> None:
             group.rmdir()
         except OSError:
             pass
+
+
+def first_child(pid: int) -> int | None:
+    """The first child of ``pid`` (bwrap's first process in the sandbox), or ``None``."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        return None
+    return int(children[0]) if children else None
 
 
 def namespace_of_child(pid: int) -> str | None:

@@ -53,7 +53,7 @@ def find(root: Path, sources: dict) -> list[Submission]:
                 dirs.remove(name)
         for name in sorted(files):
             if name.endswith(".ipynb"):
-                found.append(_read(Path(folder, name), root, sources))
+                found.append(_read_safely(Path(folder, name), root, sources))
     _refuse_duplicates(found)
     for sub in found:
         sub.name = sub.path.relative_to(root).as_posix()
@@ -63,6 +63,16 @@ def find(root: Path, sources: dict) -> list[Submission]:
 def _student(path: Path, root: Path) -> str:
     parts = path.relative_to(root).parts
     return parts[0] if len(parts) > 1 else Path(parts[0]).stem
+
+
+def _read_safely(path: Path, root: Path, sources: dict) -> Submission:
+    """``_read``, and whatever it raises becomes this submission's ``unreadable`` row."""
+    try:
+        return _read(path, root, sources)
+    except Exception as error:  # noqa: BLE001 - one file never stops the class
+        sub = Submission(path, _student(path, root))
+        sub.status, sub.reason = "unreadable", _short(f"{type(error).__name__}: {error}")
+        return sub
 
 
 def _read(path: Path, root: Path, sources: dict) -> Submission:
@@ -93,8 +103,8 @@ def _read(path: Path, root: Path, sources: dict) -> Submission:
 
 def _match(sub: Submission, sources: dict) -> None:
     """The assignment a notebook belongs to, from its cells' ids and its file name."""
-    ids = {nbgrader_meta(c).get("grade_id") for c in sub.notebook.cells if isinstance(c, dict)}
-    overlap = {name: len(ids & {nbgrader_meta(c).get("grade_id") for c in nb.cells} - {None})
+    ids = {_text_id(c) for c in sub.notebook.cells}
+    overlap = {name: len(ids & {_text_id(c) for c in nb.cells} - {None})
                for name, nb in sources.items()}
     best = max(overlap, key=overlap.get) if overlap else None
     named = sub.path.stem if sub.path.stem in sources else None
@@ -105,6 +115,12 @@ def _match(sub: Submission, sources: dict) -> None:
     elif named is None:
         sub.status = "refused"
         sub.reason = f"wrong assignment: neither its name nor its cells match one of {sorted(sources)}"
+
+
+def _text_id(cell) -> str | None:
+    """A cell's ``grade_id`` when it is a string; anything else (a list, a number) is no id."""
+    grade_id = nbgrader_meta(cell).get("grade_id") if isinstance(cell, dict) else None
+    return grade_id if isinstance(grade_id, str) else None
 
 
 def _refuse_duplicates(found: list[Submission]) -> None:

@@ -9,11 +9,15 @@ from __future__ import annotations
 
 import csv
 import doctest
+import shutil
+import subprocess
 
 import nbformat
 import pytest
+import torch
 
 from tools import grading, restore, sandbox, submissions
+from tools.specs import Spec
 from tools.restore import _cell as cell
 
 
@@ -28,6 +32,17 @@ def toy_source() -> nbformat.NotebookNode:
         cell("def triple(x):\n    ### BEGIN SOLUTION\n    return 3 * x\n    ### END SOLUTION", "triple_code",
              solution=True),
         cell("assert triple(1) == 3", "triple", points=1)])
+
+
+def toy_specs() -> dict:
+    """The toy's questions declared for the judge: double and triple, on a random vector."""
+    def cases(gen):
+        return [{"x": torch.randn(5, generator=gen, dtype=torch.float64)}]
+
+    return {"toy": {"double": Spec("double", 2, "double", cases, "return {'y': double(inputs['x'])}",
+                                   lambda case: {"y": 2 * case["x"]}),
+                    "triple": Spec("triple", 1, "triple", cases, "return {'y': triple(inputs['x'])}",
+                                   lambda case: {"y": 3 * case["x"]})}}
 
 
 def test_doctests():
@@ -155,7 +170,7 @@ def test_a_cell_past_its_time_keeps_earlier_points_and_unsandboxed_runs_say_so(t
     endless = nbformat.from_dict(nbformat.reads(nbformat.writes(source), as_version=4))
     endless.cells[3].source = "def triple(x):\n    while True:\n        pass"
     nbformat.write(endless, subs / "ada" / "toy.ipynb")
-    settings = grading.Settings(cell_timeout=5, total_timeout=120)
+    settings = grading.Settings(cell_timeout=5, total_timeout=120, specs=toy_specs())
     if sandbox.available() is None:
         [result] = grading.grade_folder(subs, tmp_path / "toy.ipynb", tmp_path / "s.csv", settings)
         assert result.sandbox == "bwrap"
@@ -167,3 +182,19 @@ def test_a_cell_past_its_time_keeps_earlier_points_and_unsandboxed_runs_say_so(t
     assert result.sandbox == "none (--unsandboxed)" and result.scores["double"] == 2.0, result
     with open(tmp_path / "s.csv", encoding="utf-8") as f:
         assert next(csv.DictReader(f))["sandbox"] == "none (--unsandboxed)"
+
+
+@pytest.mark.skipif(sandbox.available() is not None, reason=f"no sandbox here: {sandbox.available()}")
+def test_only_capped_in_memory_folders_are_writable_in_the_sandbox():
+    """The root, /dev, the system and the submission's own folder refuse; the rest is capped."""
+    folder = sandbox.workdir()
+    try:
+        script = ("for d in / /dev /dev/shm /kernel /tmp $HOME $0 /usr; do "
+                  "if (echo x > $d/w) 2>/dev/null; then df -P -k $d | tail -1; fi; done")
+        command = sandbox.command(["sh", "-c", script, str(folder)], folder, {"HOME": sandbox.HOME},
+                                  sandbox.Limits(scratch_mb=64, shm_mb=8, sockets_kb=128))
+        found = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True).stdout
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    sizes = {line.split()[-1]: int(line.split()[1]) for line in found.splitlines()}
+    assert sizes == {"/dev/shm": 8 * 1024, "/kernel": 128, "/tmp": 64 * 1024, sandbox.HOME: 64 * 1024}, found

@@ -34,6 +34,100 @@ class Attack:
     edit: str = ""  # a named edit of the notebook's structure (see the test module)
 
 
+# Forged marks on A1 with every exercise a stub: each must leave the marks at 0.
+A1_FORGERIES = '''
+import sys
+import types
+import torch
+from torch.overrides import TorchFunctionMode
+from torch.utils._python_dispatch import TorchDispatchMode
+from course_utils import checks
+
+checks.rel_error.__code__ = (lambda got, expected: 0.0).__code__  # the function keeps its identity
+fake_guard = types.ModuleType("__course_grader_guard__")
+fake_guard.reset = fake_guard.verify = lambda: None
+sys.modules["__course_grader_guard__"] = fake_guard
+
+
+class ZeroMax(TorchFunctionMode):  # every .max() reads 0, so every relative error is 0
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        if getattr(func, "__name__", "") in ("max", "amax"):
+            return torch.zeros(())
+        return func(*args, **(kwargs or {}))
+
+
+class Quiet(TorchDispatchMode):
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        return func(*args, **(kwargs or {}))
+
+
+ZeroMax().__enter__()
+Quiet().__enter__()
+get_ipython().input_transformers_cleanup.append(lambda lines: ["pass\\n"])  # every later cell: pass
+'''
+
+BAD_OUTPUTS = [  # A1 with rnn_step honest and every other answer handing back what is not an array
+    ("a1_rnn_forward_code", '''
+class Liar:
+    def __array__(self, dtype=None, copy=None):
+        return __import__("numpy").array(["0"] * 4, dtype=object)
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        return 0.0
+
+
+def rnn_forward(params, X, h0=None):
+    return {"H": torch.full((X.shape[0], X.shape[1], params["W_hh"].shape[0]), float("nan"),
+                            dtype=torch.float64),
+            "Y": Liar()}
+'''),
+    ("a1_rnn_backward_code", '''
+def rnn_backward(params, cache, dY):
+    grads = {k: torch.zeros_like(v).long() for k, v in params.items()}  # integers
+    grads["W_xh"] = torch.zeros(4000, 4000, dtype=torch.float64)  # huge, and the wrong shape
+    grads["h0"], grads["H"] = "h0", [[0.0]]
+    return grads
+'''),
+    ("a1_rnn_backward", '''
+import io
+import pickle
+import zipfile
+import numpy
+
+
+def savez(file, **arrays):  # every later archive: a pickle, a bomb and a non-array
+    with zipfile.ZipFile(file, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name in arrays:
+            archive.writestr(name + ".npy", pickle.dumps(numpy.zeros(3)))
+        archive.writestr("0/loss.npy", bytes(200 * 1024 * 1024))
+
+
+numpy.savez = savez
+'''),
+]
+
+DISK_FILLER = '''
+import os
+import sys
+
+connection = sys.argv[sys.argv.index("-f") + 1] if "-f" in sys.argv else "/x/x"  # the grader's folder
+for folder in (os.path.expanduser("~"), "/tmp", "/dev/shm", "/kernel", os.getcwd(), "/", "/dev",
+               r"{SUBMISSIONS}", os.path.dirname(connection)):
+    for n in range(64):  # 64 files of up to 100 MB each, until refused
+        try:
+            with open(os.path.join(folder, f"fill{n}"), "wb") as f:
+                for _ in range(100):
+                    f.write(bytes(1024 * 1024))
+        except OSError:
+            break
+for _ in range(50):
+    try:
+        os.write(1, bytes(1024 * 1024))  # 50 MB on the kernel's own stdout
+    except OSError:
+        break
+'''
+
 FORGERIES = [
     Attack("renamed_exceptions", [(SETUP, """
 import builtins
@@ -167,6 +261,24 @@ for path in paths:
         if "BEGIN SOLUTION" in text:
             exec(text, globals())
 """)], flags=("dynamic code", "system access")),
+    Attack("fake_kernel_reply", [(SETUP, """
+kernel_class = type(get_ipython().kernel)
+
+
+async def do_execute(self, code, silent, store_history=True, user_expressions=None,
+                     allow_stdin=False, **kwargs):
+    return {"status": "ok", "execution_count": self.execution_count, "user_expressions": {},
+            "payload": []}
+
+
+kernel_class.do_execute = do_execute
+""")], flags=("get_ipython",)),
+    Attack("a1_forgeries", [(SETUP, A1_FORGERIES)], assignment="A1_rnns_by_hand",
+           flags=("checks module", "get_ipython", "dynamic code", "system access")),
+    Attack("a1_bad_outputs", BAD_OUTPUTS, assignment="A1_rnns_by_hand", solved=("a1_rnn_step",)),
+    Attack("modes_left_active_honest", [(SETUP, A1_FORGERIES.replace("ZeroMax().__enter__()", "")
+                                         .replace("get_ipython().input", "# get_ipython().input"))],
+           solved=("a2_lstm", "a2_gru", "a2_init"), flags=("checks module",)),
     Attack("lying_tensor", [("a1_rnn_step_code", """
 class Zero(torch.Tensor):
     def __sub__(self, other):
@@ -235,6 +347,7 @@ subprocess.Popen(["sh", "-c", "sleep 120; echo 'mallory,A2_gated_cells,3,3,1,7,7
 subprocess.Popen([sys.executable, "-c", "import os, time\\nif os.fork() == 0:\\n    os.setsid()\\n"
                   "    time.sleep(120)"], start_new_session=True)
 """)], solved=("a2_init",), flags=("system access",)),
+    Attack("disk_filler", [(SETUP, DISK_FILLER)], solved=("a2_init",), flags=("system access",)),
     Attack("fork_storm", [(END, """
 import os
 import time
@@ -273,19 +386,6 @@ STRUCTURE = [  # every test cell deleted, every id removed, and a byte-order mar
     Attack("restructured", solved=("a2_init",), edit="strip_ids"),
 ]
 
-KNOWN = [  # attacks that still work: the test marks them as expected failures, README lists them
-    Attack("fake_kernel_reply", [(SETUP, """
-kernel_class = type(get_ipython().kernel)
-
-
-async def do_execute(self, code, silent, store_history=True, user_expressions=None,
-                     allow_stdin=False, **kwargs):
-    return {"status": "ok", "execution_count": self.execution_count, "user_expressions": {},
-            "payload": []}
-
-
-kernel_class.do_execute = do_execute
-""")], flags=("get_ipython",)),
-]
+KNOWN: list[Attack] = []  # attacks that still work: the test marks them as expected failures
 
 ATTACKS = FORGERIES + HARM + HONEST + STRUCTURE + KNOWN

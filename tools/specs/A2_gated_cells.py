@@ -1,0 +1,114 @@
+"""A2 · Gated cells: the LSTM and GRU cells and their keep-gate initialisation, judged outside.
+
+The cells are judged as ``checks.check_cell_against_torch`` judges them: the same weights, a
+random sequence from a random state in float64, the outputs, the final state and the gradients
+of a random loss with respect to the inputs, the initial state and every parameter. The
+function ``unroll`` below runs on both sides: in the kernel on the student's cell, in the
+grader on ``course_utils.cells``' (tested against ``torch.nn.LSTM``/``GRU`` in tests/test_cells.py).
+"""
+
+from __future__ import annotations
+
+import inspect
+
+import numpy as np
+import torch
+
+from course_utils import cells
+from tools.specs import Spec
+
+
+def unroll(cell, inputs):
+    """Run ``cell`` over ``inputs['X']`` from ``inputs['s0']`` (and ``'s1'``): values and gradients."""
+    params = {k[2:]: v for k, v in inputs.items() if k.startswith("p:")}
+    cell.load_state_dict(params)
+    X = inputs["X"].clone().requires_grad_()
+    start = [inputs[k].clone().requires_grad_() for k in ("s0", "s1") if k in inputs]
+    state = tuple(start) if len(start) == 2 else start[0]
+    outputs = []
+    for t in range(X.shape[1]):
+        h_t, state = cell(X[:, t], state)
+        outputs.append(h_t)
+    out = torch.stack(outputs, dim=1)  # (B, T, H)
+    final = tuple(state) if isinstance(state, (tuple, list)) else (state,)
+    loss = (inputs["w"] * out).sum() + sum(f.sum() for f in final)
+    loss.backward()
+    found = {"out": out, "dX": X.grad, **{f"final{i}": f for i, f in enumerate(final)},
+             **{f"ds{i}": s.grad for i, s in enumerate(start)}}
+    found.update({f"d:{name}": p.grad for name, p in cell.named_parameters()})
+    return found
+
+
+def _cell_cases(kind: str, gen: torch.Generator) -> list[dict]:
+    """(D, H, B, T): the visible check's shapes and the hidden ones."""
+    cases = []
+    for D, H, B, T in [(5, 7, 3, 4), (1, 9, 1, 6), (11, 2, 5, 1)]:
+        lib = cells.make_cell(kind, D, H).double()
+        case = {f"p:{k}": torch.randn(v.shape, generator=gen, dtype=torch.float64) * 0.5
+                for k, v in lib.state_dict().items()}
+        case["X"] = torch.randn(B, T, D, generator=gen, dtype=torch.float64)
+        for i in range(2 if kind == "lstm" else 1):
+            case[f"s{i}"] = torch.randn(B, H, generator=gen, dtype=torch.float64)
+        case["w"] = torch.randn(B, T, H, generator=gen, dtype=torch.float64)
+        cases.append(case)
+    return cases
+
+
+def _sizes(case: dict) -> tuple[int, int]:
+    return case["X"].shape[2], case["s0"].shape[1]
+
+
+def _cell_reference(kind: str):
+    def reference(case: dict) -> dict:
+        return {k: v.detach() for k, v in unroll(cells.make_cell(kind, *_sizes(case)).double(), case).items()}
+    return reference
+
+
+def _cell_call(name: str) -> str:
+    return (inspect.getsource(unroll) + f"D, H = inputs['X'].shape[2], inputs['s0'].shape[1]\n"
+            f"return unroll({name}(D, H).double(), inputs)")
+
+
+KEEP_GATE = {"lstm": ("W_f.bias",), "gru": ("W_xz.bias", "W_hz.bias")}
+
+
+def init_cases(gen: torch.Generator) -> list[dict]:
+    """Random weights in a (3, 5) cell of each kind, and the bias value asked for."""
+    cases = []
+    for kind, value in [("lstm", 4.0), ("gru", 4.0), ("lstm", -1.5), ("gru", 2.5)]:
+        lib = cells.make_cell(kind, 3, 5).double()
+        case = {f"p:{k}": torch.randn(v.shape, generator=gen, dtype=torch.float64) * 0.5
+                for k, v in lib.state_dict().items()}
+        cases.append({**case, "lstm": torch.tensor(int(kind == "lstm")), "value": torch.tensor(value)})
+    return cases
+
+
+def init_reference(case: dict) -> dict:
+    """The weights unchanged but the keep gate's bias: ``value`` (LSTM), ``value`` and 0 (GRU)."""
+    found = {k[2:]: v for k, v in case.items() if k.startswith("p:")}
+    gate = KEEP_GATE["lstm" if int(case["lstm"]) else "gru"]
+    found[gate[0]] = torch.full_like(found[gate[0]], float(case["value"]))
+    for name in gate[1:]:
+        found[name] = torch.zeros_like(found[name])
+    return found
+
+
+def init_view(case: dict, found: dict) -> dict:
+    """Only the sum of the GRU's two update-gate biases counts."""
+    gate = KEEP_GATE["lstm" if int(case["lstm"]) else "gru"]
+    view = {k: v for k, v in found.items() if k not in gate}
+    view["gate"] = sum(np.asarray(found[k], dtype=np.float64) for k in gate)
+    return view
+
+
+INIT_CALL = """cell = (LSTMCell if int(inputs['lstm']) else GRUCell)(3, 5).double()
+cell.load_state_dict({k[2:]: v for k, v in inputs.items() if k.startswith('p:')})
+return dict(init_remember(cell, float(inputs['value'])).state_dict())"""
+
+SPECS = [
+    Spec("a2_lstm", 3, "LSTMCell", lambda gen: _cell_cases("lstm", gen), _cell_call("LSTMCell"),
+         _cell_reference("lstm"), rtol=1e-9),
+    Spec("a2_gru", 3, "GRUCell", lambda gen: _cell_cases("gru", gen), _cell_call("GRUCell"),
+         _cell_reference("gru"), rtol=1e-9),
+    Spec("a2_init", 1, "init_remember", init_cases, INIT_CALL, init_reference, rtol=1e-12, view=init_view),
+]
