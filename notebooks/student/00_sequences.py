@@ -51,7 +51,7 @@ import numpy as np
 import matplotlib.pyplot as plt
 from IPython.display import Audio, display
 from ipywidgets import IntSlider, interact
-from course_utils import ball, config, data, plotting, text, training
+from course_utils import ball, config, data, plotting, results, text, training
 from course_utils.claims import claim
 cfg = config.setup(seed=0)
 cfg
@@ -290,8 +290,9 @@ split = {name: (mse(constant_velocity[m], Y_test[m]), mse(history_prediction[m],
 for name, (cv, net) in split.items():
     print(f"{name:>11} ({subsets[name].float().mean():.0%} of pairs): "
           f"constant velocity MSE {cv:.2e}, {history}-frame model {net:.2e}")
-print(f"in free flight the {history}-frame model's MSE is {split['free flight'][1] / split['free flight'][0]:.2f}x "
-      f"constant velocity's")
+free_ratio = results.record("free flight: four-frame model's MSE over constant velocity's",
+                            split["free flight"][1] / split["free flight"][0], better="lower")
+print(f"in free flight the {history}-frame model's MSE is {free_ratio:.2f}x constant velocity's")
 claim("touching a wall, the four-frame model's error is under a quarter of constant velocity's (MSE ratio)",
       split["touching"][1] / split["touching"][0], "<", 0.25)  # it learned the bounces
 
@@ -308,8 +309,8 @@ claim("touching a wall, the four-frame model's error is under a quarter of const
 #    bounces: where the ball touches a wall its error is a fraction of the rule's. In free flight
 #    the rule misses only gravity's pull, a fraction of a millimetre per frame, and there the
 #    network is about as good as the rule, sometimes better and sometimes worse depending on the
-#    seed (the ratio printed above ranged from about 0.6 to 1.1 over the seeds and CPUs we ran),
-#    so the notebook claims nothing about free flight. A perfect model would have no error there
+#    seed and CPU (RESULTS.md lists the ratio printed above over the seeds we ran), so the
+#    notebook claims nothing about free flight. A perfect model would have no error there
 #    at all.
 #
 # ### Scrub through a held-out throw
