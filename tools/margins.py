@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -102,9 +103,33 @@ def _tried(m: Margin) -> str:
     return f"{len(m.runs)} ({len(seeds)} seeds x {'/'.join(paths)})"
 
 
-def table(reports: list[dict]) -> list[str]:
-    """Markdown lines: one row per claim, its worst value and margin over every run that reached it."""
-    margins = collect(reports)
+def current(margins: list[Margin], root: Path | None = None) -> tuple[list[Margin], list[Margin]]:
+    """``margins`` split into the claims their notebook still states and those it no longer does
+    (changed or removed since the runs), by the claim's sentence in the notebook's ``.py`` twin."""
+    texts: dict[str, str] = {}
+    for path in Path(root or ROOT).glob("notebooks/**/*.py"):
+        if "student" not in path.parts:
+            texts[path.stem] = path.read_text(encoding="utf-8")
+    kept, retired = [], []
+    for m in margins:
+        text = texts.get(m.notebook)
+        (kept if text is None or m.claim in text or "{" in text and _templated(m.claim, text) else retired).append(m)
+    return kept, retired
+
+
+def _templated(claim: str, text: str) -> bool:
+    """Whether ``claim`` comes from an f-string in ``text`` (e.g. "the {cell.upper()} recalls ...")."""
+    for literal in re.findall(r'claim\(\s*f"([^"]*)"', text):
+        pattern = re.sub(r"\\\{[^}]*\\\}", ".+", re.escape(literal))
+        if re.fullmatch(pattern, claim):
+            return True
+    return False
+
+
+def table(reports: list[dict], root: Path | None = None) -> list[str]:
+    """Markdown lines: one row per claim, its worst value and margin over every run that reached it;
+    then the claims the notebooks no longer state, with where they failed."""
+    margins, retired = current(collect(reports), root)
     if not margins:
         return ["No margins measured yet: run `tools.benchmark` with `--cpu-paths native default` "
                 "into `benchmarks/margins/`."]
@@ -115,6 +140,12 @@ def table(reports: list[dict]) -> list[str]:
         claim = m.claim.replace("|", "\\|")  # a claim may name |C_t|: not a column break
         lines.append(f"| {m.notebook} | {claim} | {m.op} {_fmt(m.threshold)} | {_fmt(m.worst_value)} | "
                      f"{_fmt(m.worst)} | {_relative(m)} | {_tried(m)} | {failed} |")
+    if retired:
+        lines += ["", "Claims measured by these runs that the notebooks no longer state (reworded or "
+                  "removed since, with the reason in the notebook):", ""]
+        lines += [f"- {m.notebook}: {m.claim.replace('|', '/')} ({m.op} {_fmt(m.threshold)}; worst value "
+                  f"{_fmt(m.worst_value)}, failed: {', '.join(f'seed {s} ({p})' for s, p in m.failed) or 'none'})"
+                  for m in retired]
     return lines
 
 

@@ -2,7 +2,15 @@
 
 import math
 
+import pytest
+
 from tools import margins, report
+
+
+@pytest.fixture(autouse=True)
+def _no_notebooks(tmp_path, monkeypatch):
+    """The claims here are made up: read them against an empty course, where none is retired."""
+    monkeypatch.setattr(margins, "ROOT", tmp_path / "empty")
 
 
 def _claim(name, value, op, threshold, holds=None):
@@ -59,3 +67,15 @@ def test_results_md_gets_the_margins_section():
 def test_a_bar_in_a_claim_does_not_break_the_table():
     reports = [_report([_run(0, "native", [_claim("|C_t| grows", 4.0, ">", 3)])])]
     assert "| 04_bptt | \\|C_t\\| grows | > 3 |" in margins.table(reports)[2]
+
+
+def test_claims_a_notebook_no_longer_states_are_listed_apart(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "notebooks" / "04_bptt.py").write_text(
+        'claim("IRNN bridges", a, ">", 0.9)\nfor c in cells:\n    claim(f"the {c.upper()} recalls", b, ">", 0.9)\n')
+    found = [_claim("IRNN bridges", 0.99, ">", 0.9), _claim("the GRU recalls", 1.0, ">", 0.9),
+             _claim("free flight", 1.1, "<", 0.8)]
+    reports = [_report([_run(0, "native", found)])]
+    lines = margins.table(reports, root=tmp_path)
+    assert sum(line.startswith("| 04_bptt |") for line in lines) == 2
+    assert lines[-1].startswith("- 04_bptt: free flight (< 0.8; worst value 1.1, failed: seed 0 (native))")
