@@ -258,11 +258,19 @@ params = {name: sum(p.numel() for p in make().parameters()) for name, make in ma
 for name in final:
     print(f"{name:26s} held-out accuracy {final[name]:.3f}, {params[name]:5d} cell parameters, "
           f"{histories[name].seconds:.1f} s")
-claim("your LSTM (forget bias +4) recalls the first symbol", final["your LSTM, forget bias +4"], ">", 0.9)
-claim("your GRU (update bias +4) recalls the first symbol", final["your GRU, update bias +4"], ">", 0.9)
+claim("your LSTM (forget bias +4) learns to recall the first symbol, far above chance",
+      final["your LSTM, forget bias +4"], ">", 0.6)
+claim("your GRU (update bias +4) learns to recall the first symbol, far above chance",
+      final["your GRU, update bias +4"], ">", 0.6)
 claim("the vanilla RNN stays near chance", final["vanilla RNN"], "<", 0.3)
 
 # %% [markdown]
+# The check asks for "far above chance" (more than 0.6, where chance is 0.125), not for
+# near-perfect recall: both gated cells usually recall almost every sequence, but on some seeds and CPUs the
+# LSTM is still climbing when the 200 steps end (at learning rate $10^{-2}$ its held-out accuracy
+# can also dip late in training), and a correct cell must never fail this check because of
+# training noise. Your plot shows where yours stands.
+#
 # **Question (3 points, read by hand).** Compare the LSTM and the GRU from what you wrote and
 # what you measured: how many parameters each needs (and why, from the equations), how each keeps
 # a memory over many steps, what the bias of `init_remember` does to the gradient at the start of
