@@ -90,7 +90,7 @@ plt.show()
 # (To draw each ball's past we run the simulation backwards in time by flipping its velocity:
 # a flight under gravity looks the same played in reverse, as long as nothing bounces.)
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 here = torch.tensor([[0.5, 0.45], [0.5, 0.45]], dtype=torch.float64)  # (2, 2): the same frame twice
 velocity = torch.tensor([[0.6, 1.6], [0.6, -1.6]], dtype=torch.float64)  # (2, 2): up, down (m/s)
 future, _ = ball.rollout(here, velocity, num_steps=8)  # (2, 8, 2), frame 0 is `here`
@@ -436,7 +436,7 @@ claim("the sentence has over four times as many character tokens as word tokens 
 # but nothing else. The character sequence is more than four times longer (the counts are
 # printed above). Now the whole book:
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 book = data.load_time_machine()
 book_chars, book_words = text.tokenize(book, "char"), text.tokenize(book, "word")
 book_char_vocab, book_word_vocab = text.Vocab(book_chars), text.Vocab(book_words)
@@ -557,7 +557,7 @@ claim("a second frame (the velocity) cuts the one-frame error by more than half 
 claim("three or five frames cut the two-frame error by more than 20% (best MSE ratio)",
       min(errors_by_history[3], errors_by_history[5]) / errors_by_history[2], "<", 0.8)
 
-# %% [markdown] nbgrader={"cell_type": "markdown", "grade": false, "grade_id": "ex1_history_answer", "locked": false, "schema_version": 3, "solution": true} slideshow={"slide_type": "subslide"}
+# %% [markdown] nbgrader={"cell_type": "markdown", "grade": false, "grade_id": "ex1_history_answer", "locked": false, "schema_version": 3, "solution": true} slideshow={"slide_type": "-"}
 # The big drop is from one frame to two, which give the velocity. More frames still help, but
 # by an amount that varies a lot from run to run (rerun with `COURSE_SEED=1, 2, 3` and compare
 # the printed errors), and five frames do not always beat three. What a third frame adds is the
@@ -565,7 +565,7 @@ claim("three or five frames cut the two-frame error by more than 20% (best MSE r
 # flight, three show whether the step changed. Gravity needs no extra frame: it is the same
 # everywhere, so the network can learn it as a constant.
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **2. Bouncier balls.** Simulate with `restitution=0.95` (pass it to `ball.simulate_many`) and
 # retrain both models. Does the one-frame model's error change? Does the four-frame model's?
 # Explain with the lessons of section 2.

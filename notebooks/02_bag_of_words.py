@@ -274,13 +274,13 @@ claim("the fixed window finds the cue at the positions it was trained on (accura
 claim("the fixed window stays near chance at cue positions it never saw (accuracy above chance)",
       fixed_unseen - chance, "<", 0.15)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # Perfect where it was trained, close to a guess one position later. Why it cannot be otherwise:
 # the column of first-layer weights that reads *cue word c at position p* gets a gradient only
 # when word c is at position p. For the unseen positions that never happened, so those weights
 # are still exactly their random initial values:
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 W, W0 = (w.view(-1, length, cue_vocab) for w in (fixed.hidden.weight.detach(), initial))  # (H, T, V)
 cue_cols = slice(0, num_cues)
 unchanged = torch.equal(W[:, list(unseen), cue_cols], W0[:, list(unseen), cue_cols])

@@ -449,7 +449,7 @@ stats = {tau: sample_stats(tau) for tau in (0.5, 1.0, 1.5)}
 for tau, (diversity, spelled) in stats.items():
     print(f"τ = {tau}: {diversity:.0%} distinct 4-grams, {spelled:.0%} of words are real words")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 (div_lo, real_lo), (div_mid, real_mid), (div_hi, real_hi) = stats.values()
 claim("diversity grows from temperature 0.5 to 1.0 (gain in distinct 4-grams)", div_mid - div_lo, ">", 0)
 claim("diversity grows from temperature 1.0 to 1.5 (gain in distinct 4-grams)", div_hi - div_mid, ">", 0)
@@ -458,7 +458,7 @@ claim("temperature 1.0 spells more real words than 1.5 (gain in real-word share)
 claim("temperature 0.5 spells over 30 points more real words than 1.5 (gain in real-word share)",
       real_lo - real_hi, ">", 0.3)
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Try it: the slider resamples 300 characters at the temperature you choose (the same random
 # seed each time, so only the temperature changes).
 
@@ -470,7 +470,7 @@ def sample_at(temperature=1.0, prefix="ROMEO:\n"):
 
 sample_at(temperature=0.8)
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 widgets.interact(sample_at, temperature=widgets.FloatSlider(value=1.0, min=0.1, max=2.0, step=0.1,
                                                              description="temperature τ",
                                                              style={"description_width": "initial"}),

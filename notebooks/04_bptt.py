@@ -582,7 +582,7 @@ if 50 in lengths:
 if 20 in lengths:
     claim("the IRNN bridges 20 steps", accuracy["IRNN", 20], ">", 0.9)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # A staircase: every model learns when the gap is short; the tanh RNN's reach ends first (at 50
 # it is at chance); the IRNN bridges 20 steps; the LSTM with its forget gate open bridges 50
 # steps, in the same budget. (Where exactly each step of the staircase falls varies from seed
