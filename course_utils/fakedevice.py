@@ -27,10 +27,8 @@ It is slow (Python runs for every operation on it): smoke mode only.
 from __future__ import annotations
 
 import torch
-from torch.utils import _pytree as pytree
 
 NAME = "fakegpu"
-DEVICE = torch.device(NAME, 0) if False else None  # set by enable(); the backend needs renaming first
 _enabled = False
 
 
@@ -49,7 +47,8 @@ class DeviceTensor(torch.Tensor):
             raise TypeError("DeviceTensor wraps a CPU tensor, not another DeviceTensor")
         tensor = torch.Tensor._make_wrapper_subclass(
             cls, inner.size(), strides=inner.stride(), storage_offset=inner.storage_offset(),
-            dtype=inner.dtype, layout=inner.layout, device=_device(), requires_grad=requires_grad)
+            dtype=inner.dtype, layout=inner.layout, device=_device(), requires_grad=requires_grad,
+            dispatch_sizes_strides_policy="sizes")  # in-place view ops (transpose_) change them
         tensor.inner = inner
         return tensor
 
@@ -94,27 +93,30 @@ def _mismatch(func, other: torch.device) -> RuntimeError:
                         f"simulated device: move every tensor and model to cfg.device)")
 
 
-def _check_devices(func, args, kwargs) -> None:
-    """Raise what CUDA raises when ``func`` mixes device tensors with CPU tensors."""
-    name = func._schema.name
+def _leaves(values):
+    """The arguments of an aten operation, one level of lists flattened (tensor lists)."""
+    for value in values:
+        if isinstance(value, (list, tuple)):
+            yield from value
+        else:
+            yield value
+
+
+def _check_devices(name: str, func, args, kwargs, leaves: list) -> None:
+    """Raise what CUDA raises when ``func`` mixes device tensors with CPU tensors or generators."""
     if name in _CROSS_DEVICE:
         return
-    flat = pytree.tree_leaves((args, kwargs))
-    tensors = [t for t in flat if isinstance(t, torch.Tensor)]
-    on_device = [t for t in tensors if isinstance(t, DeviceTensor)]
-    if not on_device:
-        return
+    tensors = [t for t in leaves if isinstance(t, torch.Tensor)]
     if name in _CPU_INDICES:
-        self_tensor = args[0]
-        if not isinstance(self_tensor, DeviceTensor):
+        if not isinstance(args[0], DeviceTensor):
             raise RuntimeError(f"indices should be either on cpu or on the same device as the indexed "
-                               f"tensor ({self_tensor.device})")
-        indices = pytree.tree_leaves(args[1])
+                               f"tensor ({args[0].device})")
+        indices = [i for i in args[1] if i is not None]
         tensors = [t for t in tensors if not any(t is i for i in indices)]
     for t in tensors:
-        if not isinstance(t, DeviceTensor) and not _is_scalar_cpu(t):
+        if not isinstance(t, DeviceTensor) and not (t.dim() == 0 and t.device.type == "cpu"):
             raise _mismatch(func, t.device)
-    for g in flat:
+    for g in leaves:
         if isinstance(g, torch.Generator) and g.device.type != NAME:
             raise RuntimeError(f"Expected a '{NAME}' device type for generator but found "
                                f"'{g.device.type}' (a CPU torch.Generator cannot sample tensors on "
@@ -122,7 +124,11 @@ def _check_devices(func, args, kwargs) -> None:
 
 
 def _unwrap(x):
-    return x.inner if isinstance(x, DeviceTensor) else x
+    if isinstance(x, DeviceTensor):
+        return x.inner
+    if isinstance(x, (list, tuple)) and any(isinstance(v, DeviceTensor) for v in x):
+        return type(x)(v.inner if isinstance(v, DeviceTensor) else v for v in x)
+    return x
 
 
 def _lstm_cell(input_gates, hidden_gates, cx, input_bias=None, hidden_bias=None):
@@ -178,22 +184,31 @@ _CPU_VERSIONS = {"aten::_thnn_fused_lstm_cell": _lstm_cell,
                  "aten::_thnn_fused_gru_cell_backward": _gru_cell_backward}
 
 
+_aten = torch.ops.aten
+# Questions about a tensor's shape and layout: answered by the CPU tensor inside, at once.
+_METADATA = {_aten.dim.default, _aten.sym_size.default, _aten.sym_stride.default, _aten.sym_numel.default,
+             _aten.sym_storage_offset.default, _aten.is_contiguous.default, _aten.is_contiguous.memory_format,
+             _aten.is_strides_like_format.default, _aten.is_non_overlapping_and_dense.default}
+
+
 def _dispatch(func, args, kwargs):
     """Check ``func``'s arguments as CUDA would, run it on the CPU tensors inside, wrap the results."""
+    if func in _METADATA:
+        return func(args[0].inner, *args[1:], **kwargs)
     stats["operations"] += 1
-    _check_devices(func, args, kwargs)
+    name = func._schema.name
+    leaves = [*_leaves(args), *_leaves(kwargs.values())]
+    inputs = [t for t in leaves if isinstance(t, DeviceTensor)]
+    if inputs:
+        _check_devices(name, func, args, kwargs, leaves)
     target = kwargs.get("device")
     to_device = target is not None and torch.device(target).type == NAME
     if target is not None:
         kwargs = dict(kwargs, device=torch.device("cpu") if to_device else target)
-    flat_in = pytree.tree_leaves((args, kwargs))
-    from_device = any(isinstance(t, DeviceTensor) for t in flat_in)
-    wrappers = {id(t.inner): t for t in flat_in if isinstance(t, DeviceTensor)}
-    run = _CPU_VERSIONS.get(func._schema.name, func)
-    out = run(*pytree.tree_map(_unwrap, args), **pytree.tree_map(_unwrap, kwargs))
-    wrap = to_device or (from_device and target is None)
-    if func._schema.name in ("aten::_to_copy",) and target is None:
-        wrap = from_device
+    run = _CPU_VERSIONS.get(name, func)
+    out = run(*[_unwrap(a) for a in args], **{k: _unwrap(v) for k, v in kwargs.items()})
+    wrap = to_device or (bool(inputs) and target is None)
+    wrappers = {id(t.inner): t for t in inputs}
 
     def rewrap(x):
         if not isinstance(x, torch.Tensor) or isinstance(x, DeviceTensor):
@@ -202,7 +217,9 @@ def _dispatch(func, args, kwargs):
             return wrappers[id(x)]
         return DeviceTensor(x) if wrap else x
 
-    return pytree.tree_map(rewrap, out)
+    if isinstance(out, (list, tuple)):
+        return type(out)(rewrap(x) for x in out)
+    return rewrap(out)
 
 
 def _empty(size, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
