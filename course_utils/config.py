@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -86,6 +87,26 @@ def configure_gpu(device: torch.device, mode: str) -> str:
         note += (f" A GPU is present but the mode is {mode!r}: set {MODE_ENV}=full (or "
                  f"setup(mode='full')) for the larger experiments.")
     return note
+
+
+@contextmanager
+def full_precision():
+    """Inside the block, float32 matrix products use full float32 precision (TF32 off), then back.
+
+    ``configure_gpu`` lets CUDA use TF32 (about 3 significant digits) for speed; a comparison of
+    two implementations down to float32 rounding (1e-4 and below) needs it off. On the CPU this
+    changes nothing.
+
+    >>> with full_precision():
+    ...     torch.backends.cuda.matmul.allow_tf32
+    False
+    """
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
 
 
 def get_mode(mode: str | None = None) -> str:
