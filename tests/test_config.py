@@ -138,3 +138,17 @@ def test_setup_on_the_cpu_has_nothing_to_note():
     cfg = config.setup(seed=0, mode="class", device="cpu", threads=1)
     assert cfg.note == "" and "\n" not in str(cfg)
     assert (torch.backends.cudnn.benchmark, torch.backends.cuda.matmul.allow_tf32) == flags  # a CPU run sets none
+
+
+def test_full_precision_turns_tf32_off_inside_and_restores_it_even_after_an_error():
+    """07 compares its from-scratch cells with cuDNN to 1e-4 under it: TF32 (on by configure_gpu
+    on a GPU) gives about 3 significant digits, so the comparison would measure TF32, not the cells."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    try:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        with pytest.raises(KeyError), config.full_precision():
+            assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
+            raise KeyError("inside")
+        assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
