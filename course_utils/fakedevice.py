@@ -20,8 +20,9 @@ way CUDA would, computes on the CPU and wraps the result again. What CUDA reject
   operation inside it fails, as on CUDA).
 
 The device is PyTorch's ``PrivateUse1`` backend renamed ``fakegpu``, registered for Python
-(``torch.utils.backend_registration``), with the two allocation kernels a backend needs.
-It is slow (Python runs for every operation on it): smoke mode only.
+(``torch.utils.backend_registration``), with the kernels a backend needs to allocate tensors and
+copy them in and out. It is slow (Python runs for every operation on it): smoke mode only.
+``course_utils.devicecheck`` checks, at a notebook's end, that its models reached the device.
 """
 
 from __future__ import annotations
@@ -75,16 +76,16 @@ class DeviceTensor(torch.Tensor):
 # Operations that may take tensors of two devices, as CUDA allows: copies between devices.
 _CROSS_DEVICE = {"aten::copy_", "aten::_to_copy", "aten::_copy_from", "aten::_copy_from_and_resize",
                  "aten::lift_fresh", "aten::set_"}
+# Operations that take sequence lengths or batch sizes as a CPU int64 tensor on every device
+# (``nn.utils.rnn.pack_padded_sequence`` moves ``lengths`` to the CPU itself; CUDA insists on it).
+_CPU_LENGTHS = {"aten::_pack_padded_sequence", "aten::_pack_padded_sequence_backward",
+                "aten::_pad_packed_sequence", "aten::lstm", "aten::gru", "aten::rnn_tanh", "aten::rnn_relu"}
 # Operations whose index tensors may stay on the CPU while the indexed tensor is on the device.
 _CPU_INDICES = {"aten::index", "aten::index_put", "aten::index_put_", "aten::_index_put_impl_",
                 "aten::_unsafe_index", "aten::_unsafe_index_put"}
 
-stats = {"operations": 0, "moved": 0}
-"""How much ran on the simulated device: operations dispatched, tensors moved to it."""
-
-
-def _is_scalar_cpu(t: torch.Tensor) -> bool:
-    return t.dim() == 0 and t.device.type == "cpu"
+stats = {"operations": 0, "allocations": 0}
+"""How much ran on the simulated device: operations dispatched, tensors allocated there."""
 
 
 def _mismatch(func, other: torch.device) -> RuntimeError:
@@ -113,6 +114,8 @@ def _check_devices(name: str, func, args, kwargs, leaves: list) -> None:
                                f"tensor ({args[0].device})")
         indices = [i for i in args[1] if i is not None]
         tensors = [t for t in tensors if not any(t is i for i in indices)]
+    if name in _CPU_LENGTHS:
+        tensors = [t for t in tensors if not (t.dim() == 1 and t.dtype == torch.int64)]
     for t in tensors:
         if not isinstance(t, DeviceTensor) and not (t.dim() == 0 and t.device.type == "cpu"):
             raise _mismatch(func, t.device)
@@ -209,9 +212,12 @@ def _dispatch(func, args, kwargs):
     out = run(*[_unwrap(a) for a in args], **{k: _unwrap(v) for k, v in kwargs.items()})
     wrap = to_device or (bool(inputs) and target is None)
     wrappers = {id(t.inner): t for t in inputs}
+    cpu_lengths = name in _CPU_LENGTHS  # batch sizes and lengths come back on the CPU, as on CUDA
 
     def rewrap(x):
         if not isinstance(x, torch.Tensor) or isinstance(x, DeviceTensor):
+            return x
+        if cpu_lengths and x.dim() == 1 and x.dtype == torch.int64:
             return x
         if id(x) in wrappers:  # an in-place or out= operation returns its argument
             return wrappers[id(x)]
@@ -223,12 +229,12 @@ def _dispatch(func, args, kwargs):
 
 
 def _empty(size, dtype=None, layout=None, device=None, pin_memory=None, memory_format=None):
-    stats["moved"] += 1
+    stats["allocations"] += 1
     return DeviceTensor(torch.empty(size, dtype=dtype, memory_format=memory_format))
 
 
 def _empty_strided(size, stride, dtype=None, layout=None, device=None, pin_memory=None):
-    stats["moved"] += 1
+    stats["allocations"] += 1
     return DeviceTensor(torch.empty_strided(size, stride, dtype=dtype))
 
 

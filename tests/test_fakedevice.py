@@ -174,3 +174,20 @@ def test_training_only_on_the_cpu_is_caught(monkeypatch):
     model = nn.Linear(2, 1).to(DEV)  # A2's model, moved: the check passes
     model(torch.zeros(1, 2).to(DEV))
     assert devicecheck.finish(expected="fakegpu")["forward"] == {"fakegpu": 1}
+
+
+def test_packed_sequences_keep_their_lengths_on_the_cpu_as_on_cuda():
+    """pack_padded_sequence moves ``lengths`` to the CPU (CUDA requires it): no false alarm."""
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+    torch.manual_seed(0)
+    lstm = nn.LSTM(3, 4, batch_first=True)
+    X, lengths = torch.randn(2, 5, 3), torch.tensor([5, 2])
+    expected, _ = pad_packed_sequence(lstm(pack_padded_sequence(X, lengths, batch_first=True))[0], batch_first=True)
+    lstm.to(DEV)
+    packed = pack_padded_sequence(X.to(DEV), lengths.to(DEV), batch_first=True)
+    out, _ = pad_packed_sequence(lstm(packed)[0], batch_first=True)
+    assert out.device == DEV and packed.batch_sizes.device.type == "cpu"
+    torch.testing.assert_close(out.cpu(), expected)
+    out.sum().backward()
+    assert lstm.weight_hh_l0.grad.device == DEV
