@@ -8,7 +8,7 @@ from course_utils import config
 
 
 def test_setup_defaults(monkeypatch):
-    for var in (config.MODE_ENV, config.SEED_ENV, config.THREADS_ENV):
+    for var in (config.MODE_ENV, config.SEED_ENV, config.THREADS_ENV, config.DEVICE_ENV):
         monkeypatch.delenv(var, raising=False)
     cfg = config.setup(seed=3)
     assert cfg.mode == "class" and cfg.seed == 3 and cfg.threads >= 1
