@@ -291,7 +291,7 @@ def sample_one_tune(model, vocab, temperature, generator, max_chars=1000, prefix
     with torch.no_grad():
         logits, state = model(start)  # (1, 1 + P, V)
         for _ in range(max_chars):
-            last = logits[:, -1].cpu()  # (1, V): the prediction after the last character read
+            last = logits[:, -1].cpu().clone()  # (1, V): the prediction after the last character read
             last[:, vocab.unk] = -float("inf")
             probs = torch.softmax(last / temperature, dim=-1)  # (1, V)
             next_id = torch.multinomial(probs, 1, generator=generator)  # (1, 1), on the CPU
