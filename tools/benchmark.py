@@ -274,6 +274,8 @@ def markdown(report: dict) -> str:
     """The report as a Markdown table: notebook, time (mean over seeds), budget, status, results."""
     m = report["machine"]
     where = m["gpu"] or f"{m['cpu']}, {m['cores']} cores"
+    if report.get("device"):
+        where += f", device `{report['device']}` with the device check"
     lines = [f"Mode `{report['mode']}`, seeds {report['seeds']}, {report['jobs']} notebook(s) at a time, "
              f"one thread each, on {where} (torch {m['torch']}), commit {report['commit']}, "
              f"{report['date']}.", "", "| notebook | time | budget | status |", "|---|---|---|---|"]
