@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import random
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,8 @@ MODES = ("smoke", "class", "full")
 MODE_ENV = "COURSE_MODE"
 THREADS_ENV = "COURSE_THREADS"
 SEED_ENV = "COURSE_SEED"
+DEVICE_ENV = "COURSE_DEVICE"
+FAKE_DEVICES = ("fake", "fakegpu")  # the simulated accelerator of course_utils.fakedevice
 
 
 @dataclass(frozen=True)
@@ -113,6 +116,26 @@ def configure_gpu(device: torch.device, mode: str) -> str:
     return note
 
 
+@contextmanager
+def full_precision():
+    """Inside the block, float32 matrix products use full float32 precision (TF32 off), then back.
+
+    ``configure_gpu`` lets CUDA use TF32 (about 3 significant digits) for speed; a comparison of
+    two implementations down to float32 rounding (1e-4 and below) needs it off. On the CPU this
+    changes nothing.
+
+    >>> with full_precision():
+    ...     torch.backends.cuda.matmul.allow_tf32
+    False
+    """
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = False
+    try:
+        yield
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved
+
+
 def get_mode(mode: str | None = None) -> str:
     """The size mode: the argument, else ``$COURSE_MODE``, else ``class``."""
     mode = (mode or os.environ.get(MODE_ENV) or "class").strip().lower()
@@ -154,7 +177,13 @@ def pick_device(prefer: str | None = None) -> torch.device:
 
     A ``prefer`` this machine does not have (``"cuda"`` without a GPU) is an error, not a silent
     fall-back, so that a notebook asked to run on a GPU never runs on the CPU unnoticed.
+    ``"fake"`` is the simulated accelerator of ``course_utils.fakedevice`` (CPU values, CUDA's
+    device errors), for checking on a machine without a GPU that a notebook would run on one.
     """
+    if prefer and prefer.strip().lower() in FAKE_DEVICES:
+        from . import fakedevice
+
+        return fakedevice.enable()
     if prefer:
         return _requested_device(prefer)
     return torch.device(available_devices()[0])
@@ -215,8 +244,9 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
         notebooks' asserted claims can be re-checked with other seeds without editing them.
     mode: ``"smoke"``, ``"class"`` or ``"full"``; default ``$COURSE_MODE`` or ``"class"``.
     threads: PyTorch intra-op threads; default ``$COURSE_THREADS`` or half the cores.
-    device: force a device (``"cpu"``, ``"cuda"``, ``"mps"``); default the best available.
-        One this machine lacks is a ``ValueError`` naming those it has.
+    device: force a device (``"cpu"``, ``"cuda"``, ``"mps"``, or ``"fake"``, the simulated
+        accelerator); default ``$COURSE_DEVICE``, else the best available. One this machine
+        lacks is a ``ValueError`` naming those it has.
 
     On a GPU, ``configure_gpu`` sets TF32 and cuDNN's settings, and the returned ``Config``'s
     ``note`` says so, and says when a GPU sits idle because the mode is not ``full``.
@@ -228,7 +258,10 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
     threads = threads or default_threads()
     torch.set_num_threads(threads)
     seed_everything(seed)
-    chosen = pick_device(device)
+    chosen = pick_device(device or os.environ.get(DEVICE_ENV, "").strip() or None)
+    from . import devicecheck
+
+    devicecheck.install_if_asked()
     global _ACTIVE
     _ACTIVE = Config(mode=mode, seed=seed, device=chosen, threads=threads, data_dir=data.cache_dir(),
                      note=configure_gpu(chosen, mode))

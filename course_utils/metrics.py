@@ -53,11 +53,16 @@ def evaluate_lm(model: nn.Module, X: torch.Tensor, Y: torch.Tensor, batch_size: 
 
 @torch.no_grad()
 def evaluate_classifier(model: nn.Module, X: torch.Tensor, y: torch.Tensor, batch_size: int = 512) -> dict:
-    """Held-out loss and accuracy of a classifier mapping ``X`` (N, ...) to logits (N, C)."""
+    """Held-out loss and accuracy of a classifier mapping ``X`` (N, ...) to logits (N, C).
+
+    ``X`` and the labels ``y`` (N,) may be on any device: each batch of ``X`` is moved to the
+    model's, the logits come back to the CPU and are compared with ``y`` there.
+    """
     device = next(model.parameters()).device
     with eval_mode(model):
         logits = torch.cat([model(X[s:s + batch_size].to(device)).cpu()
                             for s in range(0, len(X), batch_size)])  # (N, C)
+    y = y.cpu()  # (N,), beside the logits: labels left on a GPU would meet CPU logits
     return {"loss": nn.functional.cross_entropy(logits, y).item(), "accuracy": accuracy(logits, y)}
 
 

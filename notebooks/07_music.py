@@ -242,7 +242,7 @@ scratch.embedding.load_state_dict(lm.embedding.state_dict())
 scratch.head.load_state_dict(lm.head.state_dict())
 cells.copy_from_torch(scratch.rnn.impl.cell, lm.rnn.impl)
 window = X_test[:4].to(cfg.device)  # (4, T)
-with torch.no_grad():
+with torch.no_grad(), config.full_precision():  # no TF32 on a GPU: the gap is about rounding
     gap = (scratch(window)[0] - lm(window)[0]).abs().max().item()
 print(f"largest difference between the two models' logits on 4 held-out windows: {gap:.1e}")
 assert gap < 1e-4, gap
@@ -281,22 +281,23 @@ print(f"the course's cells train too: 3 steps, {scratch_history.seconds / 3:.2f}
 # %% slideshow={"slide_type": "subslide"}
 def sample_one_tune(model, vocab, temperature, generator, max_chars=1000, prefix="X:1\n"):
     """One tune written by ``model`` after ``<end>`` and ``prefix``, and whether it ended at ``<end>``."""
-    # HINT: start = ids of [<end>] + prefix, shape (1, 1 + P); logits, state = model(start); then loop
+    # HINT: start = ids of [<end>] + prefix, (1, 1 + P), on the model's device; model(start); loop, drawing on the CPU
     ### BEGIN SOLUTION
     end_id = vocab.token_to_idx[music.END]
-    start = torch.tensor([[end_id] + vocab.encode(list(prefix))])  # (1, 1 + P)
+    device = next(model.parameters()).device
+    start = torch.tensor([[end_id] + vocab.encode(list(prefix))], device=device)  # (1, 1 + P)
     chars = []
     with torch.no_grad():
         logits, state = model(start)  # (1, 1 + P, V)
         for _ in range(max_chars):
-            last = logits[:, -1].clone()  # (1, V): the prediction after the last character read
+            last = logits[:, -1].cpu().clone()  # (1, V): the prediction after the last character read
             last[:, vocab.unk] = -float("inf")
             probs = torch.softmax(last / temperature, dim=-1)  # (1, V)
-            next_id = torch.multinomial(probs, 1, generator=generator)  # (1, 1)
+            next_id = torch.multinomial(probs, 1, generator=generator)  # (1, 1), on the CPU
             if next_id.item() == end_id:
                 return prefix + "".join(chars), True
             chars.append(vocab.idx_to_token[next_id.item()])
-            logits, state = model(next_id.view(1, 1), state)  # (1, 1, V): one step, the state carried
+            logits, state = model(next_id.to(device), state)  # (1, 1, V): one step, the state carried
     return prefix + "".join(chars), False
     ### END SOLUTION
 

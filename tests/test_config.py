@@ -8,7 +8,7 @@ from course_utils import config
 
 
 def test_setup_defaults(monkeypatch):
-    for var in (config.MODE_ENV, config.SEED_ENV, config.THREADS_ENV):
+    for var in (config.MODE_ENV, config.SEED_ENV, config.THREADS_ENV, config.DEVICE_ENV):
         monkeypatch.delenv(var, raising=False)
     cfg = config.setup(seed=3)
     assert cfg.mode == "class" and cfg.seed == 3 and cfg.threads >= 1
@@ -155,3 +155,17 @@ def test_the_printout_shows_no_full_path_of_this_machine(monkeypatch, tmp_path):
     assert config.shown_path(Path.home() / ".cache" / "rnn-course") == "~/.cache/rnn-course"
     assert config.shown_path(course / "data") == "data"
     assert config.shown_path(tmp_path) == str(tmp_path)  # a folder you chose elsewhere is shown as it is
+
+
+def test_full_precision_turns_tf32_off_inside_and_restores_it_even_after_an_error():
+    """07 compares its from-scratch cells with cuDNN to 1e-4 under it: TF32 (on by configure_gpu
+    on a GPU) gives about 3 significant digits, so the comparison would measure TF32, not the cells."""
+    saved = torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32
+    try:
+        torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
+        with pytest.raises(KeyError), config.full_precision():
+            assert not torch.backends.cuda.matmul.allow_tf32 and not torch.backends.cudnn.allow_tf32
+            raise KeyError("inside")
+        assert torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32
+    finally:
+        torch.backends.cuda.matmul.allow_tf32, torch.backends.cudnn.allow_tf32 = saved

@@ -5,6 +5,7 @@
     python -m tools.benchmark --seeds 0 1 2 --jobs 2   # two notebooks at a time, one thread each
     python -m tools.benchmark notebooks/07_music.ipynb --mode class --seeds 11
     python -m tools.benchmark --update-readme          # README's notebook table from benchmarks/class.json
+    python -m tools.benchmark --mode smoke --device fake   # on the simulated accelerator: CI's device check
 
 Each notebook runs through nbclient (as a site build or the grader would run it) with
 ``COURSE_MODE``, ``COURSE_SEED`` and ``COURSE_THREADS=1`` in its kernel's environment, a time
@@ -13,6 +14,10 @@ limit per cell (a stuck cell ends with an error naming it, never a wait for ever
 The run writes ``benchmarks/<mode>.json`` (times, numbers, the machine, the commit) and prints a
 table; notebooks over their budget (lectures 60 s, applications 180 s, in class mode on a 2-core
 CPU) are listed. A wall-clock number never fails the command: only a notebook that fails does.
+
+``--device`` sets ``COURSE_DEVICE`` (``fake``: ``course_utils.fakedevice``'s simulated
+accelerator, which fails where CUDA would) and ``COURSE_DEVICE_CHECK=1``, and appends a last cell,
+``course_utils.devicecheck.finish()``, that fails a notebook whose models never reached the device.
 """
 
 from __future__ import annotations
@@ -165,15 +170,25 @@ def execute_retrying(read, path: Path, env: dict, cell_timeout: int = 900, retri
                 return nb, time.perf_counter() - start, error, hangs
 
 
+def with_device_check(nb):
+    """``nb`` with ``course_utils.devicecheck.finish()`` appended as its last cell."""
+    from course_utils.devicecheck import FINISH_CELL
+
+    nb.cells.append(nbformat.v4.new_code_cell(FINISH_CELL))
+    return nb
+
+
 def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 1,
                  cell_timeout: int = 900, save_to: Path | None = None, retries: int = 1,
-                 cpu_path: str = "native") -> dict:
+                 cpu_path: str = "native", device: str | None = None) -> dict:
     """Execute ``path`` in a fresh kernel; return its time, status and recorded results.
 
     Never raises for the notebook's sake: an error, a dead kernel or a cell over
     ``cell_timeout`` seconds is reported in ``error``, naming the cell. A run whose kernel hung
     is run again (``execute_retrying``); ``hangs`` lists what each hang said and the time is that
     of the last attempt. With ``save_to``, a run that passed also writes the executed notebook there.
+    With ``device``, the notebook runs with ``COURSE_DEVICE=device`` and its device use is checked
+    at its end (``with_device_check``).
     """
     from course_utils import results
 
@@ -182,10 +197,13 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
         env = dict(os.environ, COURSE_MODE=mode, COURSE_SEED=str(seed), COURSE_THREADS=str(threads),
                    OMP_NUM_THREADS=str(threads), **CPU_PATHS[cpu_path],
                    **{results.RESULTS_ENV: str(results_file)})
+        if device:
+            env.update(COURSE_DEVICE=device, COURSE_DEVICE_CHECK="1")
 
         def read():
             results_file.unlink(missing_ok=True)  # an attempt that hung keeps no results
-            return nbformat.read(path, as_version=4)
+            nb = nbformat.read(path, as_version=4)
+            return with_device_check(nb) if device else nb
 
         nb, seconds, error, hangs = execute_retrying(read, path, env, cell_timeout, retries)
         recorded = results.read(results_file)
@@ -193,7 +211,8 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
         nbformat.write(nb, save_to)
     return {"notebook": path.stem, "path": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT)
             else str(path), "seed": seed, "seconds": round(seconds, 1), "ok": not error,
-            "cpu_path": cpu_path, "error": error, "results": recorded, "hangs": hangs}
+            "cpu_path": cpu_path, "error": error, "results": recorded, "hangs": hangs,
+            **({"device": device} if device else {})}
 
 
 def _describe(err: Exception, nb, index: int | None) -> str:
@@ -266,6 +285,8 @@ def markdown(report: dict) -> str:
     """The report as a Markdown table: notebook, time (mean over seeds), budget, status, results."""
     m = report["machine"]
     where = m["gpu"] or f"{m['cpu']}, {m['cores']} cores"
+    if report.get("device"):
+        where += f", device `{report['device']}` with the device check"
     lines = [f"Mode `{report['mode']}`, seeds {report['seeds']}, {report['jobs']} notebook(s) at a time, "
              f"one thread each, on {where} (torch {m['torch']}), commit {report['commit']}, "
              f"{report['date']}.", "", "| notebook | time | budget | status |", "|---|---|---|---|"]
@@ -336,8 +357,8 @@ def readme_table(report: dict, readme: str) -> str:
 
 
 def _run_one(args: tuple) -> dict:
-    path, mode, seed, threads, timeout, save_to, cpu_path = args
-    return run_notebook(path, mode, seed, threads, timeout, save_to, cpu_path=cpu_path)
+    path, mode, seed, threads, timeout, save_to, cpu_path, device = args
+    return run_notebook(path, mode, seed, threads, timeout, save_to, cpu_path=cpu_path, device=device)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -353,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
                              "machine's own vector kernels) and/or default (ATen's scalar kernels, "
                              "oneDNN's SSE4.1), another CPU's arithmetic (default: native)")
     parser.add_argument("--out", type=Path, help="JSON report (default benchmarks/<mode>.json)")
+    parser.add_argument("--device", help="run on this device (COURSE_DEVICE: cuda, fake, ...) and fail a "
+                                         "notebook whose models never reached it")
     parser.add_argument("--site-cache", action="store_true",
                         help="also keep each notebook's run with the first seed in the site's cache, so that "
                              "`python -m tools.site` publishes those outputs without executing again")
@@ -367,17 +390,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     paths = [p.resolve() for p in args.notebooks] or notebooks()
     report = {"mode": args.mode, "seeds": args.seeds, "cpu_paths": args.cpu_paths, "jobs": args.jobs,
-              "threads": args.threads,
+              "threads": args.threads, "device": args.device,
               "machine": machine(), "commit": commit(),
               "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "runs": []}
     saved = Path(tempfile.mkdtemp(prefix="course-benchmark-"))
     work = [(p, args.mode, seed, args.threads, args.cell_timeout,
              saved / f"{p.stem}.ipynb" if args.site_cache and seed == args.seeds[0]
-             and cpu_path == args.cpu_paths[0] else None, cpu_path)
+             and cpu_path == args.cpu_paths[0] else None, cpu_path, args.device)
             for cpu_path in args.cpu_paths for seed in args.seeds for p in paths]
     try:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for (path, *_, save_to, _), run in zip(work, pool.map(_run_one, work)):
+            for (path, *_, save_to, _cpu_path, _device), run in zip(work, pool.map(_run_one, work)):
                 print(f"{run['notebook']} seed {run['seed']} ({run['cpu_path']} CPU path): {run['seconds']:.0f} s, "
                       f"{'passed' if run['ok'] else run['error']}", flush=True)
                 report["runs"].append(run)

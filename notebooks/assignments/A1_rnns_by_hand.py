@@ -114,11 +114,11 @@ def rnn_forward(params, X, h0=None):
     Returns a dict: "X" (B, T, D), "h0" (B, H), "H" the states h_1..h_T (B, T, H) and
     "Y" the outputs y_t = W_hy h_t + b_y (B, T, O).
     """
-    # HINT: h0 defaults to zeros (B, H) in X's dtype; rnn_step at every step; torch.stack(states, dim=1)
+    # HINT: h0 defaults to zeros (B, H) in X's dtype, on X's device; rnn_step at every step; torch.stack(states, dim=1)
     ### BEGIN SOLUTION
     B, T, _ = X.shape
     if h0 is None:
-        h0 = torch.zeros(B, params["W_hh"].shape[0], dtype=X.dtype)  # (B, H)
+        h0 = torch.zeros(B, params["W_hh"].shape[0], dtype=X.dtype, device=X.device)  # (B, H)
     h, states = h0, []
     for t in range(T):
         h = rnn_step(X[:, t], h, params)  # (B, H)
@@ -388,7 +388,8 @@ print(f"vocabulary {V} characters, {len(X_train)} training windows, {len(X_valid
 
 # %%
 lm_gen = torch.Generator().manual_seed(cfg.seed)
-lm_params = bptt.init_params(V, 64, V, scale=1.0, generator=lm_gen, dtype=torch.float32)
+lm_params = {name: p.to(cfg.device)
+             for name, p in bptt.init_params(V, 64, V, scale=1.0, generator=lm_gen, dtype=torch.float32).items()}
 optimizer = torch.optim.Adam(list(lm_params.values()), lr=1e-2)
 lm_steps = cfg.pick(smoke=10, class_=300, full=600)
 batches = iter(())
@@ -397,13 +398,13 @@ for _ in range(lm_steps):
     if X_b is None:  # a new epoch of shuffled windows
         batches = text.random_batches(X_train, Y_train, 32, generator=lm_gen)
         X_b, Y_b = next(batches)
-    loss, grads = lm_loss_and_grads(lm_params, X_b, Y_b, V)
+    loss, grads = lm_loss_and_grads(lm_params, X_b.to(cfg.device), Y_b.to(cfg.device), V)
     for name, p in lm_params.items():
         p.grad = grads[name]
     nn.utils.clip_grad_norm_(list(lm_params.values()), 1.0)
     optimizer.step()
 with torch.no_grad():
-    valid_loss, _ = lm_loss_and_grads(lm_params, X_valid, Y_valid, V)
+    valid_loss, _ = lm_loss_and_grads(lm_params, X_valid.to(cfg.device), Y_valid.to(cfg.device), V)
 valid_ppl = math.exp(valid_loss.item())
 print(f"after {lm_steps} steps: training loss {loss.item():.2f}, held-out perplexity "
       f"{valid_ppl:.2f} (unigram {unigram_ppl:.2f})")
@@ -416,14 +417,16 @@ claim("your model trained with your gradients beats the unigram model (held-out 
 # %%
 def sample(params, prefix, num_chars, temperature=0.8, seed=0):
     g = torch.Generator().manual_seed(seed)
-    h = torch.zeros(1, params["W_hh"].shape[0], dtype=params["W_hh"].dtype)  # (1, H)
+    device = params["W_hh"].device
+    h = torch.zeros(1, params["W_hh"].shape[0], dtype=params["W_hh"].dtype, device=device)  # (1, H)
     out, ids = prefix, vocab.encode(list(prefix))
     for i in range(len(ids) + num_chars - 1):
-        x = nn.functional.one_hot(torch.tensor([ids[i]]), V).to(h.dtype)  # (1, V)
+        x = nn.functional.one_hot(torch.tensor([ids[i]], device=device), V).to(h.dtype)  # (1, V)
         h = rnn_step(x, h, params)
         if i >= len(ids) - 1:
             logits = h @ params["W_hy"].T + params["b_y"]  # (1, V)
-            ids.append(torch.multinomial(torch.softmax(logits[0] / temperature, -1), 1, generator=g).item())
+            probs = torch.softmax(logits[0] / temperature, -1).cpu()  # (V,), beside the generator
+            ids.append(torch.multinomial(probs, 1, generator=g).item())
             out += vocab.idx_to_token[ids[-1]]
     return out
 

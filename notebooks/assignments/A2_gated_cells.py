@@ -261,7 +261,7 @@ held_out = tasks.first_symbol_batch(1000, T_mem, 8,  # fixed held-out sequences:
 
 def train_memory(cell):
     gen = torch.Generator().manual_seed(cfg.seed)  # the same batches for every model
-    model = MemoryModel(cell)
+    model = MemoryModel(cell).to(cfg.device)
     history = training.fit(model, lambda: [tasks.first_symbol_batch(64, T_mem, 8, generator=gen)],
                            models.classification_loss, steps=mem_steps, lr=1e-2, clip=1.0,
                            eval_every=max(mem_steps // 8, 1), desc=type(cell).__name__,

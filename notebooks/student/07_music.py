@@ -244,7 +244,7 @@ scratch.embedding.load_state_dict(lm.embedding.state_dict())
 scratch.head.load_state_dict(lm.head.state_dict())
 cells.copy_from_torch(scratch.rnn.impl.cell, lm.rnn.impl)
 window = X_test[:4].to(cfg.device)  # (4, T)
-with torch.no_grad():
+with torch.no_grad(), config.full_precision():  # no TF32 on a GPU: the gap is about rounding
     gap = (scratch(window)[0] - lm(window)[0]).abs().max().item()
 print(f"largest difference between the two models' logits on 4 held-out windows: {gap:.1e}")
 assert gap < 1e-4, gap
@@ -283,8 +283,8 @@ print(f"the course's cells train too: 3 steps, {scratch_history.seconds / 3:.2f}
 # %% slideshow={"slide_type": "subslide"}
 def sample_one_tune(model, vocab, temperature, generator, max_chars=1000, prefix="X:1\n"):
     """One tune written by ``model`` after ``<end>`` and ``prefix``, and whether it ended at ``<end>``."""
-    # HINT: start = ids of [<end>] + prefix, shape (1, 1 + P); logits, state = model(start); then loop
-    raise NotImplementedError("Exercise: start = ids of [<end>] + prefix, shape (1, 1 + P); logits, state = model(start); then loop")
+    # HINT: start = ids of [<end>] + prefix, (1, 1 + P), on the model's device; model(start); loop, drawing on the CPU
+    raise NotImplementedError("Exercise: start = ids of [<end>] + prefix, (1, 1 + P), on the model's device; model(start); loop, drawing on the CPU")
 
 
 # %% slideshow={"slide_type": "subslide"}

@@ -107,7 +107,7 @@ def test_gpucheck_writes_the_markdown_table(tmp_path, monkeypatch):
     nb = _notebook(tmp_path / "tiny.ipynb", "x = 1")
     monkeypatch.setattr(benchmark, "ROOT", tmp_path)
     out = tmp_path / "gpu.md"
-    assert gpucheck.main([str(nb), "--mode", "smoke", "--out", str(out)]) == 0
+    assert gpucheck.main([str(nb), "--mode", "smoke", "--device", "fake", "--out", str(out)]) == 0
     assert "| tiny |" in out.read_text() and "Mode `smoke`" in out.read_text()
     assert json.loads((tmp_path / "benchmarks" / "gpu-smoke.json").read_text())["runs"][0]["ok"]
 
