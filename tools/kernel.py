@@ -32,6 +32,7 @@ from typing import Self
 from tools import sandbox
 
 PRELUDE = "import numpy, torch"  # what the judge's cells use, imported before the student's time runs
+GRADER_ERROR = "grader-error"  # the grader failed (sandbox, kernel, environment): not the student's mark
 MAX_MESSAGE = 16 * 1024 * 1024  # bytes: a larger message from the kernel is dropped
 
 
@@ -41,7 +42,7 @@ class Run:
 
     verdicts: dict[int, str] = field(default_factory=dict)  # "ok", "error: Name", "timeout", ...
     replies: dict[int, dict] = field(default_factory=dict)  # a judged cell's user_expressions
-    status: str = "ok"  # ok, timeout, kernel died
+    status: str = "ok"  # ok, timeout, kernel died, grader-error
     reason: str = ""
     log: str = ""  # the kernel process's own stdout and stderr, capped
 
@@ -249,11 +250,18 @@ def run(nb, judged: dict[int, tuple[str, dict]], folder: Path, mode: str, cell_t
     result = Run()
     deadline = time.monotonic() + total_timeout
     with Kernel(folder, mode, limits, sandboxed) as kernel:
+        # no student code has run yet: a failure here is the grader's, never the student's
         if not wait_ready(kernel, min(120.0, total_timeout)):
-            result.status, result.reason = "kernel died", "the kernel did not start"
             result.log = kernel.log()
+            result.status = GRADER_ERROR
+            result.reason = "the sandbox or kernel did not start: " + _tail(result.log)
             return result
-        kernel.execute(PRELUDE, min(120.0, deadline - time.monotonic()), silent=True)
+        prelude = kernel.execute(PRELUDE, min(120.0, deadline - time.monotonic()), silent=True)
+        if prelude != "ok":
+            result.log = kernel.log()
+            result.status = GRADER_ERROR
+            result.reason = f"the kernel could not import numpy and torch ({prelude}): " + _tail(result.log)
+            return result
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
@@ -278,3 +286,9 @@ def run(nb, judged: dict[int, tuple[str, dict]], folder: Path, mode: str, cell_t
                 result.status, result.reason = "timeout", f"cell {index} ran past {cell_timeout:g} s"
         result.log = kernel.log()
     return result
+
+
+def _tail(log: str, most: int = 160) -> str:
+    """The last non-empty line of the kernel's log, shortened (for a reason)."""
+    lines = [line.strip() for line in log.splitlines() if line.strip()]
+    return (lines[-1][-most:] if lines else "no output")

@@ -67,6 +67,49 @@ def questions(nb) -> list[Question]:
     return found
 
 
+@dataclass
+class Written:
+    """One written question: a markdown answer cell marked by hand, its points and its prompt."""
+
+    grade_id: str
+    points: float
+    prompt: str  # the markdown cell just above the answer cell (the question's text)
+    model: str  # the instructor's answer (the answer cell of the instructor's notebook)
+
+
+def is_written_cell(cell) -> bool:
+    """A written answer: a markdown cell marked ``solution`` and ``grade`` (read by hand)."""
+    meta = nbgrader_meta(cell)
+    return cell.get("cell_type") == "markdown" and bool(meta.get("grade")) and bool(meta.get("solution"))
+
+
+def written(nb) -> list[Written]:
+    """The written questions of an instructor's notebook, in order, with their points and prompt."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if not is_written_cell(cell):
+            continue
+        meta = nbgrader_meta(cell)
+        if not isinstance(meta.get("grade_id"), str) or "points" not in meta:
+            raise ValueError(f"a written answer cell needs a grade_id and points in its nbgrader "
+                             f"metadata, got {meta} in the cell starting {cell.source[:60]!r}")
+        prompt = nb.cells[index - 1].source if index and nb.cells[index - 1].cell_type == "markdown" else ""
+        found.append(Written(meta["grade_id"], float(meta["points"]), prompt, cell.source))
+    return found
+
+
+def answer(submission, grade_id: str) -> str | None:
+    """The student's answer to a written question: the first markdown cell carrying its id.
+
+    ``None`` when no cell carries it (the student deleted the cell or its metadata).
+    """
+    for cell in submission.cells:
+        if isinstance(cell, dict) and cell.get("cell_type") == "markdown" and _grade_id(cell) == grade_id:
+            source = cell.get("source", "")
+            return "".join(map(str, source)) if isinstance(source, list) else str(source)
+    return None
+
+
 def restore(submission, source) -> tuple[nbformat.NotebookNode, dict[str, int]]:
     """The graded notebook: the student's cells with ``source``'s test cells put back.
 
