@@ -134,6 +134,9 @@ def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
         run = kernel.run(graded, {i: (t.code, t.expressions) for i, t in tasks.items()}, folder,
                          settings.mode, settings.cell_timeout, settings.total_timeout, settings.limits,
                          settings.sandboxed)
+        if run.status == GRADER_ERROR:  # no mark was decided: none is recorded
+            result.scores, result.status, result.reason = {}, run.status, run.reason
+            return result
         for q in qs:
             index = where[q.grade_id]
             verdict = _decide(tasks.get(index), run, index)
@@ -142,8 +145,6 @@ def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
             else:
                 result.scores[q.grade_id] = q.points
         result.status, result.reason = run.status, run.reason
-        if run.status == GRADER_ERROR:  # no mark was decided: none is recorded
-            result.scores, result.failed = {}, {}
     except Exception as error:  # noqa: BLE001 - confined to this submission's row
         result.scores, result.failed = {}, {}
         result.status = GRADER_ERROR
@@ -342,7 +343,9 @@ def gather_answers(submitted: Path, source: Path = SOURCES, class_list: list[str
             lines += [f"## {name} · {w.grade_id} ({_fmt(w.points)} points)", "", w.prompt.strip(), "",
                       "**Instructor's answer:**", "", _quote(w.model), ""]
             for student in students:
-                lines += [f"### {student}", "", _answer_text(subs.get(student), w, given), ""]
+                unlisted = class_list is not None and student not in class_list
+                lines += [f"### {student}" + (" (not on the class list)" if unlisted else ""), "",
+                          _answer_text(subs.get(student), w, given), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
