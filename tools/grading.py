@@ -118,9 +118,9 @@ class Settings:
 def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
     """Grade one submission; whatever it does, a ``Result`` comes back (never an exception)."""
     qs = questions(source) if source is not None else []
-    by_hand = written(source) if source is not None else []
+    points = _points(source) if source is not None else {}
     result = Result(sub.student, sub.assignment, {q.grade_id: 0.0 for q in qs},
-                    {q.grade_id: q.points for q in [*qs, *by_hand]}, path=sub.name,
+                    points, path=sub.name,
                     sandbox="bwrap" if settings.sandboxed else "none (--unsandboxed)")
     if sub.status:
         result.status, result.reason = sub.status, sub.reason
@@ -196,7 +196,7 @@ def graded_ids(nb) -> list[str]:
     auto = {q.grade_id for q in questions(nb)}
     by_hand = {w.grade_id for w in written(nb)}
     ids = [restore.nbgrader_meta(c).get("grade_id") for c in nb.cells]
-    return [i for i in ids if i in auto or i in by_hand]
+    return [i for i in ids if isinstance(i, str) and (i in auto or i in by_hand)]
 
 
 def read_class_list(path: Path) -> list[str]:
@@ -243,8 +243,9 @@ def missing(class_list: list[str], found: list[submissions.Submission], sources:
 
 
 def _points(nb) -> dict[str, float]:
-    """Every question's points, autograded and written, by id."""
-    return {q.grade_id: q.points for q in [*questions(nb), *written(nb)]}
+    """Every question's points, autograded and written, by id, in the notebook's order."""
+    points = {q.grade_id: q.points for q in [*questions(nb), *written(nb)]}
+    return {i: points[i] for i in graded_ids(nb)}
 
 
 def grade_folder(submitted: Path, source: Path = SOURCES, scores: Path | None = None,
@@ -315,6 +316,8 @@ def selftest(source: Path = SOURCES, settings: Settings | None = None, jobs: int
         auto = {q.grade_id: q.points for q in questions(sources[r.assignment])}
         if r.status != "ok":
             problems.append(f"{r.assignment}: {r.status}: {r.reason}")
+            if r.status == GRADER_ERROR:
+                continue  # no question was judged
         problems += [f"{r.assignment}: {q}: {r.failed.get(q, 'not scored')}"
                      for q in auto if r.scores.get(q) != auto[q]]
     return problems
