@@ -3,7 +3,8 @@ that students and Colab install):
 
 - ``python -m tools.assignments``: build the student versions in ``notebooks/student/``
 - ``python -m tools.grading``: grade a folder of submissions, each in a sandbox, the questions
-  (``tools/specs``) judged outside it
+  (``tools/specs``) judged outside it, after a self-test on the instructor's notebooks; its
+  ``answers`` and ``merge`` commands gather the written answers and add their hand marks
 - ``python -m tools.release``: write the student-facing course (no solutions) to a folder of its own
 - ``python -m tools.target``: the student repository (``course.toml``) and tag the release and site use
 - ``python -m tools.colab``: regenerate every notebook's Colab badge and install cell
