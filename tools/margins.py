@@ -109,7 +109,8 @@ def current(margins: list[Margin], root: Path | None = None) -> tuple[list[Margi
     texts: dict[str, str] = {}
     for path in Path(root or ROOT).glob("notebooks/**/*.py"):
         if "student" not in path.parts:
-            texts[path.stem] = path.read_text(encoding="utf-8")
+            # adjacent string literals ("...ends "\n    "(continues)") read as the one string they are
+            texts[path.stem] = re.sub(r"([\"'])\s*\n\s*f?\1", "", path.read_text(encoding="utf-8"))
     kept, retired = [], []
     for m in margins:
         text = texts.get(m.notebook)

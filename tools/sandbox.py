@@ -73,9 +73,12 @@ def _namespaces() -> list[str]:
             "--cap-drop", "ALL", "--die-with-parent", "--new-session"]
 
 
+WORKDIR_ENV = "COURSE_GRADE_TMPDIR"
+
+
 def workdir() -> Path:
-    """A fresh folder for one submission, with a short path (kernel sockets live in it)."""
-    return Path(tempfile.mkdtemp(prefix="grade-", dir="/tmp"))
+    """A fresh folder for one submission, with a short path, under ``$COURSE_GRADE_TMPDIR`` or /tmp."""
+    return Path(tempfile.mkdtemp(prefix="grade-", dir=os.environ.get(WORKDIR_ENV) or "/tmp"))
 
 
 def readable_paths() -> list[Path]:

@@ -14,6 +14,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -117,21 +118,29 @@ def graded(tmp_path_factory):
         (subs / "twice" / name).write_bytes(victim.read_bytes())
     (subs / "mixup").mkdir()
     (subs / "mixup" / "A1_rnns_by_hand.ipynb").write_bytes(victim.read_bytes())
+    # the sandboxes' folders in a root of this test's own: other graders running on the machine at
+    # the same time (another test worker) make and remove theirs in /tmp
+    workdirs = Path(tempfile.mkdtemp(prefix="gr", dir="/tmp"))
+    os.environ[sandbox.WORKDIR_ENV] = str(workdirs)
     before = {"instructor": {d: _digest(ROOT / d) for d in ("notebooks", "course_utils", "tools")},
               "submissions": _digest(subs), "namespaces": set(_pid_namespaces().values()),
-              "tmp": set(Path("/tmp").glob("grade-*"))}
+              "tmp": set(workdirs.glob("grade-*"))}
     start = time.monotonic()
     free, done = [], threading.Event()
     watcher = threading.Thread(target=_watch_disk, args=({tmp, Path("/tmp")}, free, done), daemon=True)
     watcher.start()
-    code = grading.main([str(subs), str(scores), "--jobs", "2", "--cell-timeout", "20", "--timeout", "240",
-                         "--skip-selftest"])  # the self-test has its own test (test_gradebook)
+    try:
+        code = grading.main([str(subs), str(scores), "--jobs", "2", "--cell-timeout", "20", "--timeout", "240",
+                             "--skip-selftest"])  # the self-test has its own test (test_gradebook)
+    finally:
+        os.environ.pop(sandbox.WORKDIR_ENV, None)
     done.set()
     watcher.join()
     seconds = time.monotonic() - start
     leftovers = {pid: ns for pid, ns in _pid_namespaces().items() if ns not in before["namespaces"]}
     after = {"instructor": {d: _digest(ROOT / d) for d in ("notebooks", "course_utils", "tools")},
-             "submissions": _digest(subs), "tmp": set(Path("/tmp").glob("grade-*"))}
+             "submissions": _digest(subs), "tmp": set(workdirs.glob("grade-*"))}
+    shutil.rmtree(workdirs, ignore_errors=True)
     with scores.open(encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     return {"code": code, "rows": rows, "before": before, "after": after, "leftovers": leftovers,
