@@ -72,7 +72,8 @@ def test_a_bar_in_a_claim_does_not_break_the_table():
 def test_claims_a_notebook_no_longer_states_are_listed_apart(tmp_path):
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "notebooks" / "04_bptt.py").write_text(
-        'claim("IRNN "\n      "bridges", a, ">", 0.9)\nfor c in cells:\n    claim(f"the {c.upper()} recalls", b, ">", 0.9)\n')
+        'claim("IRNN "\n      "bridges", a, ">", 0.9)\n'
+        'for c in cells:\n    claim(f"the {c.upper()} recalls", b, ">", 0.9)\n')
     found = [_claim("IRNN bridges", 0.99, ">", 0.9), _claim("the GRU recalls", 1.0, ">", 0.9),
              _claim("free flight", 1.1, "<", 0.8)]
     reports = [_report([_run(0, "native", found)])]
