@@ -383,7 +383,10 @@ fig.tight_layout()
 # test** gives the probability of a split at least as uneven as the one observed. The verdict
 # printed below follows from that probability (below 0.05 or not); with a test set of this size,
 # a gap of a point or two is often *not distinguishable* from chance. What we assert is only
-# what held on every seed we ran: the LSTM is not distinguishably *worse* than the bag of words.
+# what held on every seed and CPU we ran: the LSTM is not distinguishably *worse* than the bag of
+# words, and it classifies over 80% of the test sentences right. (RESULTS.md lists its accuracy
+# over those runs: a claim at 82% would sit within one standard error of some of them, so it is
+# not made.)
 #
 # One run is one seed. To see the spread over seeds, run the notebook again with another seed:
 # set `COURSE_SEED` (e.g. `COURSE_SEED=11`) before starting Jupyter, and compare the accuracies.
@@ -401,7 +404,7 @@ print(f"one standard error of the LSTM's accuracy on {len(y_test)} sentences: {s
 results.record("McNemar p, LSTM vs bag of words on the test set", p_value, better="lower")
 
 # %% slideshow={"slide_type": "-"}
-claim("the LSTM classifies the test sentences well within its budget (test accuracy)", lstm_acc, ">", 0.82)
+claim("the LSTM classifies over 80% of the test sentences right (test accuracy)", lstm_acc, ">", 0.80)
 p_bow_better = p_value if bow_only > lstm_only else 1.0  # the LSTM right at least as often: no evidence against it
 claim("the bag of words is not distinguishably more accurate than the LSTM "
       "(McNemar p; 1 unless it is right alone more often)", p_bow_better, ">=", 0.05)
