@@ -11,11 +11,11 @@ import csv
 
 import nbformat
 import pytest
-import torch
 
 from tools import grading, kernel, restore, sandbox
+from test_grading import toy_specs  # the toy's questions declared for the judge, shared
+
 from tools.restore import _cell as cell
-from tools.specs import Spec
 
 
 def written_cell(source: str, grade_id: str, points: float) -> nbformat.NotebookNode:
@@ -33,17 +33,6 @@ def toy_source() -> nbformat.NotebookNode:
         written_cell("Because twice is two times.", "why", 4),
         cell("def triple(x):\n    return 3 * x", "triple_code", solution=True),
         cell("assert triple(1) == 3", "triple", points=1)])
-
-
-def toy_specs() -> dict:
-    """The toy's autograded questions declared for the judge (as in test_grading)."""
-    def cases(gen):
-        return [{"x": torch.randn(5, generator=gen, dtype=torch.float64)}]
-
-    return {"toy": {"double": Spec("double", 2, "double", cases, "return {'y': double(inputs['x'])}",
-                                   lambda case: {"y": 2 * case["x"]}),
-                    "triple": Spec("triple", 1, "triple", cases, "return {'y': triple(inputs['x'])}",
-                                   lambda case: {"y": 3 * case["x"]})}}
 
 
 def handed_out() -> nbformat.NotebookNode:
