@@ -96,6 +96,21 @@ def peak_memory_mib() -> float | None:
     return torch.cuda.max_memory_allocated() / 2**20
 
 
+def _report_costs() -> None:
+    """Print and record the T4 estimate of the training run so far and the kernel's peak memory."""
+    from . import costs, results
+
+    work, host = costs.estimate(), costs.peak_host_memory_mib()
+    if work["runs"]:
+        results.record("T4 estimate of the training steps in fit", work["seconds"], better="lower", unit="s")
+        print(f"T4 estimate: {work['seconds'] / 60:.1f} min for {work['steps']} training steps in "
+              f"{work['runs']} fit() calls, {work['flops'] / 1e12:.1f} TFLOP (evaluation and loops "
+              f"outside fit not counted)")
+    if host is not None:
+        results.record("peak host memory of the kernel", host, better="lower", unit="MiB")
+        print(f"peak host memory of the kernel: {host:.0f} MiB")
+
+
 def finish(expected: str | None = None) -> dict:
     """Print and record what ran where; raise ``DeviceNotUsed`` if models ran, none on the accelerator.
 
@@ -111,6 +126,7 @@ def finish(expected: str | None = None) -> dict:
         results.record(f"optimizer steps on {kind}", number, better="higher")
     if peak is not None:
         results.record("peak GPU memory", peak, better="lower", unit="MiB")
+    _report_costs()
     print(f"device check: forward calls by device {found['forward'] or 'none'}, optimizer steps by "
           f"device {found['step'] or 'none'}" + (f", peak GPU memory {peak:.0f} MiB" if peak is not None else ""))
     if expected not in ("", "cpu") and accelerator_used(found) is False:

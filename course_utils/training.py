@@ -11,12 +11,15 @@ import math
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 from tqdm.auto import tqdm
+
+from . import costs
+from .results import RESULTS_ENV
 
 
 @contextmanager
@@ -123,6 +126,16 @@ def _progress_bar(steps: int, desc: str, progress: bool):
     return tqdm(total=steps, desc=desc, disable=not progress, leave=False, **options)
 
 
+def _update(model: nn.Module, loss: torch.Tensor, optimizer, clip: float | None) -> torch.Tensor:
+    """One optimiser step on ``loss``; returns the gradient's global norm before clipping."""
+    optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    dense = [p for p in model.parameters() if p.grad is not None and not p.grad.is_sparse]
+    norm = nn.utils.clip_grad_norm_(dense, clip if clip else float("inf"))  # sparse embedding rows: unclipped
+    optimizer.step()
+    return norm
+
+
 def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Tensor], *,
         steps: int, lr: float | None = None, optimizer: torch.optim.Optimizer | None = None,
         clip: float | None = None, evaluate: Callable[[nn.Module], dict] | None = None,
@@ -147,8 +160,15 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
     device: where to train: the model is moved there and every batch is; default the device
         the model's parameters are on.
     progress: show a tqdm bar; it redraws at most every 0.5 s, or every ``$TQDM_MININTERVAL`` s.
+
+    Under ``$COURSE_DRY_STEPS`` (a dry run at full scale) it trains only that many of the
+    ``steps``; when a run collects results or is dry, its first step is counted and logged in
+    ``course_utils.costs`` with ``steps`` (the T4 estimate).
     """
     _check_data(data)
+    planned, dry = steps, costs.dry_steps()
+    steps = min(steps, dry) if dry else steps
+    count = dry is not None or bool(os.environ.get(RESULTS_ENV))
     if device is not None:
         model.to(device)  # before the optimiser is made: it holds the parameters moved in place
     device = next(model.parameters()).device
@@ -160,19 +180,21 @@ def fit(model: nn.Module, data, loss_fn: Callable[[nn.Module, object], torch.Ten
     model.train()
     bar = _progress_bar(steps, desc, progress)
     for step in range(1, steps + 1):
-        loss = loss_fn(model, _to(next(stream), device))
-        if not math.isfinite(loss.item()):
+        batch = _to(next(stream), device)
+        with (costs.measure() if count and step == 1 else nullcontext()) as work:
+            loss = loss_fn(model, batch)
+            finite = math.isfinite(loss.item())
+            if finite:
+                norm = _update(model, loss, optimizer, clip)
+        if work is not None:
+            costs.log(desc, planned, work)
+        if not finite:
             history.diverged = True
             history.steps.append(step)
             history.train_loss.append(loss.item())
             history.grad_norm.append(float("nan"))
             bar.total = step - 1  # a normal, explained stop: the notebook's bar closes full, not red
             break
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        dense = [p for p in model.parameters() if p.grad is not None and not p.grad.is_sparse]
-        norm = nn.utils.clip_grad_norm_(dense, clip if clip else float("inf"))  # sparse embedding rows: unclipped
-        optimizer.step()
         if scheduler:
             scheduler.step()
         history.steps.append(step)
