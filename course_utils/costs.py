@@ -34,6 +34,8 @@ from dataclasses import dataclass
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
+from . import results
+
 DRY_ENV = "COURSE_DRY_STEPS"
 T4_FLOPS = 4.0e12  # FLOP/s, fp32, sustained on batched small matmuls (peak 8.1e12)
 LAUNCH_SECONDS = 2.0e-5  # per ATen operation: launch + eager overhead on a GPU
@@ -88,6 +90,7 @@ def log(desc: str, planned_steps: int, step: Step) -> dict:
     entry = {"desc": desc, "steps": int(planned_steps), "flops_per_step": step.flops,
              "ops_per_step": step.ops, "seconds": seconds(planned_steps, step)}
     ledger.append(entry)
+    results.record_cost(entry)
     return entry
 
 

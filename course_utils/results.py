@@ -67,9 +67,22 @@ def record_claim(statement: str, value: float, op: str, threshold: float, margin
         file.write(json.dumps(entry) + "\n")
 
 
+def record_cost(entry: dict) -> None:
+    """Record one training run's counted work (``course_utils.costs.log`` calls this), ``"kind": "cost"``."""
+    path = os.environ.get(RESULTS_ENV)
+    if path:
+        with open(path, "a", encoding="utf-8") as file:
+            file.write(json.dumps({"kind": "cost", **entry}) + "\n")
+
+
 def numbers_only(entries: list[dict]) -> list[dict]:
-    """The recorded numbers among ``entries``, without the claims (``kind == "claim"``)."""
-    return [e for e in entries if e.get("kind", "result") != "claim"]
+    """The recorded numbers among ``entries``, without the claims and costs (entries of another kind)."""
+    return [e for e in entries if e.get("kind", "result") == "result"]
+
+
+def costs_only(entries: list[dict]) -> list[dict]:
+    """The training runs' counted work among ``entries`` (``course_utils.costs``)."""
+    return [e for e in entries if e.get("kind") == "cost"]
 
 
 def claims_only(entries: list[dict]) -> list[dict]:

@@ -54,6 +54,9 @@ def test_a_run_that_collects_results_logs_its_first_step(monkeypatch, tmp_path):
     monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "results.jsonl"))
     history = _linear_fit(5)
     assert len(history.steps) == 5 and [e["steps"] for e in costs.ledger] == [5]
+    recorded = results.read(tmp_path / "results.jsonl")
+    assert [e["steps"] for e in results.costs_only(recorded)] == [5]
+    assert results.numbers_only(recorded) == []  # costs are not headline numbers
 
 
 @pytest.mark.parametrize("value", ["0", "-3", "two", "1.5"])
