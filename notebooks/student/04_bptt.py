@@ -387,7 +387,7 @@ fig.tight_layout()
 # step is capped at length `lr × θ`, so the spikes cost little and the loss falls.
 
 # %% slideshow={"slide_type": "-"}
-tail_steps = min(20, len(clipped.train_loss) // 4)  # the end of the run, not the whole of a short one
+tail_steps = max(1, min(20, len(clipped.train_loss) // 4))  # the end of the run, not the whole of a short one
 clipped_final = sum(clipped.train_loss[-tail_steps:]) / tail_steps
 fate = (f"diverged (loss {unclipped.train_loss[-1]}) at step {unclipped.steps[-1]}"
         if unclipped.diverged else f"ended at loss {unclipped.train_loss[-1]:.3g}")
