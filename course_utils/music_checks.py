@@ -45,7 +45,7 @@ def parse_abc(tune: str, beams: bool = False):
     music21 reports problems ("abcFormat: WARNING ...") on stderr rather than as exceptions, and
     raises many types of exception on broken input: they propagate from here. ``beams=True``
     keeps music21's beaming of the notes (for engraving); the course never needs it, and the
-    verdicts are the same without it (``tests/test_music.py`` checks that on real and broken tunes).
+    verdicts are the same without it (``tests/test_music_checks.py`` checks that on real and broken tunes).
     """
     from music21 import converter
     err = io.StringIO()
