@@ -12,13 +12,18 @@ Modules by role:
 - ``gradients``: gradient norms through time
 - ``bptt``: backpropagation through time written out by hand for the vanilla RNN (notebook 04)
 - ``ball``: the bouncing-ball simulation of notebook 00
-- ``music``: folk tunes in ABC from music21's corpus: normalising, sampling, strict checks, copies, MIDI and audio
+- ``music``: folk tunes in ABC from music21's corpus, every name of the four modules below:
+  ``music_corpus`` (the collections, normalising, splits, tokens), ``music_checks`` (music21's parse,
+  structure problems, strict checks, time keeping), ``music_sampling`` (sampling after a context, n-gram
+  floors), ``music_audio`` (MIDI, audio, piano roll)
 - ``baselines``: fixed windows, bags of words and the probes of notebooks 01-02
 - ``sentiment``: sentence classification: bucketed batches, sparse-embedding training, probabilities,
   occlusion (notebook 08)
 - ``checks``: the checks students run after each exercise
 - ``claims``: ``claim()``, a lecture claim stated as its sentence, checked by the run, with its margin
-- ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, greedy and beam decoding
+- ``seq2seq``: encoder-decoder with dot-product or additive attention, masked loss, batches; it also
+  reaches the names of ``attention`` (the attention layers, masks) and ``decoding`` (greedy decoding,
+  beam search, the log-probability of an output)
 - ``translation``: English-French pairs split by English sentence, word-by-word and constant floors
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed

@@ -199,7 +199,7 @@ def translate(model, sources, src_vocab: text.Vocab, tgt_vocab: text.Vocab, max_
     """
     import torch
 
-    from . import seq2seq
+    from . import decoding
 
     device = next(model.parameters()).device
     forbid = (tgt_vocab.unk, tgt_vocab.pad, tgt_vocab.bos) if forbid_unk else (tgt_vocab.pad, tgt_vocab.bos)
@@ -208,12 +208,12 @@ def translate(model, sources, src_vocab: text.Vocab, tgt_vocab: text.Vocab, max_
         chunk = [src_vocab.encode(s) for s in sources[start:start + batch_size]]
         if beam_size is None:
             src, lengths = text.pad_batch(chunk, src_vocab.pad)
-            ids, weights = seq2seq.greedy_decode(model, src.to(device), lengths.to(device),
-                                                 tgt_vocab.bos, tgt_vocab.eos, max_len, forbid)
+            ids, weights = decoding.greedy_decode(model, src.to(device), lengths.to(device),
+                                                  tgt_vocab.bos, tgt_vocab.eos, max_len, forbid)
         else:
-            found = seq2seq.beam_search_batch(model, [torch.tensor(s, device=device) for s in chunk],
-                                              tgt_vocab.bos, tgt_vocab.eos, max_len, beam_size, forbid,
-                                              length_penalty)
+            found = decoding.beam_search_batch(model, [torch.tensor(s, device=device) for s in chunk],
+                                               tgt_vocab.bos, tgt_vocab.eos, max_len, beam_size, forbid,
+                                               length_penalty)
             ids, weights = [f[0] for f in found], [f[1] for f in found]
         outputs.extend(tgt_vocab.decode(i) for i in ids)
         maps.extend(weights)
