@@ -27,6 +27,7 @@ Modules by role:
 - ``translation``: English-French pairs split by English sentence, word-by-word and constant floors
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
+- ``costs``: the work of a training step counted; a dry run at full scale and its T4 estimate
 
 The instructor and maintainer tools (student versions, grading, Colab cells, benchmarks) are not
 part of this package: they live in ``tools/`` of the course's repository and run from a checkout.
