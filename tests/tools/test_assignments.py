@@ -13,7 +13,8 @@ import nbformat
 import pytest
 
 from course_utils import REPOSITORY
-from tools import assignments, grading
+from tools.grading import grader
+from tools.publishing import assignments
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = sorted((ROOT / "notebooks" / "assignments").glob("*.py"))
@@ -128,7 +129,7 @@ def test_assignment_pairs_follow_the_course_shape(script):
     assert re.search("learning goals", nb.cells[0].source, re.I)
     assert "config.setup(seed=0)" in next(c for c in nb.cells if c.cell_type == "code").source
     assert re.search(r"^## Summary", "\n".join(c.source for c in nb.cells), re.M)
-    questions = grading.questions(nbformat.read(ipynb, as_version=4))
+    questions = grader.questions(nbformat.read(ipynb, as_version=4))
     assert len(questions) >= 3 and all(assignments.BEGIN_HIDDEN in q.source for q in questions)
 
 

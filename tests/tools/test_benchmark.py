@@ -9,7 +9,7 @@ import time
 import nbformat
 import pytest
 
-from tools import benchmark, gpucheck
+from tools.measuring import benchmark, gpucheck
 
 
 def _notebook(path, *sources):
@@ -113,17 +113,18 @@ def test_gpucheck_writes_the_markdown_table(tmp_path, monkeypatch):
 
 
 def test_cellbench_times_both_implementations_of_each_cell():
-    from tools import cellbench
+    from tools.measuring import cellbench
     row = cellbench.compare("gru", batch_size=2, num_steps=3, hidden_size=8, rounds=2)
     assert row["kind"] == "gru" and row["course_s"] > 0 and row["pytorch_s"] > 0
     assert row["ratio"] == pytest.approx(row["course_s"] / row["pytorch_s"])
 
 
 def test_site_cache_lets_the_site_publish_the_benchmarks_run_without_executing_again(tmp_path, monkeypatch):
-    from tools import site
+    from tools.measuring import cache
+    from tools.publishing import site  # the test checks the site reads what the benchmark cached
 
     nb_path = _notebook(tmp_path / "cached.ipynb", "import os\nprint('seed', os.environ['COURSE_SEED'])")
-    monkeypatch.setattr(site, "cache_dir_for", lambda mode: tmp_path / "cache" / mode)
+    monkeypatch.setattr(cache, "cache_dir_for", lambda mode: tmp_path / "cache" / mode)
     assert benchmark.main([str(nb_path), "--mode", "smoke", "--seeds", "4", "5", "--site-cache",
                            "--out", str(tmp_path / "report.json")]) == 0
     said = []

@@ -3,7 +3,7 @@
 import nbformat
 import pytest
 
-from tools import claims
+from tools.publishing import claims
 
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 LECTURE = ("# Vanishing gradients\nErrors due to further back time steps have smaller gradients\n"

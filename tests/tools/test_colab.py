@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from course_utils import RELEASE, REPOSITORY, __version__
-from tools import colab
+from tools.publishing import colab
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = colab.notebooks(ROOT)

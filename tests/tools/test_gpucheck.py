@@ -6,7 +6,7 @@ import json
 
 import nbformat
 
-from tools import benchmark, gpucheck
+from tools.measuring import benchmark, gpucheck
 
 
 def _run(notebook, seed=0, seconds=300.0, ok=True, error="", results=(), hangs=()):

@@ -12,10 +12,10 @@ import csv
 import nbformat
 import pytest
 
-from tools import grading, kernel, restore, sandbox
+from tools.grading import grader, kernel, restore, sandbox
 from test_grading import toy_specs  # the toy's questions declared for the judge, shared
 
-from tools.restore import _cell as cell
+from tools.grading.restore import _cell as cell
 
 
 def written_cell(source: str, grade_id: str, points: float) -> nbformat.NotebookNode:
@@ -48,7 +48,7 @@ def toy(tmp_path, monkeypatch):
     (tmp_path / "student").mkdir()
     nbformat.write(toy_source(), tmp_path / "src" / "toy.ipynb")
     nbformat.write(handed_out(), tmp_path / "student" / "toy.ipynb")
-    monkeypatch.setattr(grading, "STUDENTS", tmp_path / "student")
+    monkeypatch.setattr(grader, "STUDENTS", tmp_path / "student")
     subs = tmp_path / "subs"
     for student, answer in [("ada", "Doubling is adding *x* to itself.\n\n# my heading"), ("bob", None),
                             ("zed", "I am not on the list.")]:
@@ -82,11 +82,11 @@ def fake_kernel(monkeypatch):
             return True, ""
         return False, "case 0: y relative error 1.0e+00 > 1e-10 " + "and more " * 40
 
-    monkeypatch.setattr(grading.judge.Task, "decide", decide)
+    monkeypatch.setattr(grader.judge.Task, "decide", decide)
 
 
-def _settings() -> grading.Settings:
-    return grading.Settings(specs=toy_specs())
+def _settings() -> grader.Settings:
+    return grader.Settings(specs=toy_specs())
 
 
 def _rows(path) -> list[dict]:
@@ -98,31 +98,31 @@ def test_written_questions_are_found_with_their_points_prompt_and_model():
     [w] = restore.written(toy_source())
     assert (w.grade_id, w.points, w.prompt, w.model) == ("why", 4.0, "**Question.** Why double?",
                                                         "Because twice is two times.")
-    assert grading.graded_ids(toy_source()) == ["double", "why", "triple"]
+    assert grader.graded_ids(toy_source()) == ["double", "why", "triple"]
 
 
 def test_the_real_assignments_count_their_written_questions_in_max():
-    sources = grading.load_sources()
-    assert {name: sum(grading._points(nb).values()) for name, nb in sources.items()} == {
+    sources = grader.load_sources()
+    assert {name: sum(grader._points(nb).values()) for name, nb in sources.items()} == {
         "A1_rnns_by_hand": 14, "A2_gated_cells": 10}
 
 
 def test_the_sheet_has_every_question_blank_written_columns_and_capped_messages(toy, fake_kernel):
-    results = grading.grade_folder(toy / "subs", toy / "src", toy / "scores.csv", _settings())
+    results = grader.grade_folder(toy / "subs", toy / "src", toy / "scores.csv", _settings())
     rows = {r["student"]: r for r in _rows(toy / "scores.csv")}
     assert list(rows["ada"])[:7] == ["student", "assignment", "double", "why", "triple", "total", "max"]
     assert (rows["ada"]["double"], rows["ada"]["why"], rows["ada"]["triple"]) == ("2", "", "0")
     assert (rows["ada"]["total"], rows["ada"]["max"], rows["ada"]["status"]) == ("2", "7", "ok")
     message = rows["ada"]["failed"]
     assert message.startswith("triple: case 0: y relative error") and message.endswith("...")
-    assert len(message) <= len("triple: ") + grading.MESSAGE
+    assert len(message) <= len("triple: ") + grader.MESSAGE
     assert all(r.possible == 7 for r in results)
 
 
 def test_a_class_list_gives_every_student_a_row_and_flags_the_unlisted(toy, fake_kernel):
-    ids = grading.read_class_list(toy / "ids.txt")
+    ids = grader.read_class_list(toy / "ids.txt")
     assert ids == ["ada", "bob", "cy"]
-    grading.grade_folder(toy / "subs", toy / "src", toy / "scores.csv", _settings(), class_list=ids)
+    grader.grade_folder(toy / "subs", toy / "src", toy / "scores.csv", _settings(), class_list=ids)
     rows = {r["student"]: r for r in _rows(toy / "scores.csv")}
     assert sorted(rows) == ["ada", "bob", "cy", "zed"]
     cy = rows["cy"]
@@ -139,18 +139,18 @@ def test_a_class_list_gives_every_student_a_row_and_flags_the_unlisted(toy, fake
 ])
 def test_class_lists_are_plain_lines_or_a_csv_with_an_id_column(tmp_path, text, expected):
     (tmp_path / "list").write_text(text)
-    assert grading.read_class_list(tmp_path / "list") == expected
+    assert grader.read_class_list(tmp_path / "list") == expected
 
 
 def test_a_class_list_csv_without_an_id_column_says_what_it_needs(tmp_path):
     (tmp_path / "list.csv").write_text("name,email\nAda,a@x\n")
     with pytest.raises(ValueError, match="column named one of"):
-        grading.read_class_list(tmp_path / "list.csv")
+        grader.read_class_list(tmp_path / "list.csv")
 
 
 def test_written_answers_are_gathered_by_question_under_each_id(toy, capsys):
     out = toy / "answers.md"
-    code = grading.main(["answers", str(toy / "subs"), "--out", str(out), "--marks", str(toy / "marks.csv"),
+    code = grader.main(["answers", str(toy / "subs"), "--out", str(out), "--marks", str(toy / "marks.csv"),
                          "--source", str(toy / "src"), "--class-list", str(toy / "ids.txt")])
     assert code == 0, capsys.readouterr().err
     text = out.read_text()
@@ -166,34 +166,34 @@ def test_written_answers_are_gathered_by_question_under_each_id(toy, capsys):
 
 
 def test_hand_marks_merge_into_the_scores_and_totals(toy, fake_kernel, capsys):
-    grading.grade_folder(toy / "subs", toy / "src", toy / "scores.csv", _settings())
+    grader.grade_folder(toy / "subs", toy / "src", toy / "scores.csv", _settings())
     (toy / "marks.csv").write_text("student,assignment,why\nada,toy,3.5\nbob,toy,\n")
     args = ["merge", str(toy / "scores.csv"), str(toy / "marks.csv"), "--out", str(toy / "final.csv"),
             "--source", str(toy / "src")]
-    assert grading.main(args) == 0
+    assert grader.main(args) == 0
     rows = {r["student"]: r for r in _rows(toy / "final.csv")}
     assert (rows["ada"]["why"], rows["ada"]["total"], rows["ada"]["max"]) == ("3.5", "5.5", "7")
     assert (rows["bob"]["why"], rows["bob"]["total"]) == ("", "2")
     for bad, why in [("ada,toy,5", "from 0 to 4"), ("ada,toy,good", "from 0 to 4"), ("ann,toy,1", "no row")]:
         (toy / "marks.csv").write_text(f"student,assignment,why\n{bad}\n")
-        assert grading.main(args) == 2
+        assert grader.main(args) == 2
         assert why in capsys.readouterr().err
 
 
 def test_a_failing_self_test_refuses_to_grade_anyone(toy, fake_kernel, monkeypatch, capsys):
     monkeypatch.setattr(kernel, "run", fake_run(status=kernel.GRADER_ERROR, reason="the sandbox did not start"))
-    problems = grading.selftest(toy / "src", _settings())
+    problems = grader.selftest(toy / "src", _settings())
     assert problems and "grader-error: the sandbox did not start" in problems[0]
-    code = grading.main([str(toy / "subs"), str(toy / "scores.csv"), "--source", str(toy / "src")])
+    code = grader.main([str(toy / "subs"), str(toy / "scores.csv"), "--source", str(toy / "src")])
     err = capsys.readouterr().err
     assert code == 3 and "self-test failed" in err and "no submission is graded" in err
     assert not (toy / "scores.csv").exists()
-    assert grading.main(["--selftest", "--source", str(toy / "src")]) == 3
+    assert grader.main(["--selftest", "--source", str(toy / "src")]) == 3
 
 
 def test_a_grader_failure_is_never_a_students_ok_with_zeros(toy, fake_kernel, monkeypatch, capsys):
     monkeypatch.setattr(kernel, "run", fake_run(status=kernel.GRADER_ERROR, reason="the sandbox did not start"))
-    code = grading.main([str(toy / "subs"), str(toy / "scores.csv"), "--source", str(toy / "src"),
+    code = grader.main([str(toy / "subs"), str(toy / "scores.csv"), "--source", str(toy / "src"),
                          "--skip-selftest"])
     assert code == 4 and "grader itself failed" in capsys.readouterr().err
     rows = _rows(toy / "scores.csv")
@@ -204,7 +204,7 @@ def test_a_grader_failure_is_never_a_students_ok_with_zeros(toy, fake_kernel, mo
         raise RuntimeError("no kernel")
 
     monkeypatch.setattr(kernel, "run", broken)
-    assert grading.main([str(toy / "subs"), str(toy / "scores.csv"), "--source", str(toy / "src"),
+    assert grader.main([str(toy / "subs"), str(toy / "scores.csv"), "--source", str(toy / "src"),
                          "--skip-selftest"]) == 4
     rows = _rows(toy / "scores.csv")
     assert {r["status"] for r in rows} == {"grader-error"} and "RuntimeError: no kernel" in rows[0]["reason"]
@@ -238,5 +238,5 @@ class _DeadKernel:
 @pytest.mark.skipif(sandbox.available() is not None, reason=f"no sandbox here: {sandbox.available()}")
 def test_the_instructors_solution_passes_the_real_self_test():
     """A1 through the real sandboxed path: every autograded question scores."""
-    problems = grading.selftest(grading.SOURCES / "A1_rnns_by_hand.ipynb", grading.Settings())
+    problems = grader.selftest(grader.SOURCES / "A1_rnns_by_hand.ipynb", grader.Settings())
     assert problems == []

@@ -16,9 +16,9 @@ import nbformat
 import pytest
 import torch
 
-from tools import grading, restore, sandbox, submissions
-from tools.specs import Spec
-from tools.restore import _cell as cell
+from tools.grading import grader, restore, sandbox, submissions
+from tools.grading.specs import Spec
+from tools.grading.restore import _cell as cell
 
 
 def toy_source() -> nbformat.NotebookNode:
@@ -139,10 +139,10 @@ def test_submissions_that_cannot_be_graded_say_why(tmp_path):
 
 def test_rows_are_written_as_graded_and_unreadable_files_count_towards_max(tmp_path):
     sources = _sources()
-    sheet = grading.ScoreSheet(tmp_path / "scores.csv", sources)
+    sheet = grader.ScoreSheet(tmp_path / "scores.csv", sources)
     sub = submissions.Submission(tmp_path / "x.ipynb", "bob", name="bob/toy.ipynb", assignment="toy",
                                  status="unreadable", reason="bad")
-    result = grading.grade(sub, sources["toy"], grading.Settings())
+    result = grader.grade(sub, sources["toy"], grader.Settings())
     sheet.write(result)
     with open(tmp_path / "scores.csv", encoding="utf-8") as f:  # before the sheet is closed
         rows = list(csv.DictReader(f))
@@ -156,7 +156,7 @@ def test_without_a_sandbox_the_grader_refuses_unless_told(tmp_path, monkeypatch,
     monkeypatch.setattr(sandbox, "available", lambda: "bwrap not found")
     nbformat.write(toy_source(), tmp_path / "toy.ipynb")
     (tmp_path / "subs").mkdir()
-    code = grading.main([str(tmp_path / "subs"), str(tmp_path / "s.csv"), "--source", str(tmp_path / "toy.ipynb")])
+    code = grader.main([str(tmp_path / "subs"), str(tmp_path / "s.csv"), "--source", str(tmp_path / "toy.ipynb")])
     assert code == 2 and "--unsandboxed" in capsys.readouterr().err
     assert not (tmp_path / "s.csv").exists()
 
@@ -170,15 +170,15 @@ def test_a_cell_past_its_time_keeps_earlier_points_and_unsandboxed_runs_say_so(t
     endless = nbformat.from_dict(nbformat.reads(nbformat.writes(source), as_version=4))
     endless.cells[3].source = "def triple(x):\n    while True:\n        pass"
     nbformat.write(endless, subs / "ada" / "toy.ipynb")
-    settings = grading.Settings(cell_timeout=5, total_timeout=120, specs=toy_specs())
+    settings = grader.Settings(cell_timeout=5, total_timeout=120, specs=toy_specs())
     if sandbox.available() is None:
-        [result] = grading.grade_folder(subs, tmp_path / "toy.ipynb", tmp_path / "s.csv", settings)
+        [result] = grader.grade_folder(subs, tmp_path / "toy.ipynb", tmp_path / "s.csv", settings)
         assert result.sandbox == "bwrap"
         assert result.scores == {"double": 2.0, "triple": 0.0}, result
         assert result.status == "timeout" and result.failed == {"triple": "timeout"}, result
     monkeypatch.setattr(sandbox, "available", lambda: "bwrap not found")
     settings.sandboxed = False  # --unsandboxed
-    [result] = grading.grade_folder(subs, tmp_path / "toy.ipynb", tmp_path / "s.csv", settings)
+    [result] = grader.grade_folder(subs, tmp_path / "toy.ipynb", tmp_path / "s.csv", settings)
     assert result.sandbox == "none (--unsandboxed)" and result.scores["double"] == 2.0, result
     with open(tmp_path / "s.csv", encoding="utf-8") as f:
         assert next(csv.DictReader(f))["sandbox"] == "none (--unsandboxed)"

@@ -23,7 +23,7 @@ import nbformat
 import pytest
 from adversarial.attacks import ATTACKS, END, KNOWN, SETUP, Attack
 
-from tools import grading, restore, sandbox
+from tools.grading import grader, restore, sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 ASSIGNMENTS = ROOT / "notebooks" / "assignments"
@@ -130,7 +130,7 @@ def graded(tmp_path_factory):
     watcher = threading.Thread(target=_watch_disk, args=({tmp, Path("/tmp")}, free, done), daemon=True)
     watcher.start()
     try:
-        code = grading.main([str(subs), str(scores), "--jobs", "2", "--cell-timeout", "20", "--timeout", "240",
+        code = grader.main([str(subs), str(scores), "--jobs", "2", "--cell-timeout", "20", "--timeout", "240",
                              "--skip-selftest"])  # the self-test has its own test (test_gradebook)
     finally:
         os.environ.pop(sandbox.WORKDIR_ENV, None)
@@ -166,7 +166,7 @@ def _row(graded, student: str, assignment: str | None = None) -> dict:
 
 def _expect_marks(row: dict, attack: Attack) -> None:
     earned = set(attack.solved if attack.marks is None else attack.marks)
-    for q in grading.questions(_source(attack.assignment)):
+    for q in grader.questions(_source(attack.assignment)):
         expected = q.points if q.grade_id in earned else 0.0
         assert float(row[q.grade_id]) == expected, (attack.name, q.grade_id, row)
     assert row["status"] == attack.status, row

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tools import grading, kernel, sandbox
+from tools.grading import grader, kernel, sandbox
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENT = ROOT / "notebooks" / "student" / "A1_rnns_by_hand.ipynb"
@@ -61,8 +61,8 @@ def test_each_mutated_metadata_field_gets_its_row(tmp_path, no_kernel):
         folder.mkdir(parents=True)
         (folder / "A1_rnns_by_hand.ipynb").write_text(_mutated(nb, path, value), encoding="utf-8")
         made.append(f"s{n:04d}")
-    results = grading.grade_folder(subs, grading.SOURCES, tmp_path / "scores.csv",
-                                   grading.Settings(), jobs=1)
+    results = grader.grade_folder(subs, grader.SOURCES, tmp_path / "scores.csv",
+                                   grader.Settings(), jobs=1)
     with open(tmp_path / "scores.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert sorted(r["student"] for r in rows) == made == sorted(r.student for r in results)

@@ -17,9 +17,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from tools import grading, judge, restore, specs
+from tools.grading import grader, judge, restore, specs
 
-ASSIGNMENTS = grading.SOURCES
+ASSIGNMENTS = grader.SOURCES
 
 
 def _solutions(assignment: str) -> dict:
@@ -54,7 +54,7 @@ def _raw(data: bytes) -> dict:
 def test_every_question_is_declared_once_with_the_notebooks_points(assignment):
     source = nbformat.read(ASSIGNMENTS / f"{assignment}.ipynb", as_version=4)
     declared = specs.load(assignment)
-    assert {q.grade_id: q.points for q in grading.questions(source)} == \
+    assert {q.grade_id: q.points for q in grader.questions(source)} == \
            {g: s.points for g, s in declared.items()}
 
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from tools import margins, report
+from tools.measuring import margins, report
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,7 @@
 import jupytext
 import pytest
 
-from tools import assignments, pairs, release, slides, target
+from tools.publishing import assignments, pairs, release, slides, target
 
 SCRIPT = "# %% [markdown]\n# # 00 · Title\n\n# %%\nx = 1\n"
 

@@ -11,7 +11,7 @@ import nbformat
 import pytest
 
 from course_utils import REPOSITORY
-from tools import assignments, release, target
+from tools.publishing import assignments, release, target
 
 WHERE = target.Target("owner/course-student", "v9.9.9")
 

@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from tools import anchors, report
+from tools.measuring import anchors, report
 
 
 def _report(mode="class"):

@@ -12,8 +12,8 @@ import nbformat
 import pytest
 
 from course_utils import REPOSITORY
-from tools import assignments, colab
-from tools import site
+from tools.measuring import cache
+from tools.publishing import assignments, colab, site
 
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 out = nbformat.v4.new_output
@@ -98,7 +98,7 @@ def test_outputs_merge_back_only_onto_the_same_code():
     executed.cells[3].source = "fig = plt.figure(figsize=(2, 2))"
     with pytest.raises(ValueError, match="differs"):
         site.merge_outputs(original, executed)
-    stripped = site._for_execution(original)
+    stripped = cache.for_execution(original)
     assert all(c.metadata == {} for c in stripped.cells)  # slide metadata does not invalidate the cache
 
 
@@ -106,11 +106,11 @@ def test_the_cache_key_follows_the_package(tmp_path):
     (tmp_path / "course_utils").mkdir()
     (tmp_path / "notebooks").mkdir()
     (tmp_path / "course_utils" / "a.py").write_text("x = 1\n")
-    first = site.cache_key(tmp_path)
+    first = cache.cache_key(tmp_path)
     (tmp_path / "notebooks" / "00_a.py").write_text("changed notebook code is the cache's own business\n")
-    assert site.cache_key(tmp_path) == first
+    assert cache.cache_key(tmp_path) == first
     (tmp_path / "course_utils" / "a.py").write_text("x = 2\n")
-    assert site.cache_key(tmp_path) != first
+    assert cache.cache_key(tmp_path) != first
 
 
 WHERE = site.target.Target("myuni/rnn-course", "v1.2.3")
@@ -184,7 +184,7 @@ def test_slides_load_nothing_from_the_internet(tmp_path):
 
 
 def test_every_notebook_has_a_student_version_to_download():
-    from tools import benchmark
+    from tools.measuring import benchmark
 
     for path in benchmark.notebooks():
         assert (assignments.STUDENT_DIR / path.name).exists(), path.name
@@ -194,7 +194,7 @@ def test_the_browser_check_fails_a_broken_page(tmp_path):
     pytest.importorskip("selenium")
     if not (shutil.which("chromium") and shutil.which("chromedriver")):
         pytest.skip("no chromium and chromedriver here (apt-get install chromium chromium-driver)")
-    from tools.site import browser
+    from tools.publishing.site import browser
 
     (tmp_path / "index.html").write_text(
         '<html><body><a href="gone.html">a page that is not there</a> <a href="ok.html">ok</a>'

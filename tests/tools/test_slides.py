@@ -7,7 +7,7 @@ import jupytext
 import nbformat
 import pytest
 
-from tools import slides
+from tools.publishing import slides
 
 ROOT = Path(__file__).resolve().parents[2]
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell

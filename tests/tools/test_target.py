@@ -3,7 +3,7 @@
 import pytest
 
 from course_utils import RELEASE
-from tools import target
+from tools.publishing import target
 
 
 def test_the_course_names_a_valid_student_repository_and_its_tag_is_the_version():

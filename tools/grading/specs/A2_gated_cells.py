@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from course_utils import cells
-from tools.specs import Spec
+from tools.grading.specs import Spec
 
 
 def unroll(cell, inputs):

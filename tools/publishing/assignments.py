@@ -37,9 +37,9 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from tools import pairs
+from tools.publishing import pairs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ROOT / "notebooks"
 STUDENT_DIR = NOTEBOOKS / "student"
 BEGIN, END = "### BEGIN SOLUTION", "### END SOLUTION"

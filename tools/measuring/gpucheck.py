@@ -25,7 +25,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from tools import benchmark
+from tools.measuring import benchmark
 
 FULL_BUDGET = 600.0  # seconds per notebook in full mode on a free Colab T4 (issue: about 10 minutes)
 PEAK_MEMORY = "peak GPU memory"  # the name course_utils.devicecheck records it under

@@ -21,7 +21,7 @@ import sys
 from pathlib import Path
 
 from course_utils import results
-from tools import anchors, benchmark, margins
+from tools.measuring import anchors, benchmark, margins
 
 ROOT = benchmark.ROOT
 

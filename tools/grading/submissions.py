@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.restore import nbgrader_meta
+from tools.grading.restore import nbgrader_meta
 
 MAX_BYTES = 20 * 1024 * 1024
 

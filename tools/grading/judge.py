@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from tools.specs import Spec
+from tools.grading.specs import Spec
 
 MAX_REPLY = 8 * 1024 * 1024  # characters of one base64 value read from the kernel
 SLACK = 4096  # bytes allowed per array beyond its float64 data (the .npy header)

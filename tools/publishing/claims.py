@@ -33,7 +33,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CORRECTION = re.compile(r"\bslips?\b|\bslipped\b|overstat|\bnot quite\b|\bmisprint|\btypo\b|\bcorrect(s|ed|ion)\b",
                         re.I)
 _QUOTE = re.compile(r'"([^"\n]{8,}?)"|“([^”\n]{8,}?)”')

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from course_utils import __version__
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "course.toml"
 _OWNER = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}")
 _NAME = re.compile(r"[A-Za-z0-9._-]{1,100}")

@@ -43,9 +43,9 @@ from pathlib import Path
 import nbformat
 
 from course_utils import REPOSITORY
-from tools import assignments, colab, pairs, target
+from tools.publishing import assignments, colab, pairs, target
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = ".course-release.json"
 FILES = ("LICENSE", "data/README.md")
 MARKERS = (assignments.BEGIN, assignments.END, assignments.BEGIN_HIDDEN, assignments.END_HIDDEN,

@@ -32,9 +32,9 @@ from pathlib import Path
 
 import jupytext
 
-from tools import pairs
+from tools.publishing import pairs
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SCREEN_LINES = 20  # what a 16:9 screen holds at a lecture hall's font size, heading included
 FIGURE_LINES = 12  # a figure at the slides' width
 LINE_WIDTH = 90  # characters of prose per line on a slide

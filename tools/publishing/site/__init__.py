@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import html
 import json
 import os
@@ -55,11 +54,12 @@ from pathlib import Path
 import nbformat
 
 from course_utils import REPOSITORY
-from tools import assignments, benchmark, colab, pairs, target
+from tools.measuring import benchmark
+from tools.measuring.cache import OUT, cache_dir_for, cache_executed, for_execution
+from tools.publishing import assignments, colab, pairs, target
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "site"
-OUT = ROOT / "build" / "site"
 MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
 SOLUTION_MARKERS = (assignments.BEGIN, assignments.BEGIN_HIDDEN)
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
@@ -72,32 +72,6 @@ STUDENT_README = {"on your machine": "on-your-machine", "Colab": "on-colab",
 
 # --- 1. execution, once, through jupyter-cache ------------------------------------------------
 
-def cache_key(root: Path = ROOT) -> str:
-    """A hash of what a notebook's outputs depend on beside its own code: the package and data files.
-
-    >>> len(cache_key())
-    12
-    """
-    digest = hashlib.sha256()
-    files = sorted((root / "course_utils").glob("*.py")) + sorted(
-        p for p in (root / "notebooks").rglob("*") if p.is_file() and p.suffix not in (".ipynb", ".py"))
-    for path in files:
-        digest.update(path.relative_to(root).as_posix().encode())
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
-def _for_execution(nb):
-    """A copy of ``nb`` as it is executed and cached: outputs and cell metadata (slides...) removed."""
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        cell.metadata = {}
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = [], None
-    nb.metadata = {k: v for k, v in nb.metadata.items() if k in ("kernelspec", "language_info")}
-    return nb
-
-
 def run(path: Path, mode: str, cell_timeout: int = 900):
     """``(executed notebook, seconds)``: the notebook at ``path`` run top to bottom in a fresh kernel.
 
@@ -105,34 +79,11 @@ def run(path: Path, mode: str, cell_timeout: int = 900):
     """
     threads = os.environ.get("COURSE_THREADS", "1")
     env = dict(os.environ, COURSE_MODE=mode, COURSE_THREADS=threads, OMP_NUM_THREADS=threads)
-    nb, seconds, error, _ = benchmark.execute_retrying(lambda: _for_execution(nbformat.read(path, as_version=4)),
+    nb, seconds, error, _ = benchmark.execute_retrying(lambda: for_execution(nbformat.read(path, as_version=4)),
                                                        path, env, cell_timeout, retries=1)
     if error:
         raise RuntimeError(f"{path.name}: {error}")
     return nb, seconds
-
-
-def cache_dir_for(mode: str, out: Path = OUT) -> Path:
-    """The jupyter-cache folder of a build in ``mode``: it changes when the package or data files do."""
-    return Path(out) / "cache" / f"{mode}-{cache_key()}"
-
-
-def cache_executed(path: Path, nb, cache_dir: Path) -> None:
-    """Keep ``nb``, the executed notebook at ``path``, in the site's cache ``cache_dir``.
-
-    ``tools.benchmark --site-cache`` calls this for its runs, so that a class-mode site is built
-    from the benchmark's own execution instead of running every notebook again.
-    """
-    from jupyter_cache import get_cache
-    from jupyter_cache.base import CacheBundleIn
-
-    kept = _for_execution(nb)  # hashed as the notebook that is looked up: no cell metadata
-    for cell, ran in zip(kept.cells, nb.cells):
-        if cell.cell_type == "code":
-            cell.outputs, cell.execution_count = ran.outputs, ran.get("execution_count")
-    if "widgets" in nb.metadata:
-        kept.metadata["widgets"] = nb.metadata["widgets"]
-    get_cache(cache_dir).cache_notebook_bundle(CacheBundleIn(kept, str(path)), check_validity=False, overwrite=True)
 
 
 def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 900, jobs: int = 1,
@@ -152,7 +103,7 @@ def execute(paths: list[Path], mode: str, cache_dir: Path, cell_timeout: int = 9
     for path in paths:
         original = nbformat.read(path, as_version=4)
         try:
-            record = cache.match_cache_notebook(_for_execution(original))
+            record = cache.match_cache_notebook(for_execution(original))
             done[path] = merge_outputs(original, cache.get_cache_bundle(record.pk).nb)
             log(f"  {path.name}: from the cache")
         except KeyError:
@@ -405,7 +356,7 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: i
     for paths in pages.values():
         for path in paths:
             _student_download(assignments.STUDENT_DIR / path.name, student / path.name, where)
-    from tools import claims
+    from tools.publishing import claims
 
     built = {p.stem for p in pages["lectures"]}
     (src / "claims.md").write_text(claims.page(linked=built), encoding="utf-8")
@@ -507,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
             return 1
         print(f"Built in {time.perf_counter() - start:.0f} s")
     if args.check or args.check_only:
-        from tools.site import browser
+        from tools.publishing.site import browser
 
         problems = browser.check(html_dir)
         for problem in problems:

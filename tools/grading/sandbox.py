@@ -93,7 +93,7 @@ def readable_paths() -> list[Path]:
 
 
 def _checkout() -> Path:
-    return Path(__file__).resolve().parents[1]
+    return Path(__file__).resolve().parents[2]
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -58,11 +58,11 @@ from pathlib import Path
 
 import nbformat
 
-from tools import judge, kernel, restore, sandbox, specs, submissions
-from tools.kernel import GRADER_ERROR
-from tools.restore import Question, Written, questions, written  # noqa: F401 - the grader's public names
+from tools.grading import judge, kernel, restore, sandbox, specs, submissions
+from tools.grading.kernel import GRADER_ERROR
+from tools.grading.restore import Question, Written, questions, written  # noqa: F401 - the grader's public names
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 SOURCES = ROOT / "notebooks" / "assignments"
 STUDENTS = ROOT / "notebooks" / "student"
 MESSAGE = 160  # characters kept of each question's message in ``failed``

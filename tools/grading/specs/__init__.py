@@ -48,9 +48,9 @@ def load(assignment: str) -> dict[str, Spec]:
     if not assignment.isidentifier():
         return {}
     try:
-        module = importlib.import_module(f"tools.specs.{assignment}")
+        module = importlib.import_module(f"tools.grading.specs.{assignment}")
     except ModuleNotFoundError as error:
-        if error.name != f"tools.specs.{assignment}":
+        if error.name != f"tools.grading.specs.{assignment}":
             raise
         return {}
     return {spec.grade_id: spec for spec in module.SPECS}

@@ -2,7 +2,7 @@
 
 import sys
 
-from tools.site import main
+from tools.publishing.site import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -27,7 +27,7 @@ import nbformat
 
 from course_utils import RELEASE, REPOSITORY
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 _BADGE = re.compile(r"\[!\[Open In Colab\]\(" + re.escape(BADGE_IMAGE) + r"\)\]\([^)\s]*\)")
 _INSTALL = re.compile(r'import sys\nif "google\.colab" in sys\.modules:.*?check=True\)\n', re.S)

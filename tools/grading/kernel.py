@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Self
 
-from tools import sandbox
+from tools.grading import sandbox
 
 PRELUDE = "import numpy, torch"  # what the judge's cells use, imported before the student's time runs
 GRADER_ERROR = "grader-error"  # the grader failed (sandbox, kernel, environment): not the student's mark
