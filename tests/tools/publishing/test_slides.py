@@ -9,7 +9,7 @@ import pytest
 
 from tools.publishing import slides
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 md, code = nbformat.v4.new_markdown_cell, nbformat.v4.new_code_cell
 
 

@@ -2,7 +2,7 @@
 
 Each ``Attack`` starts from the committed student version of an assignment (every exercise a
 stub), answers some exercises honestly with the instructor's solution (``solved``: the marks it
-really earned) and adds cells that attack the grader. ``tests/tools/test_grading_adversarial.py``
+really earned) and adds cells that attack the grader. ``tests/tools/grading/test_grading_adversarial.py``
 grades them all in one class and checks that each gets exactly the marks it earned.
 
 Code placed in a cell may use ``{ROOT}``, ``{SCORES}``, ``{VICTIM}`` and ``{SUBMISSIONS}``: the
@@ -302,7 +302,7 @@ import socket
 import urllib.request
 
 targets = [r"{ROOT}/notebooks/assignments/A2_gated_cells.ipynb", r"{VICTIM}", r"{SCORES}",
-           r"{ROOT}/course_utils/checks.py", r"{ROOT}/tools/grading.py", "/tmp/planted"]
+           r"{ROOT}/course_utils/checks.py", r"{ROOT}/tools/grading/grader.py", "/tmp/planted"]
 for path in targets:
     try:
         with open(path, "w") as f:

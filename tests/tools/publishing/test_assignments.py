@@ -16,7 +16,7 @@ from course_utils import REPOSITORY
 from tools.grading import grader
 from tools.publishing import assignments
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ASSIGNMENTS = sorted((ROOT / "notebooks" / "assignments").glob("*.py"))
 SOURCES = assignments.default_sources()
 SYNC_HINT = "Sync the pair with:  jupytext --sync {path}   (edit the .py, then sync)"

@@ -13,7 +13,7 @@ import pytest
 from course_utils import RELEASE, REPOSITORY, __version__
 from tools.publishing import colab
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 NOTEBOOKS = colab.notebooks(ROOT)
 FRAGILE = ("torch", "numpy", "ipywidgets")
 

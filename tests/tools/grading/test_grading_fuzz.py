@@ -15,7 +15,7 @@ import pytest
 
 from tools.grading import grader, kernel, sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 STUDENT = ROOT / "notebooks" / "student" / "A1_rnns_by_hand.ipynb"
 DEEP = "[" * 100_000 + "]" * 100_000  # nesting deeper than any parser's recursion
 VALUES = [["a", "list"], {"nested": {"deeper": [1, {"x": None}]}}, 12, None, True, -1.5, "",

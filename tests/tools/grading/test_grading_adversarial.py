@@ -1,4 +1,4 @@
-"""The grader against adversarial submissions (tests/tools/adversarial/attacks.py), one class graded.
+"""The grader against adversarial submissions (tests/tools/grading/adversarial/attacks.py), one class graded.
 
 Each submission must get exactly the marks it earned, whatever it tried; the instructor's files
 and the other students' submissions must be byte-identical afterwards, every file must have its
@@ -25,7 +25,7 @@ from adversarial.attacks import ATTACKS, END, KNOWN, SETUP, Attack
 
 from tools.grading import grader, restore, sandbox
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 ASSIGNMENTS = ROOT / "notebooks" / "assignments"
 STUDENT = ROOT / "notebooks" / "student"
 pytestmark = [pytest.mark.slow,
