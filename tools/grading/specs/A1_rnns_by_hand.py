@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from course_utils import bptt
-from tools.grading.specs import Spec
+from tools.grading.specs.spec import Spec
 
 PARAMS = bptt.PARAM_NAMES  # W_xh, W_hh, b, W_hy, b_y
 PARAMS_CALL = "params = {k: inputs[k] for k in ('W_xh', 'W_hh', 'b', 'W_hy', 'b_y')}\n"

@@ -15,7 +15,7 @@ import numpy as np
 import torch
 
 from course_utils import cells
-from tools.grading.specs import Spec
+from tools.grading.specs.spec import Spec
 
 
 def unroll(cell, inputs):
