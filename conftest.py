@@ -10,8 +10,8 @@ from pathlib import Path
 
 # --doctest-modules imports every .py under the test paths to look for examples; the notebooks'
 # .py halves are jupytext scripts that nbval runs through their .ipynb, never to be imported.
-# The student versions (python -m tools.assignments) stop at their first exercise by design:
-# nbval does not run them; tests/tools/test_assignments.py checks that they are up to date and
+# The student versions (python -m tools.publishing.assignments) stop at their first exercise by design:
+# nbval does not run them; tests/tools/publishing/test_assignments.py checks that they are up to date and
 # that each fails exactly at its first stub.
 collect_ignore_glob = ["notebooks/*.py", "notebooks/assignments/*.py", "notebooks/student/*"]
 
@@ -58,7 +58,7 @@ def pytest_collection_modifyitems(items):
 # How long each notebook took in this run, printed at the end ("notebook times"): the sum of its
 # cells' setup, run and teardown as pytest measured them, kernel start and shutdown included. The
 # suite runs notebooks side by side, so these times include sharing the CPU: README's per-notebook
-# times come from `python -m tools.benchmark` (each notebook alone), not from here.
+# times come from `python -m tools.measuring.benchmark` (each notebook alone), not from here.
 _notebook_seconds: dict[str, float] = {}
 
 

@@ -39,4 +39,5 @@ REPOSITORY = "rnn-course/sequence-models"
 """GitHub ``owner/name`` of the course: the notebooks' Colab badges and Colab set-up point here."""
 
 RELEASE = f"v{__version__}"
-"""The git tag that Colab badges open and Colab install cells install (``python -m tools.colab`` in a checkout)."""
+"""The git tag that Colab badges open and Colab install cells install (``python -m
+tools.publishing.colab`` in a checkout)."""

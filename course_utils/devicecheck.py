@@ -11,8 +11,8 @@ peak GPU memory) with ``course_utils.results``, and raises ``DeviceNotUsed`` whe
 ran models but none of them on the accelerator: on a GPU runtime such a notebook runs on the CPU
 while the GPU sits idle, which no error would otherwise reveal.
 
-Runners set the variable and append the last cell: ``python -m tools.benchmark --device fake``
-and ``python -m tools.gpucheck``. In a student's notebook nothing is installed and nothing runs.
+Runners set the variable and append the last cell: ``python -m tools.measuring.benchmark --device fake``
+and ``python -m tools.measuring.gpucheck``. In a student's notebook nothing is installed and nothing runs.
 """
 
 from __future__ import annotations

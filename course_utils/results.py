@@ -4,7 +4,7 @@
     results.record("held-out perplexity, LSTM", ppl_lstm, better="lower")
     results.record("dev accuracy", accuracy, better="higher", unit="%")
 
-Recording does nothing unless a run asks for it: ``python -m tools.benchmark`` sets
+Recording does nothing unless a run asks for it: ``python -m tools.measuring.benchmark`` sets
 ``COURSE_RESULTS_FILE`` for each notebook it executes, and ``record`` appends one JSON line per
 number to that file. In a student's notebook the call is free and silent, and it returns the
 value, so it can wrap an expression that is printed anyway.

@@ -1,4 +1,4 @@
-"""Sphinx configuration of the course's website, built by ``python -m tools.site``.
+"""Sphinx configuration of the course's website, built by ``python -m tools.publishing.site``.
 
 The tool copies this folder to ``build/site/src``, adds the published notebooks (executed,
 solutions removed), the slides, the claims page and local copies of MathJax and reveal.js,
@@ -9,7 +9,7 @@ student repository and tag that the GitHub button opens. Nothing here loads from
 import json
 from pathlib import Path
 
-# the student repository and tag (tools.target: course.toml and the version), written by the tool
+# the student repository and tag (tools.publishing.target: course.toml and the version), written by the tool
 _target = json.loads((Path(__file__).parent / "target.json").read_text(encoding="utf-8"))
 
 project = "Sequence modeling with recurrent neural networks"

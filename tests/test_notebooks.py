@@ -133,7 +133,8 @@ def test_no_control_characters(path):
         f"{path.relative_to(NOTEBOOKS)} holds control characters (only tab and newline belong in a notebook): "
         f"{found[:5]}. A LaTeX command written in a Python string that is not raw loses its first "
         f"letter to an escape (\\approx -> BEL, \\theta -> TAB, \\beta -> BS, \\frac -> FF, \\rho -> CR): "
-        f"fix the .py, write such strings as r\"...\", then jupytext --sync and python -m tools.assignments.")
+        f"fix the .py, write such strings as r\"...\", then jupytext --sync and "
+        "python -m tools.publishing.assignments.")
 
 
 INSTRUCTOR_SCRIPTS = SCRIPTS + sorted((NOTEBOOKS / "assignments").glob("*.py"))

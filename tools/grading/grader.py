@@ -11,18 +11,18 @@ full marks the grading environment cannot be trusted and no submission is graded
 Grading follows nbgrader's autograder without its database, and trusts nothing a submission
 holds or does:
 
-1. ``tools.submissions`` finds every ``*.ipynb`` under ``submissions/`` and reads it
+1. ``tools.grading.submissions`` finds every ``*.ipynb`` under ``submissions/`` and reads it
    defensively; a symbolic link, a duplicate, a notebook of no assignment or an unreadable file
    gets its row with a ``status`` and ``reason`` and is not run. With ``--class-list``, every
    listed student gets a row per assignment (``missing``, 0 points, where nothing was handed
    in), and a submission of a student not on the list is flagged ``not on the class list``.
-2. ``tools.restore`` puts every instructor test cell back where it belongs, to mark when each
+2. ``tools.grading.restore`` puts every instructor test cell back where it belongs, to mark when each
    question is judged.
-3. ``tools.kernel`` runs the student's code cells one by one in a fresh kernel inside a
-   ``tools.sandbox`` (bubblewrap: no network, own PID namespace, read-only system, writable only
+3. ``tools.grading.kernel`` runs the student's code cells one by one in a fresh kernel inside a
+   ``tools.grading.sandbox`` (bubblewrap: no network, own PID namespace, read-only system, writable only
    size-capped in-memory folders, resource limits; no instructor notebook, other submission or
-   score is visible). In place of each test cell it sends the judging cell of ``tools.judge``:
-   the question's inputs (``tools.specs``, drawn from a secret seed) go in as data, the student's
+   score is visible). In place of each test cell it sends the judging cell of ``tools.grading.judge``:
+   the question's inputs (``tools.grading.specs``, drawn from a secret seed) go in as data, the student's
    outputs come back as data, and the grader compares them, here, with references computed by
    the course's tested implementations. Nothing else the kernel says decides a mark.
 4. Each row is written to the CSV as soon as its submission is graded; points reached before a
@@ -112,7 +112,7 @@ class Settings:
     total_timeout: float = 900
     limits: sandbox.Limits = field(default_factory=sandbox.Limits)
     sandboxed: bool = True
-    specs: dict | None = None  # {assignment: {grade_id: Spec}}; default: tools/specs/<assignment>.py
+    specs: dict | None = None  # {assignment: {grade_id: Spec}}; default: tools/grading/specs/<assignment>.py
 
 
 def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
@@ -157,7 +157,7 @@ def grade(sub: submissions.Submission, source, settings: Settings) -> Result:
 def _decide(task: judge.Task | None, run: kernel.Run, index: int) -> str:
     """``""`` when the question scores, else why not: judged here, from the arrays only."""
     if task is None:
-        return "no declared spec (tools/specs)"
+        return "no declared spec (tools/grading/specs)"
     verdict = run.verdicts.get(index, "not run")
     if not run.replies.get(index) and verdict != "ok":
         return verdict  # not run, timeout, kernel died, or the judge's cell failed as a whole

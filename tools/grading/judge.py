@@ -1,6 +1,6 @@
 """Judge a question outside the kernel: data in, data out, the reference computed here.
 
-For each autograded question (``tools.specs``) the grader draws the inputs with a seed the
+For each autograded question (``tools.grading.specs``) the grader draws the inputs with a seed the
 submission never sees, sends them into the kernel as data (an ``.npz`` archive, base64 in the
 code of one cell), has the kernel call the student's function on them and hand back its outputs
 as data (an ``.npz`` archive, base64, as the value of a ``user_expressions`` entry of the

@@ -1,11 +1,11 @@
 """Run a graded notebook in a sandboxed kernel; at each graded question, the judge's cell.
 
-The grader starts ``ipykernel`` itself (inside ``tools.sandbox``) and talks to it with
+The grader starts ``ipykernel`` itself (inside ``tools.grading.sandbox``) and talks to it with
 ``jupyter_client``'s message-level API over Unix sockets that live in a small, size-limited
 in-memory folder *inside* the sandbox (``sandbox.SOCKETS``); the grader reaches them through
 ``/proc/<pid>/root`` of the sandbox's first process, so nothing the kernel writes lands on the
 host's disk. The code cells are sent one ``execute_request`` at a time. In place of each
-restored test cell the grader sends the judge's cell (``tools.judge``) with ``user_expressions``
+restored test cell the grader sends the judge's cell (``tools.grading.judge``) with ``user_expressions``
 that hand its outputs back as data; the student's visible checks are not run.
 
 Everything read from the kernel is treated as untrusted data: messages that fail to parse are

@@ -1,8 +1,8 @@
 """How much slower the course's cells are than PyTorch's fused layers: one training step each.
 
-    python -m tools.cellbench                    # CPU, one thread, batch 32, 64 steps, hidden 256
-    python -m tools.cellbench --device cuda      # on a GPU
-    python -m tools.cellbench --out benchmarks/cells-cpu.json
+    python -m tools.measuring.cellbench                    # CPU, one thread, batch 32, 64 steps, hidden 256
+    python -m tools.measuring.cellbench --device cuda      # on a GPU
+    python -m tools.measuring.cellbench --out benchmarks/cells-cpu.json
 
 A step is a forward pass over a (batch, steps, hidden) input and a backward pass of the summed
 outputs, for the course's ``Unrolled`` cell (``RNNCell``, ``LSTMCell``, ``GRUCell``, written from
@@ -61,7 +61,7 @@ def compare(kind: str, batch_size: int = 32, num_steps: int = 64, hidden_size: i
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.cellbench", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.measuring.cellbench", description=__doc__.split("\n")[0])
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=1, help="PyTorch CPU threads (default 1)")
     parser.add_argument("--rounds", type=int, default=10)

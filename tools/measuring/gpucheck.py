@@ -1,10 +1,10 @@
 """Every notebook in full mode on this machine's GPU, timed, with what each records and where it failed.
 
-    python -m tools.gpucheck --mode smoke          # seconds per notebook: try this first
-    python -m tools.gpucheck                       # full mode, every notebook, one fresh kernel each
-    python -m tools.gpucheck --seeds 0 1 2 --out gpu.md   # also write the Markdown table for README
+    python -m tools.measuring.gpucheck --mode smoke          # seconds per notebook: try this first
+    python -m tools.measuring.gpucheck                       # full mode, every notebook, one fresh kernel each
+    python -m tools.measuring.gpucheck --seeds 0 1 2 --out gpu.md   # also write the Markdown table for README
 
-The same runner as ``tools.benchmark`` (report in ``benchmarks/gpu-<mode>.json``), with:
+The same runner as ``tools.measuring.benchmark`` (report in ``benchmarks/gpu-<mode>.json``), with:
 
 - ``COURSE_DEVICE=cuda`` and a last cell appended to each notebook (``course_utils.devicecheck``)
   that records the peak GPU memory and fails a notebook whose models never reached the GPU;
@@ -92,7 +92,7 @@ def markdown(report: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.gpucheck", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.measuring.gpucheck", description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path)
     parser.add_argument("--mode", default="full", choices=("smoke", "class", "full"))
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])

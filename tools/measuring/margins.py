@@ -5,12 +5,12 @@ it measured, the threshold and the margin (how far the value is on the claim's s
 CPU computes the same notebook with other vector kernels, so training follows another
 trajectory: to a claim, another CPU is another seed. So the margins are measured over several
 seeds and under two CPU kernel paths, the machine's own and ATen's scalar kernels with oneDNN's
-SSE4.1 ones (``tools.benchmark --cpu-paths native default``):
+SSE4.1 ones (``tools.measuring.benchmark --cpu-paths native default``):
 
-    python -m tools.benchmark notebooks/04_bptt.ipynb --seeds 0 1 2 71 83 97 \\
+    python -m tools.measuring.benchmark notebooks/04_bptt.ipynb --seeds 0 1 2 71 83 97 \\
         --cpu-paths native default --jobs 2 --out benchmarks/margins/lectures-04-06.json
-    python -m tools.report          # RESULTS.md, its margins table from benchmarks/margins/*.json
-    python -m tools.margins         # the table alone, printed
+    python -m tools.measuring.report          # RESULTS.md, its margins table from benchmarks/margins/*.json
+    python -m tools.measuring.margins         # the table alone, printed
 
 Nothing here runs a notebook: it reads the benchmark's JSON reports.
 """
@@ -60,7 +60,7 @@ def _margin(entry: dict) -> float:
 
 
 def collect(reports: list[dict]) -> list[Margin]:
-    """Every claim recorded in ``reports`` (``tools.benchmark`` JSON), in the order first met."""
+    """Every claim recorded in ``reports`` (``tools.measuring.benchmark`` JSON), in the order first met."""
     found: dict[tuple[str, str], Margin] = {}
     for report in reports:
         for run in report["runs"]:
@@ -132,7 +132,7 @@ def table(reports: list[dict], root: Path | None = None) -> list[str]:
     then the claims the notebooks no longer state, with where they failed."""
     margins, retired = current(collect(reports), root)
     if not margins:
-        return ["No margins measured yet: run `tools.benchmark` with `--cpu-paths native default` "
+        return ["No margins measured yet: run `tools.measuring.benchmark` with `--cpu-paths native default` "
                 "into `benchmarks/margins/`."]
     lines = ["| notebook | claim | threshold | worst value | worst margin | margin / threshold | runs | failed |",
              "|---|---|---|---|---|---|---|---|"]
@@ -179,7 +179,7 @@ def section(reports: list[dict]) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.margins", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.measuring.margins", description=__doc__.split("\n")[0])
     parser.add_argument("--dir", type=Path, default=MARGINS_DIR, help="folder of benchmark reports")
     args = parser.parse_args(argv)
     print("\n".join(section(load(args.dir))))

@@ -20,8 +20,8 @@ The instructor's notebooks hold the solutions, marked as nbgrader marks them:
 nbconvert's ``ClearOutputPreprocessor`` over each notebook, points its Colab badge at the
 student copy and writes it::
 
-    python -m tools.assignments                 # every notebook -> notebooks/student/
-    python -m tools.assignments --check         # fail if notebooks/student/ is out of date
+    python -m tools.publishing.assignments                 # every notebook -> notebooks/student/
+    python -m tools.publishing.assignments --check         # fail if notebooks/student/ is out of date
 
 nbgrader is an instructor-only dependency: ``pip install -e ".[instructor]"``.
 """
@@ -219,7 +219,7 @@ def _expand(arguments: list[str]) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.assignments",
+    parser = argparse.ArgumentParser(prog="python -m tools.publishing.assignments",
                                      description="Build the student versions of the notebooks.")
     parser.add_argument("sources", nargs="*", help="notebooks or folders (default: notebooks/NN_*.ipynb "
                                                    "and notebooks/assignments/*.ipynb)")
@@ -229,7 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     sources = _expand(args.sources) or None
     try:
-        pairs.require_in_sync(sources or default_sources(), "python -m tools.assignments")
+        pairs.require_in_sync(sources or default_sources(), "python -m tools.publishing.assignments")
     except pairs.OutOfSync as err:
         print(err, file=sys.stderr)
         return 1
@@ -238,7 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem)
         if problems:
-            print("Rebuild with:  python -m tools.assignments")
+            print("Rebuild with:  python -m tools.publishing.assignments")
         return 1 if problems else 0
     for path in build(sources, Path(args.out)):
         print(path)

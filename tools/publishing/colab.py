@@ -3,12 +3,12 @@
 The setting is ``REPOSITORY`` (GitHub ``owner/name`` of this, the instructor's, repository) and
 ``RELEASE`` (the tag, ``v`` + the version) in ``course_utils/__init__.py``. The student release
 and the website use the same functions with the student repository of ``course.toml`` instead
-(:mod:`tools.target`). A notebook's badge opens that notebook *at that tag*, and its
+(:mod:`tools.publishing.target`). A notebook's badge opens that notebook *at that tag*, and its
 install cell installs the course package from the same tag, so the code a student runs on Colab
 is the code the notebook was written for, never a moving branch. After changing the setting::
 
-    python -m tools.colab            # rewrite the badge and install cell of every notebook
-    python -m tools.colab --check    # exit 1, naming each notebook that disagrees (CI)
+    python -m tools.publishing.colab            # rewrite the badge and install cell of every notebook
+    python -m tools.publishing.colab --check    # exit 1, naming each notebook that disagrees (CI)
 
 The install cell runs only on Colab (where ``google.colab`` is imported) and installs the
 package with pip's normal resolution: Colab's own torch, numpy and ipywidgets already satisfy the
@@ -107,14 +107,14 @@ def sync(root: Path = ROOT, check: bool = False) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.publishing.colab", description=__doc__.split("\n")[0])
     parser.add_argument("--check", action="store_true", help="report disagreements, change nothing")
     args = parser.parse_args(argv)
     stale = sync(check=args.check)
     for path in stale:
         print(f"{'out of date' if args.check else 'updated'}: {path.relative_to(ROOT)}")
     if args.check and stale:
-        print("Run:  python -m tools.colab   to regenerate them.", file=sys.stderr)
+        print("Run:  python -m tools.publishing.colab   to regenerate them.", file=sys.stderr)
         return 1
     return 0
 

@@ -1,9 +1,10 @@
 """Notebook pairs: a notebook's ``.ipynb`` and its jupytext ``.py`` twin must hold the same cells.
 
 The ``.py`` twin is what a maintainer edits; the ``.ipynb`` is what the tools read. A twin edited
-and not synced would ship its old text, so the tools that publish (:mod:`tools.assignments`,
-:mod:`tools.slides`, :mod:`tools.release`, :mod:`tools.site`) call :func:`require_in_sync` first
-and refuse, naming each pair and the command that syncs it.
+and not synced would ship its old text, so the tools that publish
+(:mod:`tools.publishing.assignments`, :mod:`tools.publishing.slides`, :mod:`tools.publishing.release`,
+:mod:`tools.publishing.site`) call :func:`require_in_sync` first and refuse, naming each pair and
+the command that syncs it.
 """
 
 from __future__ import annotations

@@ -4,14 +4,14 @@ The instructor's repository holds the solutions, the hidden tests and the model 
 (``notebooks/``, ``notebooks/assignments/``), like nbgrader's ``source/``; the students' repository
 holds only what ``release`` writes, like nbgrader's ``release/``::
 
-    python -m tools.release ../course-student     # for the repository course.toml names, tag v<version>
+    python -m tools.publishing.release ../course-student     # for the repository course.toml names, tag v<version>
 
-Where it is published comes from one place, :mod:`tools.target` (``course.toml`` and the package
+Where it is published comes from one place, :mod:`tools.publishing.target` (``course.toml`` and the package
 version), never from a command-line flag, so a second run cannot silently name another
 repository. What it writes:
 
 - ``notebooks/``: the student version of every lecture notebook and assignment (built fresh
-  with ``tools.assignments``: stubs for solutions, no hidden test, answer or output), whose Colab
+  with ``tools.publishing.assignments``: stubs for solutions, no hidden test, answer or output), whose Colab
   badge and install cell point at the student repository and tag;
 - ``course_utils/`` (its ``REPOSITORY`` set to the student repository), a student
   ``pyproject.toml`` (the package and its ``lab`` extra; no instructor extra, no test
@@ -116,7 +116,7 @@ licence (`LICENSE`).
 
 
 def release(out: Path, where: target.Target | None = None) -> list[Path]:
-    """Write the student release for ``where`` (default: :func:`tools.target.load`) to ``out``.
+    """Write the student release for ``where`` (default: :func:`tools.publishing.target.load`) to ``out``.
 
     Updates ``out`` in place (see the module's documentation) and returns the files written.
     """
@@ -124,7 +124,7 @@ def release(out: Path, where: target.Target | None = None) -> list[Path]:
     if _inside(out, ROOT):
         raise ValueError(f"{out} is inside the instructor's repository; write the release outside it")
     earlier = _earlier(out, where)
-    pairs.require_in_sync(assignments.default_sources(), "python -m tools.release")
+    pairs.require_in_sync(assignments.default_sources(), "python -m tools.publishing.release")
     with tempfile.TemporaryDirectory() as tmp:
         staging = Path(tmp)
         _write(staging, where)
@@ -302,9 +302,9 @@ def _retagging(out: Path, tag: str) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m tools.release", description=__doc__.split("\n")[0],
+        prog="python -m tools.publishing.release", description=__doc__.split("\n")[0],
         epilog="The student repository is course.toml's [students] repository; the tag is v + "
-               "course_utils.__version__ (python -m tools.target shows both).")
+               "course_utils.__version__ (python -m tools.publishing.target shows both).")
     parser.add_argument("out", help="folder to write the release to (outside this repository): empty, "
                                     "a clone of the student repository, or an earlier release")
     args = parser.parse_args(argv)

@@ -1,7 +1,7 @@
 """Slide metadata for the lecture notebooks, written from their structure, never by hand.
 
 Each lecture notebook (``notebooks/NN_*.ipynb`` and its jupytext twin ``.py``) can be presented
-as reveal.js slides: with ``jupyter nbconvert --to slides`` (what ``python -m tools.site`` builds)
+as reveal.js slides: with ``jupyter nbconvert --to slides`` (what ``python -m tools.publishing.site`` builds)
 or live in JupyterLab with RISE (``pip install jupyterlab-rise``). Both read each cell's
 ``slideshow.slide_type``. This tool writes it, from rules a maintainer can predict:
 
@@ -16,8 +16,8 @@ or live in JupyterLab with RISE (``pip install jupyterlab-rise``). Both read eac
 A cell longer than a screen on its own stays one sub-slide; the slides scroll
 (``--SlidesExporter.reveal_scroll=True``). Run it after any change to a notebook::
 
-    python -m tools.slides            # write the metadata into every lecture notebook pair
-    python -m tools.slides --check    # exit 1, naming each notebook whose metadata differs (CI)
+    python -m tools.publishing.slides            # write the metadata into every lecture notebook pair
+    python -m tools.publishing.slides --check    # exit 1, naming each notebook whose metadata differs (CI)
 
 Both files of each pair are written through jupytext, so the pair stays in sync.
 """
@@ -152,13 +152,13 @@ def stale(path: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.slides", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.publishing.slides", description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", help="notebooks (default: the lecture notebooks 00-09)")
     parser.add_argument("--check", action="store_true", help="write nothing; exit 1 if any is out of date")
     args = parser.parse_args(argv)
     paths = [Path(p) for p in args.notebooks] or lecture_notebooks()
     try:  # write() reads the .ipynb and rewrites the .py: an unsynced edit of the .py would be lost
-        pairs.require_in_sync(paths, "python -m tools.slides")
+        pairs.require_in_sync(paths, "python -m tools.publishing.slides")
     except pairs.OutOfSync as err:
         print(err, file=sys.stderr)
         return 1
@@ -167,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         for problem in problems:
             print(problem)
         if problems:
-            print("Rewrite with:  python -m tools.slides")
+            print("Rewrite with:  python -m tools.publishing.slides")
         return 1 if problems else 0
     for path in paths:
         write(path)

@@ -1,11 +1,11 @@
 """Where students get the course: the student repository and the tag, read from one place.
 
 The repository is ``course.toml``'s ``[students] repository`` (GitHub ``owner/name``); the tag is
-``v`` + ``course_utils.__version__``. :mod:`tools.release`, :mod:`tools.site` (pages, slides,
-its GitHub button) and the release's Colab badges and install cells (:mod:`tools.colab`'s
+``v`` + ``course_utils.__version__``. :mod:`tools.publishing.release`, :mod:`tools.publishing.site` (pages, slides,
+its GitHub button) and the release's Colab badges and install cells (:mod:`tools.publishing.colab`'s
 functions) all take them from :func:`load`, so they cannot disagree::
 
-    python -m tools.target     # print the repository, the tag and the addresses built from them
+    python -m tools.publishing.target     # print the repository, the tag and the addresses built from them
 
 Names are checked: an owner and a name as GitHub allows them, a tag ``vX.Y.Z``.
 """

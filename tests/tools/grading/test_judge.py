@@ -1,4 +1,4 @@
-"""The judge outside the kernel (tools/judge.py) and the declared questions (tools/specs).
+"""The judge outside the kernel (tools/grading/judge.py) and the declared questions (tools/grading/specs).
 
 Fast: no kernel. The kernel's side is played here by running the judge's cell with ``exec``
 on the instructor's solutions (honest) or on forged answers, and by handing ``decide`` replies

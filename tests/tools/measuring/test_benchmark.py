@@ -93,7 +93,8 @@ def test_readme_table_is_the_committed_benchmark_output():
         pytest.skip("no class-mode benchmark committed yet")
     readme = (benchmark.ROOT / "README.md").read_text()
     assert benchmark.readme_table(json.loads(report.read_text()), readme) == readme, (
-        "README's notebook table differs from benchmarks/class.json: run  python -m tools.benchmark --update-readme")
+        "README's notebook table differs from benchmarks/class.json: run  "
+        "python -m tools.measuring.benchmark --update-readme")
 
 
 def test_every_notebook_has_a_budget_in_course_order():

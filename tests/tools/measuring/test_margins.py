@@ -1,4 +1,4 @@
-"""tools.margins: each claim's worst margin over the runs of several benchmark reports."""
+"""tools.measuring.margins: each claim's worst margin over the runs of several benchmark reports."""
 
 import math
 

@@ -36,7 +36,7 @@ def test_results_md_names_machine_times_failures_and_anchors():
     assert "**failed** for seeds [2]" in text and "06_gru: 70 s > 60 s" in text  # over budget, listed
     assert "Dive into Deep Learning, section 10.1" in text and "| 6.7 |" in text  # 06's anchors
     assert "none reported" in text  # 09: a course that reports no corpus BLEU says so
-    assert "Not measured yet: `python -m tools.cellbench" in text and "gpucheck" in text
+    assert "Not measured yet: `python -m tools.measuring.cellbench" in text and "gpucheck" in text
 
 
 def test_cell_timings_and_a_gpu_run_are_included_when_given():
@@ -55,7 +55,7 @@ def test_the_command_writes_results_md_and_explains_a_missing_report(tmp_path, c
     assert out.read_text().startswith("# Results")
     with pytest.raises(SystemExit):
         report.main(["--report", str(tmp_path / "missing.json"), "--out", str(out)])
-    assert "run `python -m tools.benchmark` first" in capsys.readouterr().err
+    assert "run `python -m tools.measuring.benchmark` first" in capsys.readouterr().err
 
 
 def test_every_anchor_names_a_source_a_link_and_what_differs():

@@ -111,7 +111,7 @@ def test_student_versions_hide_solutions_hidden_tests_and_answers(path, student)
 
 def test_committed_student_versions_are_up_to_date():
     problems = assignments.stale()
-    assert not problems, ("\n".join(problems) + "\nRebuild them with:  python -m tools.assignments")
+    assert not problems, ("\n".join(problems) + "\nRebuild them with:  python -m tools.publishing.assignments")
 
 
 @pytest.mark.parametrize("script", ASSIGNMENTS, ids=lambda p: p.stem)

@@ -25,14 +25,14 @@ def _setup_cell(ipynb: Path) -> str:
 
 def _install_block(source: str) -> str:
     match = colab._INSTALL.search(source)
-    assert match, "the setup cell must start with the Colab install block (python -m tools.colab)"
+    assert match, "the setup cell must start with the Colab install block (python -m tools.publishing.colab)"
     return match.group(0)
 
 
 def test_every_badge_and_install_cell_agrees_with_the_setting():
     stale = colab.sync(ROOT, check=True)
     assert not stale, (f"out of date: {[str(p.relative_to(ROOT)) for p in stale]}; "
-                       f"run  python -m tools.colab")
+                       f"run  python -m tools.publishing.colab")
 
 
 def test_the_release_is_a_tag_of_this_version():

@@ -20,8 +20,9 @@ def test_a_synced_pair_passes_and_an_edited_twin_is_named(tmp_path):
     assert pairs.differing([ipynb]) == []
     ipynb.with_suffix(".py").write_text(SCRIPT.replace("x = 1", "x = 2"))
     assert pairs.differing([ipynb]) == [ipynb.with_suffix(".py")]
-    with pytest.raises(pairs.OutOfSync, match=r"(?s)python -m tools.slides refuses.*jupytext --sync .*00_demo\.py"):
-        pairs.require_in_sync([ipynb], "python -m tools.slides")
+    with pytest.raises(pairs.OutOfSync,
+                       match=r"(?s)python -m tools\.publishing\.slides refuses.*jupytext --sync .*00_demo\.py"):
+        pairs.require_in_sync([ipynb], "python -m tools.publishing.slides")
 
 
 def test_student_versions_slides_and_release_refuse_an_unsynced_pair(tmp_path, monkeypatch, capsys):
@@ -33,5 +34,5 @@ def test_student_versions_slides_and_release_refuse_an_unsynced_pair(tmp_path, m
     assert "jupytext --sync" in capsys.readouterr().err
     assert ipynb.read_text() == before and not (tmp_path / "student").exists()  # nothing written
     monkeypatch.setattr(assignments, "default_sources", lambda: [ipynb])
-    with pytest.raises(pairs.OutOfSync, match="python -m tools.release refuses"):
+    with pytest.raises(pairs.OutOfSync, match="python -m tools.publishing.release refuses"):
         release.release(tmp_path / "out", target.Target("owner/name", "v1.0.0"))

@@ -1,4 +1,4 @@
-"""The student release (tools/release.py): everything students need, nothing of the instructor's,
+"""The student release (tools/publishing/release.py): everything students need, nothing of the instructor's,
 updated in place in a clone of the student repository."""
 
 import json
@@ -94,7 +94,7 @@ def test_a_second_release_updates_a_git_clone_in_place(tmp_path):
 def test_leaks_and_folders_that_are_refused(tmp_path):
     (tmp_path / "x.ipynb").write_text("### BEGIN HIDDEN TESTS")
     assert release.leaks(tmp_path) == ["x.ipynb: '### BEGIN HIDDEN TESTS'"]
-    (tmp_path / "x.ipynb").write_text(f"see github.com/{REPOSITORY} and python -m tools.benchmark")
+    (tmp_path / "x.ipynb").write_text(f"see github.com/{REPOSITORY} and python -m tools.measuring.benchmark")
     assert len(release.leaks(tmp_path)) == 2
     (tmp_path / "x.ipynb").write_text(f"github.com/{REPOSITORY}-student is another repository")
     assert release.leaks(tmp_path) == []

@@ -1,6 +1,6 @@
 """The website's publishing step (no solutions, outputs kept, widgets made static) and its slides.
 
-The full build (``python -m tools.site --mode smoke --check``: every notebook executed, Sphinx,
+The full build (``python -m tools.publishing.site --mode smoke --check``: every notebook executed, Sphinx,
 slides, a headless browser) runs in CI as its own step; these tests check its parts quickly.
 """
 

@@ -1,4 +1,4 @@
-"""Slide metadata written by tools.slides: its rules, the pair kept in sync, the notebooks up to date."""
+"""Slide metadata written by tools.publishing.slides: its rules, the pair kept in sync, the notebooks up to date."""
 
 import shutil
 from pathlib import Path
@@ -48,6 +48,6 @@ def test_write_keeps_the_pair_in_sync(tmp_path):
 @pytest.mark.parametrize("path", slides.lecture_notebooks(), ids=lambda p: p.stem)
 def test_lecture_notebooks_carry_the_slide_metadata(path):
     problems = slides.stale(path)
-    assert not problems, "\n".join(problems) + "\nWrite it with:  python -m tools.slides"
+    assert not problems, "\n".join(problems) + "\nWrite it with:  python -m tools.publishing.slides"
     types = slides.slide_types(jupytext.read(path))
     assert types[0] == "slide" and types.count("slide") >= 4, "a title slide and one slide per section"

@@ -1,4 +1,4 @@
-"""One place names the student repository and the tag (tools/target.py): course.toml and the version."""
+"""One place names the student repository and the tag (tools/publishing/target.py): course.toml and the version."""
 
 import pytest
 

@@ -1,8 +1,8 @@
 """The course as a website and as slides: notebooks executed once, published without solutions.
 
-    python -m tools.site                      # class mode: execute (cached), build site and slides
-    python -m tools.site --mode smoke --check # what CI runs: seconds per notebook, then a browser check
-    python -m tools.site --check-only         # check an existing build in headless Chromium
+    python -m tools.publishing.site                      # class mode: execute (cached), build site and slides
+    python -m tools.publishing.site --mode smoke --check # what CI runs: seconds per notebook, then a browser check
+    python -m tools.publishing.site --check-only         # check an existing build in headless Chromium
 
 What it does, in order (everything lands in ``build/site/``, which git ignores):
 
@@ -13,25 +13,25 @@ What it does, in order (everything lands in ``build/site/``, which git ignores):
    data files): a notebook whose code did not change is not executed again. A cell that errors
    fails the build, naming the notebook and the cell.
 2. **Publish** each executed notebook as students get it: nbgrader's ClearSolutions,
-   ClearHiddenTests and ClearMarkScheme (through :func:`tools.assignments.student_notebook`),
+   ClearHiddenTests and ClearMarkScheme (through :func:`tools.publishing.assignments.student_notebook`),
    with the outputs of every other cell kept and those of the cells that held a solution or a
    hidden test removed. Jupyter widgets, which need a running kernel, become a note saying so
    (with what their output area last showed); closed progress bars are dropped, finished ones
    drawn as plain bars. A line of links opens each page: its student version on Colab and on
    GitHub, a download of the student notebook, its slides, and the set-up sections of the
    student README. Those links, the page's Colab badge and install cell and the theme's GitHub
-   button all point at the student repository and tag of :mod:`tools.target` (``course.toml``).
+   button all point at the student repository and tag of :mod:`tools.publishing.target` (``course.toml``).
 3. **Build** the site with Sphinx, myst-nb and the book theme from ``site/`` (configuration,
    index, pages) and the published notebooks, warnings as errors (a broken internal link fails
    it), MathJax served from the site itself (the copy the ``jupyter-server-mathjax`` package
-   ships); the page of what the course proves comes from :mod:`tools.claims`.
+   ships); the page of what the course proves comes from :mod:`tools.publishing.claims`.
 4. **Slides** of each lecture notebook with ``nbconvert``'s reveal.js exporter, from the slide
-   metadata :mod:`tools.slides` writes, with the outputs, reveal.js and MathJax served locally
+   metadata :mod:`tools.publishing.slides` writes, with the outputs, reveal.js and MathJax served locally
    (``build/site/html/slides/``).
 5. **Refuse** a built site that links to another GitHub repository than the student one (and
    the third parties it cites), names the instructor's repository, or shows an absolute path of
    this machine (:func:`published_problems`).
-6. **Check** (``--check``) the built site and slides in headless Chromium (:mod:`tools.site.browser`).
+6. **Check** (``--check``) the built site and slides in headless Chromium (:mod:`tools.publishing.site.browser`).
 
 The data layer honours ``COURSE_DATA_MIRROR`` (CI and offline machines point it at their local
 copies); without it the notebooks download their datasets as they always do.
@@ -66,8 +66,9 @@ WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
 WIDGET_NOTE = ("Interactive: this control needs a running Python kernel. Open the notebook in "
                "Jupyter or on Colab (links at the top of the page) to use it.")
+# sections of the student README that tools.publishing.release writes
 STUDENT_README = {"on your machine": "on-your-machine", "Colab": "on-colab",
-                  "exercises and assignments": "exercises-and-assignments"}  # sections of tools.release's README
+                  "exercises and assignments": "exercises-and-assignments"}
 
 
 # --- 1. execution, once, through jupyter-cache ------------------------------------------------
@@ -157,7 +158,7 @@ def published(executed, name: str, where: target.Target | None = None):
     Solution bodies become stubs, hidden tests and mark schemes go, and a cell that held any of
     them loses its outputs; every other code cell keeps what it printed and drew. The Colab
     badge and the install cell point at the student repository ``where`` (default:
-    :func:`tools.target.load`), as in the release.
+    :func:`tools.publishing.target.load`), as in the release.
     """
     where = where or target.load()
     errors = [i for i, c in enumerate(executed.cells) if c.cell_type == "code"
@@ -248,7 +249,7 @@ def _progress(models: list[str], state: dict):
 def links_cell(path: Path, kind: str, where: target.Target | None = None, slides: bool = False):
     """The markdown cell of links under each page's title: Colab, GitHub, download, slides, set-up.
 
-    Every link goes to the student repository ``where`` (default :func:`tools.target.load`), in
+    Every link goes to the student repository ``where`` (default :func:`tools.publishing.target.load`), in
     the layout of the release (``notebooks/NN_*.ipynb``, its README's sections). ``slides=True``
     gives the variant for a slide deck: plain Markdown (no MyST download role, which reveal.js
     would show as raw text) and no link to the deck itself.
@@ -316,7 +317,7 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: i
     """Execute (or take from the cache), publish and build the site and slides; return the HTML folder.
 
     Every link to the course goes to the student repository ``where`` (default: course.toml's,
-    :func:`tools.target.load`); the build fails when a page links elsewhere or shows a path of
+    :func:`tools.publishing.target.load`); the build fails when a page links elsewhere or shows a path of
     this machine (:func:`published_problems`).
     """
     out, where = Path(out), where or target.load()
@@ -326,7 +327,7 @@ def build(mode: str = "class", out: Path = OUT, cell_timeout: int = 900, jobs: i
     shutil.copytree(SITE, src, ignore=shutil.ignore_patterns("templates", "__pycache__"))
     _vendor(src / "_static")
     every = [p.resolve() for p in only] if only else benchmark.notebooks()
-    pairs.require_in_sync(every, "python -m tools.site")
+    pairs.require_in_sync(every, "python -m tools.publishing.site")
     (src / "target.json").write_text(json.dumps({"repository": where.repository, "tag": where.tag}))
     pages = {"lectures": [p for p in every if p.parent.name == "notebooks"],
              "assignments": [p for p in every if p.parent.name == "assignments"]}
@@ -438,7 +439,7 @@ def published_problems(html_dir: Path, where: target.Target) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tools.site", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.publishing.site", description=__doc__.split("\n")[0])
     parser.add_argument("notebooks", nargs="*", type=Path, help="only these (default: every notebook of the course)")
     parser.add_argument("--mode", default=os.environ.get("COURSE_MODE", "class"), choices=["smoke", "class", "full"],
                         help="the size mode the notebooks are executed in (default: class)")

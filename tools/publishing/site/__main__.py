@@ -1,4 +1,4 @@
-"""``python -m tools.site``: see :mod:`tools.site`."""
+"""``python -m tools.publishing.site``: see :mod:`tools.publishing.site`."""
 
 import sys
 

@@ -1,6 +1,6 @@
 """The built site and slides, checked in headless Chromium (Debian's ``chromium`` and ``chromium-driver``).
 
-    python -m tools.site --check-only            # the build in build/site/html
+    python -m tools.publishing.site --check-only            # the build in build/site/html
 
 The site is served over HTTP from a local port, and every page reachable from ``index.html``
 is visited (the slides through their links). Each page must have:
@@ -208,7 +208,7 @@ def check(html_dir: Path, log=print) -> list[str]:
     """Every problem found in the site at ``html_dir`` and its slides, as 'page: problem' lines."""
     html_dir = Path(html_dir)
     if not (html_dir / "index.html").exists():
-        return [f"{html_dir}/index.html: no site built there (python -m tools.site)"]
+        return [f"{html_dir}/index.html: no site built there (python -m tools.publishing.site)"]
     server, origin = serve(html_dir)
     browser = driver()
     problems, seen, todo, counts = [], set(), [origin + "index.html"], {"pages": 0, "slides": 0, "audio": 0,
