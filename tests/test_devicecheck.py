@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from course_utils import devicecheck, results
+from course_utils import costs, devicecheck, results
 
 
 @pytest.fixture
@@ -38,9 +38,23 @@ def test_finish_records_steps_and_the_peak_gpu_memory(fresh_counts, monkeypatch,
     monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "r.jsonl"))
     monkeypatch.setattr(devicecheck, "peak_memory_mib", lambda: 1234.5)
     devicecheck.counts["step"]["cuda"] += 7
+    monkeypatch.setattr(costs, "ledger", [])
+    monkeypatch.setattr(costs, "peak_host_memory_mib", lambda: 2000.0)
     devicecheck.finish(expected="cuda")
     recorded = {r["name"]: r["value"] for r in results.read(tmp_path / "r.jsonl")}
-    assert recorded == {"optimizer steps on cuda": 7, "peak GPU memory": 1234.5}
+    assert recorded == {"optimizer steps on cuda": 7, "peak GPU memory": 1234.5,
+                        "peak host memory of the kernel": 2000.0}
+
+
+def test_finish_records_the_t4_estimate_of_what_fit_logged(fresh_counts, monkeypatch, tmp_path, capsys):
+    monkeypatch.setenv(results.RESULTS_ENV, str(tmp_path / "r.jsonl"))
+    monkeypatch.setattr(costs, "ledger", [])
+    costs.log("a", 1000, costs.Step(flops=int(costs.T4_FLOPS) // 1000, ops=0))  # 1 s of FLOPs in all
+    costs.log("b", 10, costs.Step(flops=0, ops=1000))  # 10 x 1000 launches
+    devicecheck.finish(expected="cpu")
+    recorded = {r["name"]: r["value"] for r in results.numbers_only(results.read(tmp_path / "r.jsonl"))}
+    assert recorded["T4 estimate of the training steps in fit"] == pytest.approx(1 + 10 * 1000 * costs.LAUNCH_SECONDS)
+    assert "T4 estimate" in capsys.readouterr().out
 
 
 def test_installed_only_when_asked(monkeypatch):
