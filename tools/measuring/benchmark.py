@@ -180,7 +180,7 @@ def with_device_check(nb):
 
 def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 1,
                  cell_timeout: int = 900, save_to: Path | None = None, retries: int = 1,
-                 cpu_path: str = "native", device: str | None = None) -> dict:
+                 cpu_path: str = "native", device: str | None = None, dry_steps: int | None = None) -> dict:
     """Execute ``path`` in a fresh kernel; return its time, status and recorded results.
 
     Never raises for the notebook's sake: an error, a dead kernel or a cell over
@@ -188,9 +188,11 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
     is run again (``execute_retrying``); ``hangs`` lists what each hang said and the time is that
     of the last attempt. With ``save_to``, a run that passed also writes the executed notebook there.
     With ``device``, the notebook runs with ``COURSE_DEVICE=device`` and its device use is checked
-    at its end (``with_device_check``).
+    at its end (``with_device_check``). With ``dry_steps``, every ``training.fit`` trains only that
+    many steps (``COURSE_DRY_STEPS``: a dry run, at full scale in full mode) and logs the work of
+    the steps it was asked for (``course_utils.costs``).
     """
-    from course_utils import results
+    from course_utils import costs, results
 
     with tempfile.TemporaryDirectory() as tmp:
         results_file = Path(tmp) / "results.jsonl"
@@ -199,6 +201,8 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
                    **{results.RESULTS_ENV: str(results_file)})
         if device:
             env.update(COURSE_DEVICE=device, COURSE_DEVICE_CHECK="1")
+        if dry_steps:
+            env[costs.DRY_ENV] = str(dry_steps)
 
         def read():
             results_file.unlink(missing_ok=True)  # an attempt that hung keeps no results
@@ -212,7 +216,7 @@ def run_notebook(path: Path, mode: str = "class", seed: int = 0, threads: int = 
     return {"notebook": path.stem, "path": path.relative_to(ROOT).as_posix() if path.is_relative_to(ROOT)
             else str(path), "seed": seed, "seconds": round(seconds, 1), "ok": not error,
             "cpu_path": cpu_path, "error": error, "results": recorded, "hangs": hangs,
-            **({"device": device} if device else {})}
+            **({"device": device} if device else {}), **({"dry_steps": dry_steps} if dry_steps else {})}
 
 
 def _describe(err: Exception, nb, index: int | None) -> str:
@@ -301,7 +305,45 @@ def markdown(report: dict) -> str:
     if late:
         lines += ["", "Over budget: " + "; ".join(late) + "."]
     numbers = results_table(report)
-    return "\n".join(lines + ([""] + errors if errors else []) + (["", *numbers] if numbers else [])) + "\n"
+    estimates = estimates_table(report) if report.get("dry_steps") else []
+    return "\n".join(lines + ([""] + errors if errors else []) + (["", *estimates] if estimates else [])
+                     + (["", *numbers] if numbers else [])) + "\n"
+
+
+T4_BUDGET = 600.0  # seconds: what a notebook's full mode should take on a free Colab T4
+
+
+def estimate(run: dict) -> dict:
+    """A run's T4 estimate (``course_utils.costs``): seconds, steps and fits logged, peak host memory."""
+    from course_utils import results
+    logged = results.costs_only(run["results"])
+    host = [e["value"] for e in results.numbers_only(run["results"]) if e["name"] == "peak host memory of the kernel"]
+    return {"seconds": sum(e["seconds"] for e in logged), "steps": sum(e["steps"] for e in logged),
+            "fits": len(logged), "host_mib": host[0] if host else None,
+            "largest": max(logged, key=lambda e: e["seconds"]) if logged else None}
+
+
+def estimates_table(report: dict) -> list[str]:
+    """Markdown rows: each notebook's T4 estimate for the steps its fits were asked for (first seed)."""
+    from course_utils import costs
+    rows = [f"T4 estimate of the training steps in `fit` ({costs.T4_FLOPS / 1e12:.0f} TFLOP/s fp32 and "
+            f"{costs.LAUNCH_SECONDS * 1e6:.0f} µs per operation; evaluation, sampling and loops outside `fit` "
+            f"not counted; budget {T4_BUDGET / 60:.0f} min):", "",
+            "| notebook | T4 estimate | steps in fit | fits | largest fit | peak host memory | status |",
+            "|---|---|---|---|---|---|---|"]
+    seen = set()
+    for run in report["runs"]:
+        if run["notebook"] in seen:
+            continue
+        seen.add(run["notebook"])
+        e = estimate(run)
+        over = " (over budget)" if e["seconds"] > T4_BUDGET else ""
+        big = e["largest"]
+        largest = f"{big['desc']}: {big['steps']} steps, {big['seconds'] / 60:.1f} min" if big else "-"
+        host = f"{e['host_mib']:.0f} MiB" if e["host_mib"] is not None else "-"
+        rows.append(f"| {run['notebook']} | {e['seconds'] / 60:.1f} min{over} | {e['steps']} | {e['fits']} | "
+                    f"{largest} | {host} | {'passed' if run['ok'] else 'failed'} |")
+    return rows
 
 
 def results_table(report: dict) -> list[str]:
@@ -357,8 +399,9 @@ def readme_table(report: dict, readme: str) -> str:
 
 
 def _run_one(args: tuple) -> dict:
-    path, mode, seed, threads, timeout, save_to, cpu_path, device = args
-    return run_notebook(path, mode, seed, threads, timeout, save_to, cpu_path=cpu_path, device=device)
+    path, mode, seed, threads, timeout, save_to, cpu_path, device, dry_steps = args
+    return run_notebook(path, mode, seed, threads, timeout, save_to, cpu_path=cpu_path, device=device,
+                        dry_steps=dry_steps)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -376,12 +419,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="JSON report (default benchmarks/<mode>.json)")
     parser.add_argument("--device", help="run on this device (COURSE_DEVICE: cuda, fake, ...) and fail a "
                                          "notebook whose models never reached it")
+    parser.add_argument("--dry-steps", type=int, metavar="N",
+                        help="a dry run: every training.fit trains only N steps (with --mode full: full "
+                             "sizes and data, minutes), and the report gives each notebook's T4 estimate")
     parser.add_argument("--site-cache", action="store_true",
                         help="also keep each notebook's run with the first seed in the site's cache, so that "
                              "`python -m tools.publishing.site` publishes those outputs without executing again")
     parser.add_argument("--update-readme", action="store_true",
                         help="only rewrite README's notebook table from the report, run nothing")
     args = parser.parse_args(argv)
+    if args.dry_steps is not None and (args.dry_steps < 1 or args.site_cache):
+        parser.error("--dry-steps takes a positive number of steps, and a dry run's outputs are not the "
+                     "site's: drop --site-cache")
     out = args.out or ROOT / "benchmarks" / f"{args.mode}.json"
     if args.update_readme:
         readme = ROOT / "README.md"
@@ -390,17 +439,17 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     paths = [p.resolve() for p in args.notebooks] or notebooks()
     report = {"mode": args.mode, "seeds": args.seeds, "cpu_paths": args.cpu_paths, "jobs": args.jobs,
-              "threads": args.threads, "device": args.device,
+              "threads": args.threads, "device": args.device, "dry_steps": args.dry_steps,
               "machine": machine(), "commit": commit(),
               "date": datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC"), "runs": []}
     saved = Path(tempfile.mkdtemp(prefix="course-benchmark-"))
     work = [(p, args.mode, seed, args.threads, args.cell_timeout,
              saved / f"{p.stem}.ipynb" if args.site_cache and seed == args.seeds[0]
-             and cpu_path == args.cpu_paths[0] else None, cpu_path, args.device)
+             and cpu_path == args.cpu_paths[0] else None, cpu_path, args.device, args.dry_steps)
             for cpu_path in args.cpu_paths for seed in args.seeds for p in paths]
     try:
         with ProcessPoolExecutor(max_workers=args.jobs) as pool:
-            for (path, *_, save_to, _cpu_path, _device), run in zip(work, pool.map(_run_one, work)):
+            for (path, *_, save_to, _cpu_path, _device, _dry), run in zip(work, pool.map(_run_one, work)):
                 print(f"{run['notebook']} seed {run['seed']} ({run['cpu_path']} CPU path): {run['seconds']:.0f} s, "
                       f"{'passed' if run['ok'] else run['error']}", flush=True)
                 report["runs"].append(run)

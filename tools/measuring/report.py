@@ -107,8 +107,25 @@ def cells_section(cells: dict | None) -> list[str]:
     return lines + [""]
 
 
+def dry_section(dry: dict | None) -> list[str]:
+    """RESULTS.md's section on the dry run at full scale: each notebook's T4 estimate and memory."""
+    lines = ["## Full mode at full scale: the dry run and its T4 estimate", ""]
+    if not dry:
+        return lines + ["Not measured yet: `python -m tools.measuring.benchmark --mode full --dry-steps 2 "
+                        "--device fake --out benchmarks/full-dry.json`, then this command.", ""]
+    return lines + [
+        "Every notebook in full mode (full sizes, full data) with each `training.fit` stopped after "
+        f"{dry['dry_steps']} steps, on the simulated accelerator (`--device fake`); each fit counted the "
+        "work of its first step (`course_utils.costs`: FLOPs with `torch.utils.flop_counter`, ATen "
+        "operations dispatched) and the estimate multiplies it by the steps the full recipe asks for. "
+        "It is a check of scale, not a timing: operations are counted as the CPU dispatches them, "
+        "which over-counts cuDNN's fused recurrent layers, and evaluation, sampling and loops written "
+        "outside `fit` are left out. Peak host memory is the kernel's, on the CPU (Colab's free tier "
+        "has about 12 GB).", "", machine_line(dry), ""] + benchmark.estimates_table(dry) + [""]
+
+
 def render(report: dict, cells: dict | None = None, gpu: dict | None = None, source: str = "",
-           margin_reports: list[dict] | None = None) -> str:
+           margin_reports: list[dict] | None = None, dry: dict | None = None) -> str:
     """The whole of RESULTS.md."""
     summary = benchmark.summarise(report["runs"])
     lines = ["# Results", "",
@@ -125,6 +142,7 @@ def render(report: dict, cells: dict | None = None, gpu: dict | None = None, sou
         lines += notebook_section(report, path, s)
     lines += margins.section(margin_reports or [])
     lines += cells_section(cells)
+    lines += dry_section(dry)
     lines += ["## Full mode on a GPU", ""]
     if gpu:
         lines += [machine_line(gpu), ""] + benchmark.results_table(gpu) + [""]
@@ -143,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--report", type=Path, default=ROOT / "benchmarks" / "class.json")
     parser.add_argument("--cells", type=Path, default=ROOT / "benchmarks" / "cells-cpu.json")
     parser.add_argument("--gpu", type=Path, default=ROOT / "benchmarks" / "gpu-full.json")
+    parser.add_argument("--dry", type=Path, default=ROOT / "benchmarks" / "full-dry.json",
+                        help="the dry run at full scale (benchmark --mode full --dry-steps 2 --device fake)")
     parser.add_argument("--margins", type=Path, default=margins.MARGINS_DIR,
                         help="folder of benchmark reports over seeds and CPU paths (claims' margins)")
     parser.add_argument("--out", type=Path, default=ROOT / "RESULTS.md")
@@ -151,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     if report is None:
         parser.error(f"no benchmark report at {args.report}: run `python -m tools.measuring.benchmark` first")
     source = args.report.relative_to(ROOT).as_posix() if args.report.is_relative_to(ROOT) else args.report.name
-    text = render(report, _load(args.cells), _load(args.gpu), source, margins.load(args.margins))
+    text = render(report, _load(args.cells), _load(args.gpu), source, margins.load(args.margins),
+                  _load(args.dry))
     args.out.write_text(text, encoding="utf-8")
     print(f"wrote {args.out}")
     return 0

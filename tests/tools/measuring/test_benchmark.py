@@ -31,6 +31,34 @@ def test_runs_in_the_mode_seed_and_threads_asked_and_keeps_recorded_results(tmp_
                               {"name": "perplexity", "value": 5.1, "better": "lower", "unit": "per char"}]
 
 
+def test_a_dry_run_trains_only_the_dry_steps_and_reports_the_t4_estimate_of_the_planned_ones(tmp_path):
+    nb = _notebook(tmp_path / "dry.ipynb",
+                   "import torch\nfrom torch import nn\nfrom course_utils import training\n"
+                   "model = nn.Linear(10, 3)\nbatch = (torch.randn(64, 10), torch.randint(0, 3, (64,)))\n"
+                   "loss = lambda m, b: nn.functional.cross_entropy(m(b[0]), b[1])\n"
+                   "history = training.fit(model, [batch], loss, steps=5000, progress=False, desc='probe')\n"
+                   "assert len(history.steps) == 2, len(history.steps)")
+    run = benchmark.run_notebook(nb, mode="full", cell_timeout=120, device="fake", dry_steps=2)
+    assert run["ok"], run["error"]
+    assert run["dry_steps"] == 2
+    estimate = benchmark.estimate(run)
+    assert estimate["fits"] == 1 and estimate["steps"] == 5000 and estimate["seconds"] > 0
+    assert estimate["largest"]["desc"] == "probe" and estimate["host_mib"] > 0
+    report = {"mode": "full", "seeds": [0], "jobs": 1, "device": "fake", "dry_steps": 2, "commit": "abc",
+              "date": "today", "machine": {"cpu": "Test CPU", "cores": 2, "gpu": None, "torch": "2.13.0"},
+              "runs": [run]}
+    text = benchmark.markdown(report)
+    assert "T4 estimate of the training steps in `fit`" in text
+    minutes = f"{estimate['seconds'] / 60:.1f} min"
+    assert f"| dry | {minutes} | 5000 | 1 | probe: 5000 steps, {minutes} |" in text
+
+
+def test_a_dry_run_refuses_the_site_cache(capsys):
+    with pytest.raises(SystemExit):
+        benchmark.main(["--dry-steps", "2", "--site-cache"])
+    assert "drop --site-cache" in capsys.readouterr().err
+
+
 def test_an_error_is_reported_with_the_cell_that_raised(tmp_path):
     bad = _notebook(tmp_path / "bad.ipynb", "x = 1", "raise ValueError('wrong gate')")
     run = benchmark.run_notebook(bad, mode="smoke", cell_timeout=60)

@@ -47,6 +47,19 @@ def test_cell_timings_and_a_gpu_run_are_included_when_given():
     assert "| lstm | 46.0 ms | 20.0 ms | 2.30x |" in text and "GPU Test GPU" in text
 
 
+def test_the_dry_run_section_gives_each_notebooks_t4_estimate_or_says_how_to_measure_it():
+    missing = report.render(_report())
+    assert "Not measured yet: `python -m tools.measuring.benchmark --mode full --dry-steps 2" in missing
+    cost = {"kind": "cost", "desc": "LSTM", "steps": 6000, "flops_per_step": 10**9, "ops_per_step": 100,
+            "seconds": 1200.0}
+    memory = {"name": "peak host memory of the kernel", "value": 2310.0, "better": "lower", "unit": "MiB"}
+    dry = dict(_report("full"), dry_steps=2)
+    dry["runs"] = [dict(dry["runs"][0], notebook="07_music", results=[cost, memory])]
+    text = report.render(_report(), dry=dry)
+    assert "stopped after 2 steps" in text
+    assert "| 07_music | 20.0 min (over budget) | 6000 | 1 | LSTM: 6000 steps, 20.0 min | 2310 MiB | passed |" in text
+
+
 def test_the_command_writes_results_md_and_explains_a_missing_report(tmp_path, capsys):
     (tmp_path / "class.json").write_text(json.dumps(_report()))
     out = tmp_path / "RESULTS.md"
