@@ -29,6 +29,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from . import costs
+
 MODES = ("smoke", "class", "full")
 MODE_ENV = "COURSE_MODE"
 THREADS_ENV = "COURSE_THREADS"
@@ -61,6 +63,20 @@ class Config:
         if value is None:
             raise ValueError(f"pick() was given no value for the current mode {self.mode!r}")
         return value
+
+    def steps(self, smoke=None, class_=None, full=None, **kwargs) -> int:
+        """The number of training steps given for the current mode, like ``pick``.
+
+        A training loop written by hand takes its length from here, so that a dry run at full
+        scale (``COURSE_DRY_STEPS=2``: ``course_utils.costs``) runs it for that many steps only,
+        as ``training.fit`` does.
+
+        >>> Config("full", 0, torch.device("cpu"), 1, Path(".")).steps(smoke=2, class_=20, full=200)
+        200
+        """
+        value = int(self.pick(smoke, class_, full, **kwargs))
+        dry = costs.dry_steps()
+        return min(value, dry) if dry else value
 
     def __str__(self) -> str:
         text = (f"mode={self.mode} device={self.device.type} threads={self.threads} "

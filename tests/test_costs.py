@@ -74,3 +74,14 @@ def test_the_estimate_adds_flops_time_and_launch_time():
 def test_peak_host_memory_is_a_plausible_size():
     peak = costs.peak_host_memory_mib()
     assert peak is None or 10 < peak < 10**6
+
+
+def test_a_hand_written_loop_takes_its_length_from_cfg_steps_which_a_dry_run_caps(monkeypatch):
+    from pathlib import Path
+
+    from course_utils.config import Config
+    cfg = Config("full", 0, torch.device("cpu"), 1, Path("."))
+    assert cfg.steps(smoke=2, class_=20, full=3000) == 3000
+    monkeypatch.setenv(costs.DRY_ENV, "2")
+    assert cfg.steps(smoke=2, class_=20, full=3000) == 2
+    assert cfg.pick(smoke=2, class_=20, full=3000) == 3000  # sizes are not steps: pick is never capped

@@ -792,7 +792,7 @@ def train_tbptt(carry, steps, batch_size=32, num_steps=16, hidden_size=128):
 
 
 # %% slideshow={"slide_type": "subslide"}
-tbptt_steps = cfg.pick(smoke=20, class_=250, full=3000)
+tbptt_steps = cfg.steps(smoke=20, class_=250, full=3000)
 lm_carry, losses_carry = train_tbptt(carry=True, steps=tbptt_steps)
 lm_reset, losses_reset = train_tbptt(carry=False, steps=tbptt_steps)
 # held-out loss at each position of a 16-step chunk, each model read the way it was trained
