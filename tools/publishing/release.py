@@ -25,7 +25,9 @@ release no longer has them, removed; ``.git`` and every other file it did not wr
 release is first written to a temporary folder and checked there, so a refused release leaves
 the folder as it was. ``leaks`` checks for solution, hidden-test and mark-scheme markers,
 instructor paths and tools, and the instructor's repository name; ``release`` refuses while it
-finds any.
+finds any. The instructor's guide (``instructor/``: model answers and marking rubrics) is never
+written, and ``leaks`` also refuses any file under ``instructor/`` and any text holding
+:data:`GUIDE_MARKER`, the line every guide file starts with.
 """
 
 from __future__ import annotations
@@ -53,6 +55,10 @@ MARKERS = (assignments.BEGIN, assignments.END, assignments.BEGIN_HIDDEN, assignm
 INSTRUCTOR_TOOLS = ("python -m tools.", "tests/test_", ".[instructor]", ".[dev]", ".[site]")
 """What students are never told to run or read: checked everywhere but in the package's docstrings,
 which name the tests and tools that hold it (for whoever maintains it)."""
+GUIDE_DIR = "instructor"
+"""The instructor's guide (model answers, marking rubrics): never part of the release."""
+GUIDE_MARKER = "<!-- instructor-only -->"
+"""The first line of every file of the guide; a release holding it anywhere is refused."""
 STUDENT_EXTRAS = ("lab",)
 STUDENT_TABLES = ("build-system", "project", "project.optional-dependencies", "tool.setuptools",
                   "tool.setuptools.dynamic")
@@ -277,13 +283,21 @@ def _notebooks(out: Path, where: target.Target) -> None:
 
 def leaks(folder: Path, instructor: str = REPOSITORY) -> list[str]:
     """Files in ``folder`` that hold a solution, hidden-test or mark-scheme marker, an instructor path
-    or tool, or the name of the instructor's repository ``instructor``."""
+    or tool, or the name of the instructor's repository ``instructor``; every file under
+    :data:`GUIDE_DIR` and every file holding :data:`GUIDE_MARKER` (the instructor's guide)."""
     named = re.compile(re.escape(instructor) + r"(?![\w.-])")
     problems = []
     for path in sorted(Path(folder).rglob("*")):
-        if not path.is_file() or path.suffix not in (".ipynb", ".py", ".md", ".toml", ".yml", ".json", ""):
+        if not path.is_file():
+            continue
+        if path.relative_to(folder).parts[0] == GUIDE_DIR:
+            problems.append(f"{path.relative_to(folder)}: the instructor's guide ({GUIDE_DIR}/)")
             continue
         text = path.read_text(encoding="utf-8", errors="replace")
+        if GUIDE_MARKER in text:
+            problems.append(f"{path.relative_to(folder)}: the instructor's guide marker {GUIDE_MARKER!r}")
+        if path.suffix not in (".ipynb", ".py", ".md", ".toml", ".yml", ".json", ""):
+            continue
         markers = MARKERS if path.relative_to(folder).parts[0] == "course_utils" else MARKERS + INSTRUCTOR_TOOLS
         problems += [f"{path.relative_to(folder)}: {m!r}" for m in markers if m in text]
         if named.search(text):

@@ -114,3 +114,45 @@ def test_the_student_pyproject_refuses_what_it_cannot_cut():
     assert "instructor" not in tomllib.loads(release.student_pyproject(text))["project"]["optional-dependencies"]
     with pytest.raises(ValueError, match="extras"):
         release.student_pyproject(text.replace('lab = [', 'notebook = ['))
+
+
+def test_the_instructor_guide_stays_out_of_the_release(released):
+    guide = sorted((release.ROOT / release.GUIDE_DIR).rglob("*.md"))
+    assert guide, f"the instructor's guide should be in {release.GUIDE_DIR}/"
+    for path in guide:  # every guide file starts with the marker the release refuses
+        assert path.read_text(encoding="utf-8").splitlines()[0] == release.GUIDE_MARKER, path
+    names = [p.relative_to(released).as_posix() for p in released.rglob("*") if p.is_file()]
+    assert not [n for n in names if n.split("/")[0] == release.GUIDE_DIR]
+    assert not [n for n in names if release.GUIDE_MARKER in (released / n).read_text(errors="replace")]
+
+
+def test_the_release_refuses_the_guide_when_it_is_forced_in(tmp_path, monkeypatch):
+    write = release._write
+
+    def write_with_guide(out, where):
+        write(out, where)
+        shutil.copytree(release.ROOT / release.GUIDE_DIR, out / release.GUIDE_DIR)
+
+    monkeypatch.setattr(release, "_write", write_with_guide)
+    out = tmp_path / "course-student"
+    with pytest.raises(RuntimeError, match="instructor's guide"):
+        release.release(out, WHERE)
+    assert not out.exists()  # refused before anything was written
+
+    def write_with_guide_text(out, where):  # a guide page copied under another name
+        write(out, where)
+        page = next((release.ROOT / release.GUIDE_DIR).rglob("*.md"))
+        shutil.copy2(page, out / "notebooks" / "answers.md")
+
+    monkeypatch.setattr(release, "_write", write_with_guide_text)
+    with pytest.raises(RuntimeError, match="notebooks/answers.md: the instructor's guide marker"):
+        release.release(out, WHERE)
+    assert not out.exists()
+
+
+def test_leaks_finds_guide_files_and_the_guide_marker(tmp_path):
+    (tmp_path / "instructor").mkdir()
+    (tmp_path / "instructor" / "notes.txt").write_text("model answers")
+    (tmp_path / "x.ipynb").write_text(f"{release.GUIDE_MARKER}\n# Exercise 1")
+    assert release.leaks(tmp_path) == ["instructor/notes.txt: the instructor's guide (instructor/)",
+                                       f"x.ipynb: the instructor's guide marker {release.GUIDE_MARKER!r}"]
