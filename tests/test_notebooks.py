@@ -16,7 +16,7 @@ import pytest
 from course_utils import RELEASE, REPOSITORY
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
-SCRIPTS = sorted(NOTEBOOKS.glob("[0-9][0-9]_*.py"))
+SCRIPTS = sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.py"))
 # Every notebook under notebooks/ (lectures, assignments, student copies) and its jupytext twin.
 ALL_NOTEBOOK_FILES = sorted(p for p in NOTEBOOKS.rglob("*") if p.suffix in (".py", ".ipynb")
                             and p.name != "conftest.py" and ".ipynb_checkpoints" not in p.parts)

@@ -49,7 +49,7 @@ README_END = "<!-- /notebook-times -->"
 
 def notebooks(root: Path = ROOT) -> list[Path]:
     """Every notebook of the course, in course order: lectures 00-09, then the assignments."""
-    return (sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return (sorted((root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
             + sorted((root / "notebooks" / "assignments").glob("*.ipynb")))
 
 

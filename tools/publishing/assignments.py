@@ -55,7 +55,7 @@ _BADGE = re.compile(r"(https://colab\.research\.google\.com/github/[^/\s)]+/[^/\
 
 def default_sources() -> list[Path]:
     """The lecture notebooks ``notebooks/NN_*.ipynb`` and the assignments ``notebooks/assignments/``."""
-    return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb")) + sorted((NOTEBOOKS / "assignments").glob("*.ipynb"))
+    return sorted(NOTEBOOKS.glob("[0-9][0-9]*_*.ipynb")) + sorted((NOTEBOOKS / "assignments").glob("*.ipynb"))
 
 
 def hints(source: str) -> list[str]:

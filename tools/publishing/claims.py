@@ -164,7 +164,7 @@ def all_claims(root: Path = ROOT) -> list[Claim]:
 
     lecture = lecture_text()
     found = []
-    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.py")):
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]*_*.py")):
         found += claims(jupytext.read(path), path.stem, lecture)
     return found
 

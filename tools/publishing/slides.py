@@ -44,7 +44,7 @@ _PRINT = re.compile(r"\bprint\(|\bdisplay\(")
 
 def lecture_notebooks(root: Path = ROOT) -> list[Path]:
     """The lecture notebooks 00-09 (their ``.ipynb`` halves), in course order."""
-    return sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+    return sorted((root / "notebooks").glob("[0-9][0-9]*_*.ipynb"))
 
 
 def draws_figure(source: str) -> bool:
