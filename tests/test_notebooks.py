@@ -155,3 +155,39 @@ def test_claims_are_stated_with_claim_not_mode_guarded_asserts(script):
 def test_the_mode_guard_pattern_finds_what_it_should():
     assert _MODE_GUARDED_ASSERT.search('if cfg.mode != "smoke":\n    x = 1\n    assert x > 0\n')
     assert not _MODE_GUARDED_ASSERT.search('if cfg.mode != "smoke":\n    x = 1\nassert x > 0\n')
+
+
+DETAILS_OPEN = re.compile(r"^<details>\n<summary>[^<\n]+</summary>\n\n", re.I)
+
+
+def details_problems(source: str) -> list[str]:
+    """What would stop a ``<details>`` cell from rendering as a closed block of markdown everywhere."""
+    text = source.strip()
+    if not text.lower().startswith("<details"):
+        return []
+    problems = []
+    if not DETAILS_OPEN.match(text):
+        problems.append("open with '<details>', then '<summary>Title</summary>', then a blank line")
+    if not text.endswith("\n\n</details>"):
+        problems.append("end with a blank line, then '</details>' (markdown inside renders only so)")
+    if text.count("<details") != 1:
+        problems.append("hold one <details> block per cell (no nesting, nothing after it)")
+    if re.search(r"^#{1,6} ", text, re.M):
+        problems.append("hold no markdown heading (it would break the site's page sections)")
+    return problems
+
+
+def test_details_problems_are_found():
+    good = "<details>\n<summary>Where it comes from</summary>\n\nText.\n\n</details>"
+    assert details_problems(good) == []
+    assert details_problems("Plain prose.") == []
+    assert len(details_problems("<details><summary>a</summary>\nText.\n</details>")) == 2
+    assert details_problems(good.replace("Text.", "## A heading")) != []
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=lambda p: p.stem)
+def test_folded_details_cells_render_everywhere(script):
+    nb = jupytext.read(script)
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown" and (problems := details_problems(cell.source)):
+            raise AssertionError(f"{script.name}, cell {index}: a details cell must " + "; ".join(problems))

@@ -87,21 +87,13 @@ def readable_paths() -> list[Path]:
 
     paths = {Path(sys.prefix), Path(sys.base_prefix), Path(course_utils.__file__).parent}
     for entry in sys.path:
-        if entry and Path(entry).is_dir() and not _inside(Path(entry), _checkout()):
+        if entry and Path(entry).is_dir() and not Path(entry).resolve().is_relative_to(_checkout().resolve()):
             paths.add(Path(entry))
     return sorted(p.resolve() for p in paths if p.exists())
 
 
 def _checkout() -> Path:
     return Path(__file__).resolve().parents[2]
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def _tasks_of_this_user() -> int:

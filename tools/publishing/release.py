@@ -127,7 +127,7 @@ def release(out: Path, where: target.Target | None = None) -> list[Path]:
     Updates ``out`` in place (see the module's documentation) and returns the files written.
     """
     out, where = Path(out), where or target.load()
-    if _inside(out, ROOT):
+    if out.resolve().is_relative_to(ROOT.resolve()):
         raise ValueError(f"{out} is inside the instructor's repository; write the release outside it")
     earlier = _earlier(out, where)
     pairs.require_in_sync(assignments.default_sources(), "python -m tools.publishing.release")
@@ -142,14 +142,6 @@ def release(out: Path, where: target.Target | None = None) -> list[Path]:
     manifest = {"repository": where.repository, "tag": where.tag, "files": written}
     (out / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n", encoding="utf-8")
     return [out / name for name in written]
-
-
-def _inside(path: Path, folder: Path) -> bool:
-    try:
-        path.resolve().relative_to(folder.resolve())
-        return True
-    except ValueError:
-        return False
 
 
 def _earlier(out: Path, where: target.Target) -> list[str]:
@@ -175,7 +167,7 @@ def _install(staging: Path, out: Path, written: list[str], earlier: list[str]) -
     """Replace in ``out`` the files of the earlier release with those in ``staging``; keep the rest."""
     for name in sorted(set(earlier) - set(written)):
         path = out / name
-        if _inside(path, out) and path.is_file():
+        if path.resolve().is_relative_to(out.resolve()) and path.is_file():
             path.unlink()
             _prune(path.parent, out)
     for name in written:
@@ -186,7 +178,8 @@ def _install(staging: Path, out: Path, written: list[str], earlier: list[str]) -
 
 def _prune(folder: Path, top: Path) -> None:
     """Remove ``folder`` and its parents up to ``top`` while they are empty."""
-    while folder != top and _inside(folder, top) and folder.is_dir() and not any(folder.iterdir()):
+    while (folder != top and folder.resolve().is_relative_to(top.resolve()) and folder.is_dir()
+           and not any(folder.iterdir())):
         folder.rmdir()
         folder = folder.parent
 

@@ -11,7 +11,16 @@ or live in JupyterLab with RISE (``pip install jupyterlab-rise``). Both read eac
   (:data:`SCREEN_LINES`, with a figure counted as :data:`FIGURE_LINES`), starts a sub-slide;
 - a code cell that draws a figure, on a slide with room for it, appears as a **fragment**
   (the code first, then the figure on the next key press);
-- every other cell continues the slide it is on (``-``).
+- every other cell continues the slide it is on (``-``);
+- a **folded** cell is left out of the slides (``skip``): a markdown cell that is one
+  ``<details>`` block (provenance, recipe choices, engineering, timing: what a student may skip),
+  or a code cell tagged ``hide-cell`` / ``remove-cell``. A code cell tagged ``hide-input`` (code
+  that only draws a figure or sets up) keeps its figure on the slide; the site's slide exporter
+  drops its source (:func:`tools.publishing.site.slides`).
+
+The same tags fold the cells in JupyterLab: this tool writes ``jupyter.source_hidden`` (and, for
+``hide-cell``, ``jupyter.outputs_hidden``) from them, and the website renders them as closed
+dropdowns (myst-nb reads the tags; ``<details>`` blocks are HTML).
 
 A cell longer than a screen on its own stays one sub-slide; the slides scroll
 (``--SlidesExporter.reveal_scroll=True``). Run it after any change to a notebook::
@@ -40,6 +49,9 @@ FIGURE_LINES = 12  # a figure at the slides' width
 LINE_WIDTH = 90  # characters of prose per line on a slide
 _FIGURE = re.compile(r"\bplotting\.|\bplt\.|\bfig\b|\.imshow\(|\.plot\(|\bshow_\w+\(")
 _PRINT = re.compile(r"\bprint\(|\bdisplay\(")
+_DETAILS = re.compile(r"^<details\b.*</details>$", re.S | re.I)
+FOLDED_TAGS = {"hide-cell", "remove-cell"}  # cells left out of the slides, collapsed in JupyterLab
+HIDDEN_INPUT_TAGS = {"hide-input"}  # cells whose source is collapsed; their output stays
 
 
 def lecture_notebooks(root: Path = ROOT) -> list[Path]:
@@ -57,6 +69,33 @@ def draws_figure(source: str) -> bool:
     """
     code = "\n".join(line.split("#", 1)[0] for line in source.splitlines())
     return bool(_FIGURE.search(code))
+
+
+def folded(cell) -> bool:
+    """Whether a cell is folded away from the reading path: a ``<details>`` block or a folding tag.
+
+    >>> import nbformat
+    >>> folded(nbformat.v4.new_markdown_cell("<details>\\n<summary>Why</summary>\\n\\nBecause.\\n\\n</details>"))
+    True
+    >>> folded(nbformat.v4.new_markdown_cell("## 1 · Title"))
+    False
+    """
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if tags & FOLDED_TAGS:
+        return True
+    return cell.cell_type == "markdown" and bool(_DETAILS.match(cell.source.strip()))
+
+
+def jupyter_view(cell) -> dict:
+    """The ``jupyter`` cell metadata that collapses a folded cell in JupyterLab ({} for the others)."""
+    tags = set(cell.get("metadata", {}).get("tags", []))
+    if cell.cell_type != "code":
+        return {}
+    if tags & FOLDED_TAGS:
+        return {"outputs_hidden": True, "source_hidden": True}
+    if tags & HIDDEN_INPUT_TAGS:
+        return {"source_hidden": True}
+    return {}
 
 
 def lines(cell) -> float:
@@ -96,6 +135,9 @@ def slide_types(nb) -> list[str]:
     """The ``slideshow.slide_type`` of each cell of ``nb``, by the rules of this module."""
     types, used = [], 0.0
     for index, cell in enumerate(nb.cells):
+        if index and folded(cell):
+            types.append("skip")
+            continue
         cost = lines(cell)
         level = _heading(cell.source) if cell.cell_type == "markdown" else 0
         if index == 0 or level in (1, 2):
@@ -112,9 +154,14 @@ def slide_types(nb) -> list[str]:
 
 
 def with_slides(nb):
-    """``nb`` with every cell's ``slideshow.slide_type`` set (in place; also returned)."""
+    """``nb`` with every cell's ``slideshow.slide_type`` and folding set (in place; also returned)."""
     for cell, kind in zip(nb.cells, slide_types(nb)):
         cell.metadata["slideshow"] = {"slide_type": kind}
+        view = jupyter_view(cell)
+        if view:
+            cell.metadata["jupyter"] = view
+        else:
+            cell.metadata.pop("jupyter", None)
     return nb
 
 
@@ -148,6 +195,9 @@ def stale(path: Path) -> list[str]:
         if found != expected:
             wrong = [i for i, (a, b) in enumerate(zip(found, expected)) if a != b]
             problems.append(f"{half}: slide metadata out of date (cells {wrong[:8] or 'count'})")
+        unfolded = [i for i, c in enumerate(nb.cells) if c.metadata.get("jupyter", {}) != jupyter_view(c)]
+        if unfolded:
+            problems.append(f"{half}: folding metadata (jupyter.source_hidden) out of date (cells {unfolded[:8]})")
     return problems
 
 

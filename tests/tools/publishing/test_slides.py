@@ -31,6 +31,31 @@ def test_what_overflows_a_screen_starts_a_subslide():
     assert slides.slide_types(figure_after_text) == ["slide", "subslide"]  # a figure is never pushed off screen
 
 
+def test_folded_cells_are_left_out_of_the_slides_and_collapsed_in_jupyterlab():
+    details = md("<details>\n<summary>Where the recipe comes from</summary>\n\n## Not a slide\n\n</details>")
+    drawing = code("fig = plotting.lstm_cell()", metadata={"tags": ["hide-input"]})
+    proof = code("assert_close(ours, theirs)", metadata={"tags": ["hide-cell"]})
+    nb = nbformat.v4.new_notebook(cells=[md("# Title"), details, drawing, proof, md("Prose.")])
+    assert slides.slide_types(nb) == ["slide", "skip", "fragment", "skip", "-"]
+    slides.with_slides(nb)
+    assert drawing.metadata["jupyter"] == {"source_hidden": True}  # the figure stays in view
+    assert proof.metadata["jupyter"] == {"outputs_hidden": True, "source_hidden": True}
+    assert "jupyter" not in details.metadata and "jupyter" not in nb.cells[-1].metadata
+    # a details block with prose after it is on the reading path
+    assert not slides.folded(md("<details><summary>a</summary>b</details>\n\nThen more prose."))
+
+
+def test_stale_folding_metadata_is_reported(tmp_path):
+    nb = nbformat.v4.new_notebook(cells=[md("# Title"), code("x = 1", metadata={"tags": ["hide-cell"]})])
+    path = tmp_path / "99_x.ipynb"
+    jupytext.write(slides.with_slides(nb), path)
+    jupytext.write(nb, path.with_suffix(".py"), fmt="py:percent")
+    assert slides.stale(path) == []
+    nb.cells[1].metadata.pop("jupyter")
+    jupytext.write(nb, path)
+    assert any("folding metadata" in p for p in slides.stale(path))
+
+
 def test_write_keeps_the_pair_in_sync(tmp_path):
     for suffix in (".ipynb", ".py"):
         shutil.copy(ROOT / "notebooks" / f"05_lstm{suffix}", tmp_path / f"05_lstm{suffix}")

@@ -57,6 +57,8 @@ from course_utils import REPOSITORY
 from tools.measuring import benchmark
 from tools.measuring.cache import OUT, cache_dir_for, cache_executed, for_execution
 from tools.publishing import assignments, colab, pairs, target
+from tools.publishing.slides import FOLDED_TAGS as SLIDE_FOLDED
+from tools.publishing.slides import HIDDEN_INPUT_TAGS as SLIDE_HIDDEN_INPUT
 
 ROOT = Path(__file__).resolve().parents[3]
 SITE = ROOT / "site"
@@ -296,6 +298,10 @@ def slides(nb, destination: Path) -> Path:
     config.SlidesExporter.mathjax_url = f"../_static/mathjax/MathJax.js?config={MATHJAX_CONFIG}"
     config.SlidesExporter.extra_template_basedirs = [str(SITE / "templates")]
     config.SlidesExporter.template_name = "course_reveal"
+    # folded cells (tools.publishing.slides): drawing code shows its figure only, skippable cells go
+    config.TagRemovePreprocessor.enabled = True
+    config.TagRemovePreprocessor.remove_input_tags = set(SLIDE_HIDDEN_INPUT)
+    config.TagRemovePreprocessor.remove_cell_tags = set(SLIDE_FOLDED)
     exporter = SlidesExporter(config=config)
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": destination.stem}})
     destination.parent.mkdir(parents=True, exist_ok=True)

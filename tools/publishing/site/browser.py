@@ -60,10 +60,17 @@ document.querySelectorAll('audio').forEach(function (a, i) {
   if (!src) { problems.push('audio ' + i + ' has no source'); }
   else if (a.error) { problems.push('audio ' + i + ' cannot play: error ' + a.error.code); }
 });
+// folded cells (<details> blocks, myst-nb's hide-input / hide-cell toggles) start closed
+var details = document.querySelectorAll('details').length;
+document.querySelectorAll('details[open]').forEach(function (d) {
+  var s = d.querySelector('summary');
+  problems.push('a folded block is open on load: ' + (s ? s.textContent.trim().slice(0, 60) : '(no summary)'));
+});
 var links = Array.from(document.querySelectorAll('a[href]')).map(function (a) { return a.href; })
   .filter(function (h) { return h.startsWith(origin); });
 return {problems: problems, maths: maths, rendered: rendered, raw: raw, links: links,
-        audio: document.querySelectorAll('audio').length, images: document.querySelectorAll('img').length};
+        audio: document.querySelectorAll('audio').length, images: document.querySelectorAll('img').length,
+        details: details};
 """
 
 
@@ -212,7 +219,7 @@ def check(html_dir: Path, log=print) -> list[str]:
     server, origin = serve(html_dir)
     browser = driver()
     problems, seen, todo, counts = [], set(), [origin + "index.html"], {"pages": 0, "slides": 0, "audio": 0,
-                                                                        "images": 0, "maths": 0}
+                                                                        "images": 0, "maths": 0, "details": 0}
     start = time.perf_counter()
     try:
         while todo:
@@ -235,7 +242,7 @@ def check(html_dir: Path, log=print) -> list[str]:
                 continue
             page_problems, links, report = check_page(browser, url, origin)
             counts["pages"] += 1
-            for key in ("audio", "images", "maths"):
+            for key in ("audio", "images", "maths", "details"):
                 counts[key] += report[key]
             problems += [f"{name}: {p}" for p in page_problems]
             log(f"  {name}: {time.perf_counter() - began:.0f} s")
@@ -248,7 +255,8 @@ def check(html_dir: Path, log=print) -> list[str]:
     if not counts["slides"]:
         problems.append("no slides linked from the site")
     log(f"Browser check: {counts['pages']} pages, {counts['slides']} slide decks, {counts['images']} images, "
-        f"{counts['audio']} audio players, {counts['maths']} maths elements, {len(problems)} problems, "
+        f"{counts['audio']} audio players, {counts['maths']} maths elements, {counts['details']} folded blocks, "
+        f"{len(problems)} problems, "
         f"{time.perf_counter() - start:.0f} s")
     return problems
 
