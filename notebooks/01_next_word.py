@@ -47,7 +47,7 @@ cfg = config.setup(seed=0)
 cfg
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1. Words as numbers
+# ## 1 · Words as numbers
 #
 # A language model reads text and assigns a probability to what comes next. A network only
 # handles numbers, so we first give every word an id. We use H. G. Wells' *The Time Machine*,
@@ -85,7 +85,7 @@ print(f"entries equal to 1: at {one_hot.nonzero().flatten().tolist()}; sum = {on
 assert one_hot.sum() == 1 and one_hot[vocab.token_to_idx[word]] == 1
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 2. A fixed window of two words
+# ## 2 · A fixed window of two words
 #
 # The lecture's running example: "This morning I took my cat for a walk." The simplest way to
 # predict the next word is a fixed window: given these two words, *for a*, predict the next word,
@@ -119,7 +119,7 @@ for i in range(3):
     print(f"  {' '.join(vocab.decode(X_train[i]))!r:>22} -> {vocab.idx_to_token[y_train[i]]!r}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 3. The window model
+# ## 3 · The window model
 #
 # Following Bengio et al. (2003): each word of the window, as a one-hot vector, is multiplied by
 # the same matrix $E$ (`vocab_size x embed_size`), giving a short dense vector per word; the two
@@ -163,7 +163,7 @@ class WindowMLP(nn.Module):
         return self.out(self.dropout(h))  # (B, V) logits for the next word
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 4. Training
+# ## 4 · Training
 #
 # We minimise the cross-entropy between the predicted distribution and the actual next word,
 # with Adam on shuffled minibatches, and evaluate on the held-out text as training goes.
@@ -197,7 +197,7 @@ print(f"trained in {history.seconds:.1f} s: held-out perplexity {window_result['
 plotting.loss_curves({"two-word window": history}, metric="perplexity", title="Two-word window model", loss_unit="nats/word");
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 5. Results: better than counting words?
+# ## 5 · Results: better than counting words?
 #
 # A network should at least beat the simplest model that ignores the context: the **unigram**
 # model, which always predicts each word with its frequency in the training text. Its most
@@ -252,7 +252,7 @@ def explore(first="the", second="time"):
 interact(explore, first="the", second="time");
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 6. Where the window fails: a word far back
+# ## 6 · Where the window fails: a word far back
 #
 # The lecture's problem #1, "can't model long-term dependencies": "France is where I grew up,
 # but I now live in Boston. I speak fluent \_\_\_\_." We need information from the distant past
@@ -350,7 +350,7 @@ claim("a bag of the whole sentence names the language of over 95% of probe sente
       bag_acc, ">", 0.95)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 7. A bigger window only moves the problem
+# ## 7 · A bigger window only moves the problem
 #
 # Why not look at, say, 8 words? Then the model sees the country whenever it lies at most 8
 # words back, and nothing changes beyond that. We train an 8-word `WindowMLP` to name the
@@ -417,7 +417,8 @@ ax.legend();
 # - Words become ids through a vocabulary (rare words become `<unk>`); a one-hot vector is an
 #   id as a vector, and an embedding lookup is exactly a one-hot vector times a matrix.
 # - A two-word window MLP is a real language model: on held-out *Time Machine* text it reached a
-#   clearly lower perplexity and higher accuracy than the unigram baseline (numbers above).
+#   lower perplexity than the unigram baseline (at most 0.57 of it over the 12 runs in RESULTS.md)
+#   and about 4 points higher accuracy.
 # - It cannot use anything outside its window. On *"I grew up in France ... I speak fluent ___"*
 #   its input is the same for every sentence, so it was measured at chance (1 in 8), while a
 #   model that sees the whole sentence got nearly every language right.
@@ -426,7 +427,9 @@ ax.legend();
 #
 # ## Exercises
 #
-# **1. The best any window model can do.** Whatever its architecture, a model that sees only the
+# ### Exercise 1 · The best any window model can do (★★☆)
+#
+# Whatever its architecture, a model that sees only the
 # window must give the same answer to the same window. So on a dataset `(X, y)` no window model
 # can beat the accuracy of *"for each distinct window, answer its most frequent next word"*.
 # Write `best_window_accuracy(X, y)` that computes this bound.
@@ -452,6 +455,8 @@ assert probe_acc <= bound + 1e-6, "the trained window model cannot beat the boun
 print(f"PASS: no two-word window model can exceed {bound:.1%} on the probe; ours got {probe_acc:.1%}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **2. (Discussion)** Compute `best_window_accuracy` on the held-out *Time Machine* windows
+# ### Exercise 2 · A bound computed with the answers (★☆☆, discussion)
+#
+# Compute `best_window_accuracy` on the held-out *Time Machine* windows
 # `X_valid, y_valid`. It is far above what our model reaches. Why is it not a fair target for a
 # model (hint: the bound is computed with the answers)? What happens to it as the window grows?

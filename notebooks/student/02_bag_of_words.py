@@ -49,7 +49,7 @@ cfg = config.setup(seed=0)
 cfg
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 1. A sentence as a bag of words
+# ## 1 · A sentence as a bag of words
 #
 # Notebook 01's window model needs a fixed number of words. Sentences come in every length. The
 # oldest answer is to forget the order: count how often each vocabulary word occurs. Every
@@ -96,7 +96,7 @@ ax.legend();
 # words, however large and however well trained, must give both sentences the same prediction.
 # Let us make that concrete with a real classifier.
 #
-# ## 2. Logistic regression on word counts
+# ## 2 · Logistic regression on word counts
 #
 # The model: one weight per vocabulary word and a bias. The score of a sentence is the sum of
 # the weights of its words (each counted as often as it occurs), and the probability that it is
@@ -183,7 +183,7 @@ assert abs(p_shuffled - explain("the food was good, not bad at all")) < 1e-6, "o
 interact(explain, sentence=Text(value="the food was good, not bad at all", continuous_update=False));
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 3. The opposite choice: a really big fixed window
+# ## 3 · The opposite choice: a really big fixed window
 #
 # Instead of throwing order away, keep it: a notebook 01 window model, with a window wide enough
 # for a whole sentence (shorter sentences padded). Each position gets its own block of weights
@@ -231,7 +231,7 @@ ax.legend();
 # those weights learn: the weights for position 3 are trained only by words that appear at
 # position 3.
 #
-# ## 4. What a window learns at one position stays there
+# ## 4 · What a window learns at one position stays there
 #
 # A synthetic task makes this measurable. A window of 16 words holds random noise words and one
 # of 8 cue words; the label is which cue it is (chance: 12.5%). We train the fixed-window MLP with
@@ -291,7 +291,7 @@ print(f"cue weights at unseen positions unchanged: {unchanged}; at seen position
 assert unchanged and moved > 0
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 5. Sharing parameters across positions
+# ## 5 · Sharing parameters across positions
 #
 # The fix is to use the **same** weights at every position. Here: one small layer reads one
 # word at a time (one-hot -> 64 tanh features), the same layer at all 16 positions; each feature
@@ -342,7 +342,7 @@ ax.legend(fontsize=8, loc="center right");
 # way, one cell applied at every time step, and in addition carries a state from step to step,
 # so, unlike this max-pool, it can also keep track of order.
 #
-# ## 6. Four design criteria for a sequence model
+# ## 6 · Four design criteria for a sequence model
 #
 # What notebooks 01 and 02 measured, as requirements:
 #
@@ -363,7 +363,8 @@ ax.legend(fontsize=8, loc="center right");
 # ## Summary
 #
 # - A bag of words turns any sentence into a vector of counts. Logistic regression on it is a
-#   strong sentiment baseline on SST-2 (dev accuracy printed above), trained in seconds.
+#   strong sentiment baseline on SST-2 (dev accuracy at least 80% over the 12 runs in RESULTS.md),
+#   trained in seconds.
 # - It cannot see order: *"the food was good, not bad at all"* and *"the food was bad, not good at
 #   all"* have identical bags, so the classifier gave them exactly the same probability. (Bigrams
 #   would separate this pair; unigram counts cannot, by construction.)
@@ -376,7 +377,9 @@ ax.legend(fontsize=8, loc="center right");
 #
 # ## Exercises
 #
-# **1. Bigrams see local order.** Write `bag_of_bigrams(tokens)` that returns a `Counter` of the
+# ### Exercise 1 · Bigrams see local order (★☆☆)
+#
+# Write `bag_of_bigrams(tokens)` that returns a `Counter` of the
 # pairs of neighbouring tokens, e.g. `["not", "bad", "at"] -> {("not", "bad"): 1, ("bad", "at"): 1}`.
 # Then check that the two sentences above have different bags of bigrams.
 
@@ -395,10 +398,14 @@ assert differ, "the two sentences should differ in their bigrams"
 print(f"PASS: unigram bags equal, bigram bags differ in {sorted(differ)}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **2. (Discussion)** Find a pair of sentences with opposite meanings whose bags of *bigrams* are
+# ### Exercise 2 · Where bigrams fail (★★☆, discussion)
+#
+# Find a pair of sentences with opposite meanings whose bags of *bigrams* are
 # identical (hint: move a whole clause). How large must n be before n-grams separate every such
 # pair, and what happens to the number of features?
 #
-# **3. (Experiment)** In section 4, train the fixed window with the cue at all 16 positions
+# ### Exercise 3 · A position never trained (★★☆, experiment)
+#
+# In section 4, train the fixed window with the cue at all 16 positions
 # except position 9, then measure the accuracy at position 9. Predict the result first from the
 # weights argument.
