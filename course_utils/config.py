@@ -278,6 +278,9 @@ def setup(seed: int = 0, mode: str | None = None, threads: int | None = None,
     from . import devicecheck
 
     devicecheck.install_if_asked()
+    from . import style
+
+    style.apply()  # one look for every figure of the course
     global _ACTIVE
     _ACTIVE = Config(mode=mode, seed=seed, device=chosen, threads=threads, data_dir=data.cache_dir(),
                      note=configure_gpu(chosen, mode))

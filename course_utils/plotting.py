@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
 
+from .style import colours
 from .training import History
 
 
@@ -18,10 +19,10 @@ def loss_curves(histories: Mapping[str, History], metric: str | None = None,
     ``loss_unit`` (e.g. ``"nats/char"``) is added to the loss axis label.
     """
     fig, axes = plt.subplots(1, 2 if metric else 1, figsize=(11 if metric else 6, 3.6), squeeze=False)
-    for label, h in histories.items():
-        axes[0, 0].plot(h.steps, h.train_loss, label=label, alpha=0.85)
+    for (label, h), color in zip(histories.items(), colours(histories)):
+        axes[0, 0].plot(h.steps, h.train_loss, label=label, alpha=0.85, color=color)
         if metric:
-            axes[0, 1].plot(h.eval_steps, h.metric(metric), marker="o", label=label)
+            axes[0, 1].plot(h.eval_steps, h.metric(metric), marker="o", label=label, color=color)
     loss_label = f"training loss ({loss_unit})" if loss_unit else "training loss"
     axes[0, 0].set(xlabel="step", ylabel=loss_label, title=title)
     if metric:
@@ -41,8 +42,8 @@ def gradient_norms(curves: Mapping[str, Sequence[float]], title: str = "Gradient
     off the curves.
     """
     fig, ax = plt.subplots(figsize=(8.5, 3.8))
-    for label, norms in curves.items():
-        ax.semilogy(range(len(norms)), [float(n) for n in norms], label=label)
+    for (label, norms), color in zip(curves.items(), colours(curves)):
+        ax.semilogy(range(len(norms)), [float(n) for n in norms], label=label, color=color)
     ax.set(xlabel="steps back from the last step, $k$", ylabel=ylabel, title=title)
     ax.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=9)
     ax.grid(alpha=0.3, which="both")
