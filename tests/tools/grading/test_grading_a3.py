@@ -228,13 +228,13 @@ def test_the_visible_checks_name_the_wrong_entry_type_and_dtype(notebook):
     message = _failure(notebook, "check_attention()", mask_ignored)
     assert "weights" in message and "(batch " in message and ", query " in message and ", key " in message
     assert "Padding keys need weight 0" in message
-    float32 = "_m = masked_attention\ndef masked_attention(*a):\n    c, w = _m(*a)\n    return c.float(), w.float()\n"
-    assert "expected dtype torch.float64, got torch.float32" in _failure(notebook, "check_attention()", float32)
-    numpy = "_m = masked_attention\ndef masked_attention(*a):\n    c, w = _m(*a)\n    return c, w.numpy()\n"
-    assert "expected a torch.Tensor (batch, query, key), got ndarray" in _failure(notebook, "check_attention()", numpy)
-    transposed = "_m = masked_attention\ndef masked_attention(*a):\n    c, w = _m(*a)\n    return c, w.transpose(1, 2)\n"
-    assert "expected shape (batch=3, query=4, key=5), got (3, 5, 4)" in _failure(notebook, "check_attention()",
-                                                                              transposed)
+    wrap = "_m = masked_attention\ndef masked_attention(*a):\n    c, w = _m(*a)\n    return {}\n"
+    assert "expected dtype torch.float64, got torch.float32" in _failure(
+        notebook, "check_attention()", wrap.format("c.float(), w.float()"))
+    assert "expected a torch.Tensor (batch, query, key), got ndarray" in _failure(
+        notebook, "check_attention()", wrap.format("c, w.numpy()"))
+    assert "expected shape (batch=3, query=4, key=5), got (3, 5, 4)" in _failure(
+        notebook, "check_attention()", wrap.format("c, w.transpose(1, 2)"))
     message = _failure(notebook, "check_decoder_step()", MISTAKES["returns o_t as the state"][1])
     assert message.startswith("h_t: wrong values") and "(batch " in message and ", unit " in message
     message = _failure(notebook, "check_decoder('t', 'greedy', table_step, start, 10)",
