@@ -126,7 +126,7 @@ def test_known_gaps(rows, sub):
 
 
 def test_a_mistake_says_where_it_went_wrong(rows):
-    assert "a3_attention: case 0: weights relative error" in rows["mask_ignored"]["failed"]
+    assert "a3_attention: case 0: context relative error" in rows["mask_ignored"]["failed"]
     assert "a3_greedy: case 0: ids has shape" in rows["greedy_does_not_stop_at_eos"]["failed"]
     assert "a3_beam: case 0: ids" in rows["beam_keeps_one_hypothesis"]["failed"]
     assert "NotImplementedError" in rows["nothing"]["failed"]
