@@ -139,7 +139,8 @@ def test_the_check_sees_lazy_relative_and_dynamic_imports():
     edges = graph()
     assert "tools.measuring.cache" in {t for t, _ in edges["tools.measuring.benchmark"]}  # inside main()
     assert "tools.publishing.site.browser" in {t for t, _ in edges["tools.publishing.site"]}  # inside main()
-    assert {"tools.grading.specs.A1_rnns_by_hand", "tools.grading.specs.A2_gated_cells"} <= {
+    assert {"tools.grading.specs.A1_rnns_by_hand", "tools.grading.specs.A2_gated_cells",
+            "tools.grading.specs.A3_attention_decoding"} <= {
         t for t, _ in edges["tools.grading.specs"]}  # importlib.import_module(f"tools.grading.specs.{name}")
 
 

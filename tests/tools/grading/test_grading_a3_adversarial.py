@@ -118,8 +118,6 @@ def test_each_submission_gets_exactly_the_marks_it_earned(rows, sub):
     _expect(rows[sub.name], sub)
 
 
-@pytest.mark.xfail(strict=True, reason="the reference-implementation flag does not yet name "
-                                       "course_utils.attention and course_utils.decoding")
 @pytest.mark.parametrize("sub", KNOWN, ids=lambda s: s.name)
 def test_known_gaps(rows, sub):
     _expect(rows[sub.name], sub)

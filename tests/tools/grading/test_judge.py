@@ -50,7 +50,7 @@ def _raw(data: bytes) -> dict:
     return {"npz": {"status": "ok", "data": {"text/plain": repr(base64.b64encode(data).decode())}}}
 
 
-@pytest.mark.parametrize("assignment", ["A1_rnns_by_hand", "A2_gated_cells"])
+@pytest.mark.parametrize("assignment", ["A1_rnns_by_hand", "A2_gated_cells", "A3_attention_decoding"])
 def test_every_question_is_declared_once_with_the_notebooks_points(assignment):
     source = nbformat.read(ASSIGNMENTS / f"{assignment}.ipynb", as_version=4)
     declared = specs.load(assignment)
