@@ -19,8 +19,8 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/05_lstm.ipynb)
 #
-# Notebook 04b measured that gated cells remember across 200 steps, where a vanilla RNN forgets
-# within a few. Here we open the cell to see why. The **long short-term memory** (LSTM) adds a
+# Notebook 04b measured that gated cells remember across 200 steps, where a vanilla RNN does
+# not. Here we open the cell to see why. The **long short-term memory** (LSTM) adds a
 # second state, the **cell state** $c_t$, which is changed only by elementwise products and sums,
 # under the control of three **gates**.
 #

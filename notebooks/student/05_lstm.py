@@ -21,8 +21,8 @@
 #
 # *Student version: each exercise raises `NotImplementedError` until you write its body; run the check cell after it to see PASS or what is wrong.*
 #
-# Notebook 04b measured that gated cells remember across 200 steps, where a vanilla RNN forgets
-# within a few. Here we open the cell to see why. The **long short-term memory** (LSTM) adds a
+# Notebook 04b measured that gated cells remember across 200 steps, where a vanilla RNN does
+# not. Here we open the cell to see why. The **long short-term memory** (LSTM) adds a
 # second state, the **cell state** $c_t$, which is changed only by elementwise products and sums,
 # under the control of three **gates**.
 #
