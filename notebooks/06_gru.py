@@ -583,7 +583,7 @@ claim("the unidirectional GRU does no better than the causal floor (its accuracy
       uni - floor.mean().item(), "<", 0.02)
 claim("reading both ways gains over one way (accuracy difference)", bi - uni, ">", 0.15)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # The left-to-right GRU follows the floor (asserted): near the start the marker is likely to come
 # and near the end unlikely, so it guesses well there and is at chance in the middle, where the
 # future decides. The bidirectional GRU's backward direction has already read the rest of the
@@ -591,7 +591,7 @@ claim("reading both ways gains over one way (accuracy difference)", bi - uni, ">
 # default for tagging and for encoding a whole sentence (notebooks 08 and 09); for generating a
 # sequence left to right they are not available.
 
-# %% slideshow={"slide_type": "slide"}
+# %% slideshow={"slide_type": "subslide"}
 print("This run, in numbers (final held-out values):")
 print("  perplexity, 1 layer of 128: " + ", ".join(f"{k.upper()} {final_ppl[k]:.2f}" for k in models.KINDS)
       + f" (uniform: {len(vocab)})")
@@ -599,7 +599,7 @@ print(f"  perplexity, GRU with 2 layers of {n_h_deep}: {ppl_2:.2f}, about the sa
 print(f"  'symbol 0 later?' accuracy: bidirectional {bi:.3f}, unidirectional {uni:.3f}, "
       f"causal floor {floor.mean():.3f}")
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - A GRU has two gates and one state: the **reset gate** $r_t$ chooses how much of the past the

