@@ -518,11 +518,11 @@ claim("at equal parameters and this budget, stacking does not help (2-layer minu
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # At this budget the stacked GRU ends **behind** the single layer (asserted, with room, on the
-# seeds we ran). That is a statement about 400 steps on 10,000 characters, not about depth in
-# general: a deeper network trains more slowly (its gradient passes through more nonlinearities,
-# and dropout acts between the layers too), and on this small corpus a single layer already
-# captures most of what a few dozen characters predict. Depth pays with more data and longer
-# training (try `COURSE_MODE=full`).
+# seeds we ran). That is a statement about this budget on 10,000 characters, not about depth in
+# general. Two likely reasons: a deeper network trains more slowly (its gradient passes through
+# more nonlinearities, and dropout acts between the layers too), and each of its layers is
+# narrower. Whether depth pays with longer training is for you to measure
+# (`COURSE_MODE=full` trains ten times longer).
 #
 # ### A task that needs the future
 #
@@ -587,9 +587,9 @@ claim("reading both ways gains over one way (accuracy difference)", bi - uni, ">
 # The left-to-right GRU follows the floor (asserted): near the start the marker is likely to come
 # and near the end unlikely, so it guesses well there and is at chance in the middle, where the
 # future decides. The bidirectional GRU's backward direction has already read the rest of the
-# sequence and labels almost every position right (asserted). Bidirectional layers are the
-# default for tagging and for encoding a whole sentence (notebooks 08 and 09); for generating a
-# sequence left to right they are not available.
+# sequence and labels almost every position right (asserted). Bidirectional layers suit tagging
+# and encoding a whole sentence (notebook 08's full-size model is a two-layer bidirectional
+# LSTM); a model that generates a sequence left to right cannot use them.
 
 # %% slideshow={"slide_type": "subslide"}
 print("This run, in numbers (final held-out values):")
