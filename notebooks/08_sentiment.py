@@ -63,23 +63,26 @@ cfg
 # SST-2 (the Stanford Sentiment Treebank, binary) labels movie-review text positive (1) or
 # negative (0). Its training set holds **phrases**: every full sentence of the training reviews
 # *and* the labelled pieces of it (*"not bad"*, *"the acting"*, ...). GLUE's dev set holds other
-# full sentences. As in the literature, GLUE's dev set is our **test** set: we read it once, at
-# the end, and choose nothing on it.
+# full sentences; as in the literature, it is our **test** set.
 #
-# Choices still have to be made (how long to train, the learning rate, which readout, one
-# direction or two), so we carve our own **dev split** out of the training set. Random training
-# phrases would make a poor one: they are pieces of the very sentences we train on. So
-# `sentiment.dev_split` holds out whole **full sentences** (phrases that no other phrase
-# contains) and removes from training every phrase that is a run of words of one of them: the
-# sentence, its labelled pieces, even a common word that happens to be a labelled phrase of its
-# own. That is stricter than the test set gets (test sentences share such common phrases with
+# Settings still have to be chosen (how long to train, which readout), so we hold out a **dev
+# split** of whole training sentences, removing their pieces from training too, and **choose every
+# setting on it; the test set is read once, at the end.**
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>How the dev split is made, and why it is stricter than the test</summary>
+#
+# Random training phrases would make a poor dev split: they are pieces of the very sentences we
+# train on. So `sentiment.dev_split` holds out whole **full sentences** (phrases that no other
+# phrase contains) and removes from training every phrase that is a run of words of one of them:
+# the sentence, its labelled pieces, even a common word that happens to be a labelled phrase of
+# its own. That is stricter than the test set gets (test sentences share such common phrases with
 # training), so dev accuracies may read lower than test accuracies; what matters is that they
-# compare settings fairly. **Every setting below was chosen on this dev split**, never on the
-# test set. Once a choice is made, the dev sentences have done their job: each final model then
-# trains on every training phrase, the dev split's included, as is usual.
+# compare settings fairly. Once a choice is made, the dev sentences have done their job: each
+# final model then trains on every training phrase, the dev split's included, as is usual.
 #
-# The vocabulary comes from the training part only, with four reserved tokens (`<pad>` = 0,
-# `<unk>` = 1, `<bos>`, `<eos>`).
+# </details>
 
 # %% slideshow={"slide_type": "subslide"}
 sst_train, sst_test = data.load_sst2("train"), data.load_sst2("dev")  # GLUE's dev set: our test set
@@ -99,6 +102,10 @@ test_pieces = {" ".join(words[i:j]) for s, _ in sst_test for words in [s.split()
 shared = sum(p in test_pieces for p in train_texts)
 print(f"training phrases that are pieces of test sentences (kept: the test set is not ours to carve): {shared:,}")
 assert shared > 0, "the test set shares common phrases with training; the dev split does not"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The vocabulary comes from the training part only, with four reserved tokens (`<pad>` = 0,
+# `<unk>` = 1, `<bos>`, `<eos>`).
 
 # %% slideshow={"slide_type": "subslide"}
 train_tokens = [text.tokenize(s, "word") for s, _ in train_pairs]
@@ -156,7 +163,7 @@ claim("length buckets cut the padding by more than half (bucketed over random ba
 # %% slideshow={"slide_type": "subslide"}
 probe_layer = models.RecurrentLayer("lstm", input_size=8, hidden_size=8)
 X_probe, lens_probe = text.pad_batch([[1, 2, 3, 4, 5], [6, 7], [8, 9, 10]], pad_id=0)  # (3, 5), (3,)
-inputs = torch.randn(3, 5, 8)  # (B, T, D): padded positions hold anything
+inputs = torch.randn(3, 5, 8)  # (B, T, d): padded positions hold anything
 with torch.no_grad():
     packed_outputs, _ = probe_layer(inputs, lengths=lens_probe)  # packed: stops at each last word
     plain_outputs, _ = probe_layer(inputs)  # runs on into the padding
@@ -170,13 +177,8 @@ assert gap < 1e-5, "padding after the last word cannot change a left-to-right LS
 #
 # Notebook 02's model, in the same pipeline: the batch `(X, lengths)` becomes word counts `(B, V)`
 # (padding ignored), and one linear layer gives two scores. It cannot see order by construction.
-#
-# The counts are almost all zeros (the cell below prints the share that is not), so `forward`
-# computes the same product without building the `(B, V)` table: `counts @ W.T` is the sum of
-# $W$'s columns of the sentence's words (a word used twice, twice), which
-# `nn.functional.embedding_bag` adds up directly. The words are sorted first: a bag has no
-# order, and one fixed order of addition makes the same words give exactly the same scores. The
-# cell checks it against the counts, and prints what the shortcut saves.
+# Its `forward` adds up the columns of $W$ for the sentence's words, which is `counts @ W.T`
+# without building the mostly-zero `(B, V)` table.
 #
 # How long to train it is a setting: it learns in seconds and then overfits. We read the dev
 # split after every epoch (`sentiment.KeepBest` records it), take the best number of epochs, and
@@ -205,6 +207,20 @@ def dev_accuracy(model):
     return sentiment.accuracy(sentiment.predict_proba(model, dev_ids, vocab.pad), y_dev)
 
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>Engineering: the sum of columns, sorted words, and what it saves</summary>
+#
+# The counts are almost all zeros (the cell below prints the share that is not), so `forward`
+# computes the same product without building the `(B, V)` table: `counts @ W.T` is the sum of
+# $W$'s columns of the sentence's words (a word used twice, twice), which
+# `nn.functional.embedding_bag` adds up directly. The words are sorted first: a bag has no
+# order, and one fixed order of addition makes the same words give exactly the same scores. The
+# cell checks it against the counts, and prints what the shortcut saves.
+#
+# </details>
+
+# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
 def milliseconds(fn, repeats=20):
     """Mean milliseconds of fn() with its backward pass."""
     start = time.perf_counter()
@@ -223,14 +239,15 @@ print(f"a batch of 256: {(counts_check > 0).float().mean():.2%} of its counts ar
       f"{milliseconds(lambda: check_model.linear(check_model.counts(X_check))):.1f} ms through the (256, "
       f"{len(vocab):,}) counts")
 
-
+# %% slideshow={"slide_type": "subslide"}
 bow_epochs = cfg.pick(smoke=1, class_=3, full=4)
 bow_epoch_steps = sentiment.steps_for(len(train_ids), (256,), 1)
 bow = BagOfWords(len(vocab), vocab.pad).to(cfg.device)
 bow_keep = sentiment.KeepBest(dev_accuracy)
 bow_history = training.fit(bow, sentiment.epochs(train_ids, y_train, (256,), vocab.pad, gen),
                            models.classification_loss, lr=1e-2, desc="bag of words", evaluate=bow_keep,
-                           eval_every=bow_epoch_steps, steps=bow_epochs * bow_epoch_steps if cfg.mode != "smoke" else 20)
+                           eval_every=bow_epoch_steps,
+                           steps=bow_epochs * bow_epoch_steps if cfg.mode != "smoke" else 20)
 print(f"bag of words: {len(bow_history.steps)} steps in {bow_history.seconds:.1f} s; dev accuracy after each epoch: "
       + ", ".join(f"{acc:.1%}" for acc in bow_keep.curve))
 bow_best_epochs = bow_keep.best_index + 1
@@ -238,22 +255,73 @@ bow = BagOfWords(len(vocab), vocab.pad).to(cfg.device)  # the final one: every t
 training.fit(bow, sentiment.epochs(all_ids, y_all, (256,), vocab.pad, gen), models.classification_loss, lr=1e-2,
              desc="bag of words, all phrases",
              steps=sentiment.steps_for(len(all_ids), (256,), bow_best_epochs) if cfg.mode != "smoke" else 20)
-print(f"chosen on dev: {bow_best_epochs} epoch(s) (dev {bow_keep.best:.1%}); trained again on all {len(all_ids):,} phrases")
+print(f"chosen on dev: {bow_best_epochs} epoch(s) (dev {bow_keep.best:.1%}); "
+      f"trained again on all {len(all_ids):,} phrases")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Many-to-one as notebook 03 defines it: the last state
 #
-# Each word id becomes a learned vector (an embedding), an LSTM reads the vectors in order, and
-# the **output at the last real word**, $h_T$, the state that has read the whole sentence, goes
-# through a linear layer to two scores: the lecture's many-to-one picture, exactly.
+# Each word id becomes a learned vector (an embedding), an LSTM reads the vectors in order, and a
+# **readout** turns its outputs into one vector per sentence, then two scores. Notebook 03's
+# readout is the **output at the last real word**, $h_T$, the state that has read the whole
+# sentence: the lecture's many-to-one picture, exactly. Section 5 tries a second readout,
+# **max-pooling** over the real steps; here are both, written out.
+
+# %% slideshow={"slide_type": "subslide"}
+class SentimentLSTM(nn.Module):
+    """Ids (B, T), right-padded, and lengths (B,) -> embedding -> LSTM -> readout (B, n_h) -> logits (B, 2)."""
+
+    def __init__(self, vocab_size, embed_size, hidden_size, pooling, dropout, pad_id):
+        super().__init__()
+        self.pooling = pooling  # "last" or "max"
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=pad_id)  # (V, E)
+        self.rnn = nn.LSTM(embed_size, hidden_size, batch_first=True)
+        self.dropout = nn.Dropout(dropout)
+        self.head = nn.Linear(hidden_size, 2)  # (2, n_h)
+
+    def forward(self, X, lengths):
+        lengths = lengths.to(X.device)
+        e = self.dropout(self.embedding(X))  # (B, T, E)
+        hs, _ = self.rnn(e)  # (B, T, n_h): a real step never sees the padding that follows it
+        if self.pooling == "last":
+            v = hs[torch.arange(len(X), device=X.device), lengths - 1]  # (B, n_h): h at the last real word
+        else:
+            real = torch.arange(X.shape[1], device=X.device)[None] < lengths[:, None]  # (B, T)
+            v = hs.masked_fill(~real[..., None], float("-inf")).amax(dim=1)  # (B, n_h): each feature's max
+        return self.head(self.dropout(v))  # (B, 2)
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The course's tested `models.SequenceClassifier(..., pooling=)` (which can also stack layers and
+# read both directions) must give the same logits with the same weights, for both readouts:
+
+# %% slideshow={"slide_type": "-"}
+X_few, lens_few = text.pad_batch(train_ids[:8], vocab.pad)  # (8, T), (8,)
+X_few = X_few.to(cfg.device)
+for pooling in ("last", "max"):
+    ours = SentimentLSTM(len(vocab), 16, 8, pooling, dropout=0.5, pad_id=vocab.pad).to(cfg.device).eval()
+    ref = models.SequenceClassifier(len(vocab), 2, "lstm", embed_size=16, hidden_size=8, pooling=pooling,
+                                    dropout=0.5, pad_id=vocab.pad).to(cfg.device).eval()
+    ours.load_state_dict({k.replace("rnn.impl.", "rnn."): v for k, v in ref.state_dict().items()})
+    torch.testing.assert_close(ours(X_few, lens_few), ref(X_few, lens_few))  # logits (8, 2)
+print("SentimentLSTM agrees with models.SequenceClassifier, last state and max-pooling")
+
+# %% [markdown] slideshow={"slide_type": "-"}
+# The training runs use the tested class. The recipe (one layer, hidden size 128, embeddings of
+# 128 numbers, dropout 0.5 on the embeddings and on the vector read out, Adam with gradient
+# clipping at 1, one epoch in batches of 256 and then batches of 64) is the same for every readout.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>Engineering: a sparse embedding, and the larger GPU model</summary>
 #
-# The training recipe (one layer, hidden size 128, embeddings of 128 numbers, dropout 0.5 on the
-# embeddings and on the vector read out, Adam with gradient clipping at 1, one epoch in batches
-# of 256 and then batches of 64) is the same for every readout below. The embedding is
-# **sparse**: each step updates only the rows of the words in the batch (SparseAdam), not the
-# whole table, most of which no single batch touches. On a GPU (`full` mode) the model is
-# larger: a two-layer bidirectional LSTM of 256 units, trained longer (sizes not chosen on the
-# dev split: class mode is what was tuned).
+# The embedding is **sparse**: each step updates only the rows of the words in the batch
+# (`SparseAdam` for them, through `sentiment.SparseDenseAdam`; Adam for the rest), not the whole
+# table, most of which no single batch touches. On a GPU (`full` mode) the model is larger: a
+# two-layer bidirectional LSTM of 256 units, trained longer (sizes not chosen on the dev split:
+# class mode is what was tuned).
+#
+# </details>
 
 # %% slideshow={"slide_type": "subslide"}
 size = cfg.pick(smoke=dict(hidden_size=32, num_layers=1, bidirectional=False, embed_size=32),
@@ -304,11 +372,19 @@ print(f"last state: {last_run.steps:,} steps in {last_run.seconds:.0f} s; best d
 # feature keeps its largest value anywhere in the sentence, so a strong cue counts wherever it
 # appears, while the LSTM state that produced it has read everything before it (*not* ... *bad*).
 #
-# Same initial weights, same batches, same steps (the first epoch, in batches of 256), same dev
-# readings: only the readout differs. The readout with the better dev accuracy then trains on
-# in batches of 64, on every training phrase (the dev split's included: it has done its job),
-# for a fixed number of epochs: the dev curves of `scripts/sentiment_dev.py` level off within
-# it, and the class-mode time budget keeps it short. Its final weights go to the test.
+# Same initial weights, same batches, same steps (the first epoch), same dev readings: only the
+# readout differs. **The readout with the better dev accuracy** then trains on, on every training
+# phrase, and its final weights go to the test.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>How long the chosen readout trains on, and why</summary>
+#
+# It trains on in batches of 64, on every training phrase (the dev split's included: it has done
+# its job), for a fixed number of epochs: the dev curves of `scripts/sentiment_dev.py` level off
+# within it, and the class-mode time budget keeps it short.
+#
+# </details>
 
 # %% slideshow={"slide_type": "subslide"}
 max_run = LSTMRun("max")
@@ -327,7 +403,7 @@ lstm = chosen.model
 print(f"chosen on dev: the {lstm.pooling} readout; then {more_epochs} epoch(s) on all {len(all_ids):,} phrases: "
       f"{chosen.steps:,} steps in all, {chosen.seconds:.0f} s ({1000 * chosen.seconds / chosen.steps:.1f} ms per step)")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for run, name in ((last_run, "LSTM, last state"), (max_run, "LSTM, max-pooling over real steps")):
     ax.plot(run.eval_steps, run.keep.curve, "o-", label=name)
@@ -338,12 +414,19 @@ ax.legend();
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # At this size the two readouts land **close together** on the dev split: the gap printed above
 # is within a few standard errors of a dev accuracy, so one run says little about which readout
-# is better in general; the dev split, not our expectation, decides which one trains on. The
-# other settings were chosen on the same dev split with `scripts/sentiment_dev.py`, which trains
-# this recipe with other settings and reads the dev split only: the learning rate, the number
-# of steps, one direction rather than two (at equal time). Its runs are kept in
+# is better in general; the dev split, not our expectation, decides which one trains on.
+
+# %% [markdown] slideshow={"slide_type": "-"}
+# <details>
+# <summary>Where the other settings come from</summary>
+#
+# The other settings were chosen on the same dev split with `scripts/sentiment_dev.py`, which
+# trains this recipe with other settings and reads the dev split only: the learning rate, the
+# number of steps, one direction rather than two (at equal time). Its runs are kept in
 # `scripts/sentiment_dev_runs.jsonl`; `python scripts/sentiment_dev.py --summary
 # scripts/sentiment_dev_runs.jsonl` prints them.
+#
+# </details>
 
 # %% slideshow={"slide_type": "-"}
 claim("the two readouts land within three standard errors on dev (|gain| in standard errors)",
@@ -364,7 +447,7 @@ results.record("SST-2 test (GLUE dev) accuracy, LSTM", 100 * lstm_acc, unit="%")
 results.record("SST-2 test (GLUE dev) accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
 results.record("SST-2 test (GLUE dev) accuracy, majority class (floor)", 100 * majority, unit="%")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 for ax, (name, probs) in zip(axes, {"bag of words": p_bow_test, "LSTM": p_lstm_test}.items()):
     counts = sentiment.confusion(probs, y_test)  # (2, 2): rows true, columns predicted
@@ -383,13 +466,21 @@ fig.tight_layout()
 # test** gives the probability of a split at least as uneven as the one observed. The verdict
 # printed below follows from that probability (below 0.05 or not); with a test set of this size,
 # a gap of a point or two is often *not distinguishable* from chance. What we assert is only
-# what held on every seed and CPU we ran: the LSTM is not distinguishably *worse* than the bag of
-# words, and it classifies over 80% of the test sentences right. (RESULTS.md lists its accuracy
-# over those runs: a claim at 82% would sit within one standard error of some of them, so it is
-# not made.)
+# what held on every seed and CPU we ran, with room: the LSTM is not distinguishably *worse* than
+# the bag of words, and both classify over three quarters of the test sentences right.
 #
 # One run is one seed. To see the spread over seeds, run the notebook again with another seed:
 # set `COURSE_SEED` (e.g. `COURSE_SEED=11`) before starting Jupyter, and compare the accuracies.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>Why the accuracy claims say three quarters, not 80%</summary>
+#
+# Both models passed 80% on every run recorded in RESULTS.md, but the worst runs came within 2
+# points of it (a claim's margin must hold across seeds and CPU kernel paths with room). The two
+# claims were therefore lowered, the LSTM's from 80% and the bag of words' from 78%, to 75%.
+#
+# </details>
 
 # %% slideshow={"slide_type": "subslide"}
 lstm_right, bow_right = (p_lstm_test > 0.5).long() == y_test, (p_bow_test > 0.5).long() == y_test  # (N_test,)
@@ -404,11 +495,12 @@ print(f"one standard error of the LSTM's accuracy on {len(y_test)} sentences: {s
 results.record("McNemar p, LSTM vs bag of words on the test set", p_value, better="lower")
 
 # %% slideshow={"slide_type": "-"}
-claim("the LSTM classifies over 80% of the test sentences right (test accuracy)", lstm_acc, ">", 0.80)
+claim("the LSTM classifies over three quarters of the test sentences right (test accuracy)", lstm_acc, ">", 0.75)
 p_bow_better = p_value if bow_only > lstm_only else 1.0  # the LSTM right at least as often: no evidence against it
 claim("the bag of words is not distinguishably more accurate than the LSTM "
       "(McNemar p; 1 unless it is right alone more often)", p_bow_better, ">=", 0.05)
-claim("the bag of words is a strong floor on the test sentences (test accuracy)", bow_acc, ">", 0.78)
+claim("the bag of words is a strong floor: over three quarters of the test sentences right (test accuracy)",
+      bow_acc, ">", 0.75)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 7 · Order: the negation pair and a probe set
@@ -506,7 +598,7 @@ for i, tweet in enumerate(tweets):
     print(f"{tweet['text']!r}\n   ({tweet['author']}{link})\n   label: {tweet['label']}; {verdicts}\n"
           f"   unknown words: {[w for w in text.tokenize(tweet['text'], 'word') if w not in vocab]}")
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(len(tweets), 1, figsize=(11, 6))
 for ax, tweet in zip(axes, tweets):
     tokens = text.tokenize(tweet["text"], "word")
@@ -542,7 +634,7 @@ for source in ("amazon", "imdb", "yelp"):
     print(f"{source:>7} ({len(pairs):,} sentences, {labels.float().mean():.0%} positive): "
           f"LSTM {ood[source]['LSTM']:.1%}, bag of words {ood[source]['bag of words']:.1%}")
 plotting.comparison_bars({f"{s}\n{name}": acc for s, accs in ood.items() for name, acc in accs.items()},
-                         ylabel="accuracy", title="Trained on SST-2, tested elsewhere");
+                         ylabel="accuracy", title="Trained on SST-2, tested elsewhere")
 claim("both models transfer to Amazon, IMDb and Yelp well above chance (lowest accuracy)",
       min(acc for accs in ood.values() for acc in accs.values()), ">", 0.6)
 
@@ -588,7 +680,8 @@ widgets.interact(explain, sentence=widgets.Text(value="The food was good, not ba
 #   removed from training; the final models then trained on every phrase, and the test set
 #   (GLUE's dev set) was read once, at the end.
 # - The last state (notebook 03's readout) and max-pooling over the real steps land close
-#   together on the dev split at equal steps; the better of the two on dev trains on.
+#   together on the dev split at equal steps; the better of the two on dev trains on (which one,
+#   on this run, is printed below).
 # - On the test set, both models' accuracies and McNemar's paired test are printed in section 6;
 #   the verdict there (more accurate, or not distinguishable at this size) is the claim, for
 #   this seed; the LSTM was never distinguishably worse than the bag of words.
@@ -598,24 +691,36 @@ widgets.interact(explain, sentence=widgets.Text(value="The food was good, not ba
 #   A bag of bigrams also separates that pair: the lesson is order, not negation.
 # - Trained on movie reviews, both models transfer to Amazon, IMDb and Yelp sentences well above
 #   chance; occlusion shows which words drove a prediction, on the lecture's tweets too.
-#
-# ## Exercises
-#
-# **1. Mean over the real steps.** The classifier above max-pools. Write `mean_over_real_steps`,
-# which averages the outputs `(B, T, H)` over each sequence's first `lengths[b]` steps only
-# (padding must not count), and check it against `models.pool(..., "mean")`.
 
 # %% slideshow={"slide_type": "subslide"}
+chosen_name = {"last": "last-state", "max": "max"}[lstm.pooling]
+print(f"on this run dev chose {chosen_name} pooling (dev: last state {last_run.keep.best:.1%}, "
+      f"max-pooling {max_run.keep.best:.1%})")
+print(f"test: LSTM {lstm_acc:.1%}, bag of words {bow_acc:.1%}, majority class {majority:.1%}; McNemar p = "
+      f"{p_value:.3f}: {verdict}")
+print("order probe: " + ", ".join(f"{name} orders {sum(r['ordered'] for r in rows)} of {len(rows)} pairs"
+                                  for name, rows in probe_scores.items()))
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# ### Exercise 1 · Mean over the real steps (★☆☆)
+#
+# Section 4's classifier reads the last state or max-pools. Write `mean_over_real_steps`, which
+# averages the outputs `(B, T, n_h)` over each sequence's first `lengths[b]` steps only (padding
+# must not count), and check it against `models.pool(..., "mean")`.
+
+# %% slideshow={"slide_type": "-"}
 def mean_over_real_steps(outputs, lengths):
-    """Average of outputs (B, T, H) over the real steps of each sequence: returns (B, H)."""
-    # HINT: a mask (B, T) from torch.arange(T)[None] < lengths[:, None]; sum the masked outputs over T, divide by lengths
+    """Average of outputs (B, T, n_h) over the real steps of each sequence: returns (B, n_h)."""
+    # HINT: mask (B, T) = torch.arange(T)[None] < lengths[:, None]; sum masked outputs over T, divide by lengths
     ### BEGIN SOLUTION
     real = torch.arange(outputs.shape[1])[None] < lengths[:, None]  # (B, T)
     return (outputs * real[..., None]).sum(1) / lengths[:, None].to(outputs.dtype)
     ### END SOLUTION
 
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 outputs = torch.randn(3, 5, 4)
 lengths_check = torch.tensor([5, 2, 1])
 got = mean_over_real_steps(outputs, lengths_check)
@@ -625,11 +730,15 @@ torch.testing.assert_close(got, models.pool(outputs, lengths_check, "mean"))
 print("PASS: the mean over real steps matches models.pool")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **2. (Experiment)** Train a third readout on equal terms: `mean_run = LSTMRun("mean")`, then
+# ### Exercise 2 · A mean-pooling readout (★★☆)
+#
+# Train a third readout on equal terms: `mean_run = LSTMRun("mean")`, then
 # `mean_run.train(short_steps, "LSTM, mean")`, and read `mean_run.keep.best`. Where does
 # mean-pooling land on the dev split beside the last state and max-pooling? Why might averaging
 # dilute one strong cue in a long sentence? (Choose on dev; the test set stays unread until a
 # choice is final.)
 #
-# **3. (Discussion)** Find two sentences with opposite meanings that also have the same bag of
+# ### Exercise 3 · Same bigrams, opposite meanings (★★★)
+#
+# Find two sentences with opposite meanings that also have the same bag of
 # bigrams. Does the LSTM separate them? Try them in the box of section 10.
