@@ -62,7 +62,7 @@ cfg
 # input $x_t$ ($d$ numbers) and $h_{t-1}$, and computes two **gates**, each a number between 0
 # and 1 for every hidden unit. The picture first, then the equations, term by term.
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 gru_diagram.gru_cell();
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -192,7 +192,7 @@ torch.testing.assert_close(ours_after.W_hh.grad, torch_gru.weight_hh_l0.grad.chu
 print(f"max |ours - nn.GRU|: outputs {(out_ours - out_torch).abs().max():.1e}, "
       f"input gradients {(X_ours.grad - X_torch.grad).abs().max():.1e}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Why PyTorch and cuDNN reset after, and more equivalence checks</summary>
 #
@@ -215,7 +215,7 @@ print(f"max |ours - nn.GRU|: outputs {(out_ours - out_torch).abs().max():.1e}, "
 #
 # </details>
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 ours_before = load_from_torch(GRUScratch(d, n_h, reset_after=False).double(), torch_gru)
 with torch.no_grad():
     diff_before = (gru_unroll(ours_before, X)[0] - out_torch).abs()  # (B, T, n_h)
@@ -314,7 +314,7 @@ print(f"GRU / LSTM = {counts['GRU'] / counts['LSTM']:.2f}")
 # old go are one decision, which is why the table calls $z_t$ the forget gate. $r_t \approx 0$
 # makes only the *candidate* forget the past.
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 torch.manual_seed(cfg.seed)
 lstm_cell, gru_cell = cells.LSTMCell(8, 32), cells.GRUCell(8, 32)
 with torch.no_grad():
@@ -397,7 +397,7 @@ assert gap_0 < 1e-3 and gap_4 > 0.1, (gap_0, gap_4)
 # perplexity (picking the best of the periodic evaluations would choose on the very characters
 # we report).
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Our recipe, and d2l's numbers printed beside ours</summary>
 #

@@ -71,7 +71,7 @@ cfg
 # split** of whole training sentences, removing their pieces from training too, and **choose every
 # setting on it; the test set is read once, at the end.**
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>How the dev split is made, and why it is stricter than the test</summary>
 #
@@ -209,7 +209,7 @@ def dev_accuracy(model):
     return sentiment.accuracy(sentiment.predict_proba(model, dev_ids, vocab.pad), y_dev)
 
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Engineering: the sum of columns, sorted words, and what it saves</summary>
 #
@@ -222,7 +222,7 @@ def dev_accuracy(model):
 #
 # </details>
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 def milliseconds(fn, repeats=20):
     """Mean milliseconds of fn() with its backward pass."""
     start = time.perf_counter()
@@ -313,7 +313,7 @@ print("SentimentLSTM agrees with models.SequenceClassifier, last state and max-p
 # 128 numbers, dropout 0.5 on the embeddings and on the vector read out, Adam with gradient
 # clipping at 1, one epoch in batches of 256 and then batches of 64) is the same for every readout.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Engineering: a sparse embedding, and the larger GPU model</summary>
 #
@@ -378,7 +378,7 @@ print(f"last state: {last_run.steps:,} steps in {last_run.seconds:.0f} s; best d
 # readout differs. **The readout with the better dev accuracy** then trains on, on every training
 # phrase, and its final weights go to the test.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>How long the chosen readout trains on, and why</summary>
 #
@@ -405,7 +405,7 @@ lstm = chosen.model
 print(f"chosen on dev: the {lstm.pooling} readout; then {more_epochs} epoch(s) on all {len(all_ids):,} phrases: "
       f"{chosen.steps:,} steps in all, {chosen.seconds:.0f} s ({1000 * chosen.seconds / chosen.steps:.1f} ms per step)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for run, name in ((last_run, "LSTM, last state"), (max_run, "LSTM, max-pooling over real steps")):
     ax.plot(run.eval_steps, run.keep.curve, "o-", label=name)
@@ -418,7 +418,7 @@ ax.legend();
 # is within a few standard errors of a dev accuracy, so one run says little about which readout
 # is better in general; the dev split, not our expectation, decides which one trains on.
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Where the other settings come from</summary>
 #
@@ -449,7 +449,7 @@ results.record("SST-2 test (GLUE dev) accuracy, LSTM", 100 * lstm_acc, unit="%")
 results.record("SST-2 test (GLUE dev) accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
 results.record("SST-2 test (GLUE dev) accuracy, majority class (floor)", 100 * majority, unit="%")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 for ax, (name, probs) in zip(axes, {"bag of words": p_bow_test, "LSTM": p_lstm_test}.items()):
     counts = sentiment.confusion(probs, y_test)  # (2, 2): rows true, columns predicted
@@ -474,7 +474,7 @@ fig.tight_layout()
 # One run is one seed. To see the spread over seeds, run the notebook again with another seed:
 # set `COURSE_SEED` (e.g. `COURSE_SEED=11`) before starting Jupyter, and compare the accuracies.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Why the accuracy claims say three quarters, not 80%</summary>
 #
@@ -600,7 +600,7 @@ for i, tweet in enumerate(tweets):
     print(f"{tweet['text']!r}\n   ({tweet['author']}{link})\n   label: {tweet['label']}; {verdicts}\n"
           f"   unknown words: {[w for w in text.tokenize(tweet['text'], 'word') if w not in vocab]}")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(len(tweets), 1, figsize=(11, 6))
 for ax, tweet in zip(axes, tweets):
     tokens = text.tokenize(tweet["text"], "word")
