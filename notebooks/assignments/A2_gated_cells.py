@@ -237,7 +237,7 @@ def lstm_step_backward(dh_t, dc_t, cache, params):
     Returns a dict: "x" (B, d), "h_prev" (B, n_h), "c_prev" (B, n_h), and "W_f" (n_h, n_h + d),
     "b_f" (n_h,), the same for "i", "C" (the candidate) and "o".
     """
-    # HINT: total dc = dc_t + dh_t * o * (1 - tanh(c)**2); then each gate's pre-activation; [h_prev, x] splits at n_h
+    # HINT: dL/dc_t gathers two paths (dc_t, and h_t through o and tanh); then each gate's pre-activation; [h_prev, x] splits at n_h
     ### BEGIN SOLUTION
     n_h = cache["c"].shape[1]
     tanh_c = torch.tanh(cache["c"])  # (B, n_h)

@@ -316,6 +316,8 @@ for s, curve in curves.items():
 assert saturated[k] < 1e-2, f"saturating tanh should make the gradient vanish, got {saturated[k]:.2e}"
 long_run = gradient_by_distance(1.25, T=101)[100]  # 100 steps back, the same tiny inputs
 print(f"s = 1.25 over 100 steps: measured {long_run:.1e}, linear prediction s^100 = {1.25 ** 100:.1e}")
+claim("over 100 steps at s = 1.25 the measured gradient is far below the linear prediction s^100 (ratio)",
+      long_run / 1.25 ** 100, "<", 0.01)
 
 # %% [markdown]
 # **Question 1 (2 points, read by hand).** Over these 40 steps the gradient at distance $k$

@@ -213,8 +213,8 @@ def lstm_step_backward(dh_t, dc_t, cache, params):
     Returns a dict: "x" (B, d), "h_prev" (B, n_h), "c_prev" (B, n_h), and "W_f" (n_h, n_h + d),
     "b_f" (n_h,), the same for "i", "C" (the candidate) and "o".
     """
-    # HINT: total dc = dc_t + dh_t * o * (1 - tanh(c)**2); then each gate's pre-activation; [h_prev, x] splits at n_h
-    raise NotImplementedError("Exercise: total dc = dc_t + dh_t * o * (1 - tanh(c)**2); then each gate's pre-activation; [h_prev, x] splits at n_h")
+    # HINT: dL/dc_t gathers two paths (dc_t, and h_t through o and tanh); then each gate's pre-activation; [h_prev, x] splits at n_h
+    raise NotImplementedError("Exercise: dL/dc_t gathers two paths (dc_t, and h_t through o and tanh); then each gate's pre-activation; [h_prev, x] splits at n_h")
 
 
 # %% nbgrader={"grade": true, "grade_id": "a2_lstm_backward", "locked": true, "points": 4, "solution": false}
