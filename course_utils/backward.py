@@ -69,9 +69,10 @@ def sample(params: dict, prefix_ids: list[int], num_chars: int, temperature: flo
            generator: torch.Generator | None = None) -> list[int]:
     """Feed ``prefix_ids`` through the RNN from a zero state, then draw ``num_chars`` ids.
 
-    Each new id is ``torch.multinomial(softmax(y_t / temperature), 1, generator=generator)`` on
-    the output after the last fed id, with ``probs`` a (V,) vector on the parameters' device (the
-    generator's device too); it is fed back in. Returns the ``num_chars`` drawn ids.
+    Each new id is ``torch.multinomial(probs, 1, generator=generator)`` with
+    ``probs = softmax(y_t / temperature)`` of the output after the last fed id, a (V,) vector
+    moved to the CPU beside the CPU ``generator`` (so a seed draws the same ids on any device);
+    it is fed back in on the parameters' device. Returns the ``num_chars`` drawn ids.
     """
     W_hh = params["W_hh"]
     V = params["W_xh"].shape[1]
@@ -84,7 +85,7 @@ def sample(params: dict, prefix_ids: list[int], num_chars: int, temperature: flo
             h, _ = rnn_step_forward(x, h, params)  # (1, H)
             if i >= len(prefix_ids) - 1:
                 logits = h[0] @ params["W_hy"].T + params["b_y"]  # (V,)
-                probs = torch.softmax(logits / temperature, dim=-1)  # (V,)
+                probs = torch.softmax(logits / temperature, dim=-1).cpu()  # (V,), beside the generator
                 feed.append(int(torch.multinomial(probs, 1, generator=generator).item()))
                 drawn.append(feed[-1])
     return drawn

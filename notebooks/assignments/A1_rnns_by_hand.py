@@ -579,18 +579,19 @@ claim("your model trained with your gradients beats the unigram model (held-out 
 # **2 points.** Generate text one character at a time: feed the prefix through `rnn_step_forward`
 # from a zero state, then repeatedly turn the last output into probabilities
 # $\operatorname{softmax}(y_t / \tau)$ at temperature $\tau$, draw the next character, and feed it
-# back in. So that a seed gives the same text on any machine, draw exactly as the docstring says,
-# with the generator you are given, on the parameters' device (the generator's device too).
+# back in. So that a seed gives the same text on any machine and device, draw exactly as the
+# docstring says: on the CPU, with the CPU generator you are given, feeding each draw back in on
+# the parameters' device.
 
 # %% nbgrader={"grade": false, "grade_id": "a1_sample_code", "locked": false, "solution": true}
 def sample(params, prefix_ids, num_chars, temperature, generator):
     """Feed prefix_ids (a list of ids) from a zero state (1, n_h), then draw num_chars ids.
 
-    Each id: torch.multinomial(probs, 1, generator=generator), probs = softmax(y / temperature),
-    a (V,) tensor on the parameters' device, y the output after the last id fed. Returns the
-    list of the num_chars drawn ids (Python ints).
+    Each id: torch.multinomial(probs, 1, generator=generator), probs = softmax(y / temperature)
+    moved to the CPU (V,), beside the CPU generator; y the output after the last id fed. Returns
+    the list of the num_chars drawn ids (Python ints).
     """
-    # HINT: one-hot (1, V) inputs in the params' dtype and device; draw after the prefix's last id, then feed each draw
+    # HINT: one-hot (1, V) inputs in the params' dtype, on their device; draw after the prefix's last id, then feed each draw
     ### BEGIN SOLUTION
     W_hh = params["W_hh"]
     V = params["W_xh"].shape[1]
@@ -601,7 +602,7 @@ def sample(params, prefix_ids, num_chars, temperature, generator):
         h, _ = rnn_step_forward(x, h, params)  # (1, n_h)
         if i >= len(prefix_ids) - 1:
             y = h[0] @ params["W_hy"].T + params["b_y"]  # (V,)
-            probs = torch.softmax(y / temperature, dim=-1)  # (V,)
+            probs = torch.softmax(y / temperature, dim=-1).cpu()  # (V,), beside the generator
             feed.append(int(torch.multinomial(probs, 1, generator=generator).item()))
             drawn.append(feed[-1])
     return drawn
@@ -642,7 +643,7 @@ check_sample(V=11, n_h=4, prefix=[3], num_chars=30, temperature=1.3, seed=8)
 with torch.no_grad():
     prefix = "the time traveller "
     ids = sample(lm_params, vocab.encode(list(prefix)), 80, 0.8,
-                 torch.Generator(device=cfg.device).manual_seed(cfg.seed))
+                 torch.Generator().manual_seed(cfg.seed))  # on the CPU, where the draws are made
 print(prefix + "".join(vocab.idx_to_token[i] for i in ids))
 
 # %% [markdown]

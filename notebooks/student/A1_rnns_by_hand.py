@@ -502,19 +502,20 @@ claim("your model trained with your gradients beats the unigram model (held-out 
 # **2 points.** Generate text one character at a time: feed the prefix through `rnn_step_forward`
 # from a zero state, then repeatedly turn the last output into probabilities
 # $\operatorname{softmax}(y_t / \tau)$ at temperature $\tau$, draw the next character, and feed it
-# back in. So that a seed gives the same text on any machine, draw exactly as the docstring says,
-# with the generator you are given, on the parameters' device (the generator's device too).
+# back in. So that a seed gives the same text on any machine and device, draw exactly as the
+# docstring says: on the CPU, with the CPU generator you are given, feeding each draw back in on
+# the parameters' device.
 
 # %% nbgrader={"grade": false, "grade_id": "a1_sample_code", "locked": false, "solution": true}
 def sample(params, prefix_ids, num_chars, temperature, generator):
     """Feed prefix_ids (a list of ids) from a zero state (1, n_h), then draw num_chars ids.
 
-    Each id: torch.multinomial(probs, 1, generator=generator), probs = softmax(y / temperature),
-    a (V,) tensor on the parameters' device, y the output after the last id fed. Returns the
-    list of the num_chars drawn ids (Python ints).
+    Each id: torch.multinomial(probs, 1, generator=generator), probs = softmax(y / temperature)
+    moved to the CPU (V,), beside the CPU generator; y the output after the last id fed. Returns
+    the list of the num_chars drawn ids (Python ints).
     """
-    # HINT: one-hot (1, V) inputs in the params' dtype and device; draw after the prefix's last id, then feed each draw
-    raise NotImplementedError("Exercise: one-hot (1, V) inputs in the params' dtype and device; draw after the prefix's last id, then feed each draw")
+    # HINT: one-hot (1, V) inputs in the params' dtype, on their device; draw after the prefix's last id, then feed each draw
+    raise NotImplementedError("Exercise: one-hot (1, V) inputs in the params' dtype, on their device; draw after the prefix's last id, then feed each draw")
 
 
 # %% nbgrader={"grade": true, "grade_id": "a1_sample", "locked": true, "points": 2, "solution": false}
@@ -548,7 +549,7 @@ print(check_sample(V=7, n_h=6, prefix=[1, 4, 2], num_chars=20, temperature=0.8, 
 with torch.no_grad():
     prefix = "the time traveller "
     ids = sample(lm_params, vocab.encode(list(prefix)), 80, 0.8,
-                 torch.Generator(device=cfg.device).manual_seed(cfg.seed))
+                 torch.Generator().manual_seed(cfg.seed))  # on the CPU, where the draws are made
 print(prefix + "".join(vocab.idx_to_token[i] for i in ids))
 
 # %% [markdown]
