@@ -178,8 +178,9 @@ def _cell(source: str, grade_id: str, solution: bool = False, points: float = 0)
 
 # What an honest answer does not need, for the instructor to read (never an automatic zero).
 FLAGS = {
-    "reference implementation": r"\bbptt\b|course_utils\s*\.\s*(cells|bptt)|\bcells\s*\.\s*(RNN|LSTM|GRU)"
-                                r"|\bimport\b[^\n]*\b(cells|bptt)\b|\bcopy_from_torch\b|\bmake_cell\b",
+    "reference implementation": r"\bbptt\b|course_utils\s*\.\s*(cells|bptt|backward)|\bcells\s*\.\s*(RNN|LSTM|GRU)"
+                                r"|\bimport\b[^\n]*\b(cells|bptt|backward)\b|\bcopy_from_torch\b|\bmake_cell\b"
+                                r"|\bbackward\s*\.\s*(rnn_|lstm_|softmax_|sample\b)|\bchecks\s*\.\s*references\b",
     "checks module": r"\bchecks\b|\bCheckFailed\b",
     "get_ipython": r"\bget_ipython\b|\bIPython\b|\bipykernel\b|^\s*[%!]",
     "exception handling": r"\bexcepthook\b|\bset_custom_exc\b|\bcustom_exceptions\b"
