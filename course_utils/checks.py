@@ -39,49 +39,207 @@ def rel_error(got: torch.Tensor, expected: torch.Tensor) -> float:
     return diff / scale if scale > 0 else diff
 
 
+def _describe(value) -> str:
+    """What a value is, in the words of a message: 'a Python float', 'a tuple', 'None'."""
+    if value is None:
+        return "None"
+    if isinstance(value, bool):
+        return "a Python bool"
+    if isinstance(value, (int, float)):
+        return f"a Python {type(value).__name__}"
+    if isinstance(value, torch.Tensor):
+        return f"a {value.dim()}-dim tensor of {str(value.dtype).replace('torch.', '')}"
+    return f"a {type(value).__name__}"
+
+
 def check_shape(name: str, got: torch.Tensor, expected_shape: tuple, hint: str = "") -> str:
-    """PASS if ``got`` is a tensor of ``expected_shape``; otherwise say both shapes."""
+    """PASS if ``got`` is a tensor of ``expected_shape``; otherwise say both shapes (or what came back)."""
     if not isinstance(got, torch.Tensor):
-        raise CheckFailed(f"{name}: expected a tensor of shape {tuple(expected_shape)}, got "
-                          f"{type(got).__name__}. Does the function return what its docstring says?")
+        what = ("a 0-dim tensor (e.g. the loss itself, not loss.item())" if tuple(expected_shape) == ()
+                else f"a tensor of shape {tuple(expected_shape)}")
+        raise CheckFailed(f"{name}: returned {_describe(got)}, expected {what}. Does the function return "
+                          f"what its docstring says?")
     if tuple(got.shape) != tuple(expected_shape):
         raise CheckFailed(f"{name}: wrong shape: expected {tuple(expected_shape)}, got "
                           f"{tuple(got.shape)}. {hint}".rstrip())
     return f"PASS: {name}, shape {tuple(got.shape)}"
 
 
-def check_close(name: str, got: torch.Tensor, expected: torch.Tensor, rtol: float = 1e-6,
-                hint: str = "") -> str:
-    """PASS if ``got`` has ``expected``'s shape and ``rel_error(got, expected) <= rtol``.
+def _where(index: tuple, dims: tuple | None) -> str:
+    """An index with its axes named: ``(batch 2, step 0, unit 3)``; plain ``(2, 0, 3)`` without names."""
+    if dims and len(dims) == len(index):
+        return "(" + ", ".join(f"{d} {i}" for d, i in zip(dims, index)) + ")"
+    return str(tuple(index))
 
-    On failure the message gives the relative error, the threshold, and the first entry where
-    the two differ most, with both values there.
+
+def _difference(got: torch.Tensor, expected: torch.Tensor, dims: tuple | None) -> tuple[float, str]:
+    """The relative error and where the two differ most, with both values there."""
+    err = rel_error(got, expected)
+    diff = (got.double() - expected.double()).abs()
+    where = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape)) if diff.numel() else ()
+    at = (f"; the largest difference is at index {_where(where, dims)}: expected "
+          f"{expected[where].item():.6g}, got {got[where].item():.6g}") if diff.numel() else ""
+    return err, at
+
+
+def check_close(name: str, got: torch.Tensor, expected: torch.Tensor, rtol: float = 1e-6,
+                hint: str = "", dims: tuple[str, ...] | None = None, check_dtype: bool = True,
+                mistakes: dict[str, torch.Tensor] | None = None) -> str:
+    """PASS if ``got`` has ``expected``'s shape and dtype and ``rel_error(got, expected) <= rtol``.
+
+    On failure the message gives the relative error, the threshold, and the entry where the two
+    differ most, with both values there; ``dims`` names the axes of that index (e.g.
+    ``("batch", "step", "unit")``). A wrong type or dtype is named as such. ``mistakes`` maps a
+    description of a common mistake to what it would give: when ``got`` matches one, the message
+    says which (in place of ``hint``).
 
     >>> check_close("y", torch.ones(2), torch.ones(2))
     'PASS: y, shape (2,), relative error 0.0e+00 <= 1e-06'
     """
     check_shape(name, got, tuple(expected.shape), hint)
+    if check_dtype and got.dtype != expected.dtype:
+        raise CheckFailed(f"{name}: returned a tensor of {str(got.dtype).replace('torch.', '')}, expected "
+                          f"{str(expected.dtype).replace('torch.', '')} (the dtype of the inputs): a tensor "
+                          f"made without dtype= is float32.")
     if not torch.isfinite(got).all():
         raise CheckFailed(f"{name}: contains NaN or inf values. {hint}".rstrip())
-    err = rel_error(got, expected)
+    err, at = _difference(got, expected, dims)
     if not err <= rtol:
-        diff = (got.double() - expected.double()).abs()
-        where = tuple(int(i) for i in torch.unravel_index(diff.argmax(), diff.shape))
-        raise CheckFailed(
-            f"{name}: wrong values: relative error {err:.1e} > threshold {rtol:.0e}; the largest "
-            f"difference is at index {where}: expected {expected[where].item():.6g}, got "
-            f"{got[where].item():.6g}. {hint}".rstrip())
+        for mistake, value in (mistakes or {}).items():
+            if tuple(value.shape) == tuple(got.shape) and rel_error(got, value) <= max(rtol, 1e-12):
+                hint = f"Your answer equals what {mistake} gives."
+                break
+        raise CheckFailed(f"{name}: wrong values: relative error {err:.1e} > threshold {rtol:.0e}{at}. "
+                          f"{hint}".rstrip())
     return f"PASS: {name}, shape {tuple(got.shape)}, relative error {err:.1e} <= {rtol:.0e}"
 
 
 def check_gradient(name: str, analytic: torch.Tensor, reference: torch.Tensor,
-                   threshold: float = 1e-6, against: str = "finite differences") -> str:
+                   threshold: float = 1e-6, against: str = "finite differences",
+                   dims: tuple[str, ...] | None = None) -> str:
     """``check_close`` for a gradient: the message names it as one and what it was checked against."""
     try:
-        err = check_close(f"gradient {name}", analytic, reference, threshold)
+        err = check_close(f"gradient {name}", analytic, reference, threshold, dims=dims)
     except CheckFailed as failure:
         raise CheckFailed(f"{failure} (checked against {against})") from None
     return f"{err} (against {against})"
+
+
+# the axes of each gradient's index, for the messages (A1's RNN and A2's LSTM)
+DIMS = {"W_xh": ("unit", "input"), "W_hh": ("unit", "unit of h_prev"), "b": ("unit",),
+        "W_hy": ("output", "unit"), "b_y": ("output",), "x": ("batch", "input"),
+        "h_prev": ("batch", "unit"), "c_prev": ("batch", "unit"), "h0": ("batch", "unit"),
+        "c0": ("batch", "unit"), "H": ("batch", "step", "unit"), "X": ("batch", "step", "input"),
+        "logits": ("batch", "step", "class"),
+        **{f"W_{g}": ("unit", "column of [h_prev, x]") for g in "fiCo"},
+        **{f"b_{g}": ("unit",) for g in "fiCo"}}
+
+
+def check_gradients(grads, references: dict[str, torch.Tensor], threshold: float,
+                    against: str = "autograd", hint: Callable[[set, set], str] | None = None) -> str:
+    """Check EVERY gradient in ``references`` before failing: one line each, right or wrong.
+
+    ``grads`` is what the student's function returned (a dict); each entry is compared with its
+    reference (type, shape, dtype, relative error and the labelled index of the largest
+    difference). When any is wrong the whole report is raised, followed by ``hint(right, wrong)``,
+    a hint that follows from which gradients are right.
+    """
+    if not isinstance(grads, dict):
+        raise CheckFailed(f"expected a dict of gradients with the keys {sorted(references)}, got "
+                          f"{_describe(grads)}")
+    lines, right, wrong = [], set(), set()
+    for name, ref in references.items():
+        if name not in grads:
+            lines.append(f"WRONG: gradient {name}: missing (the dict has {sorted(grads)})")
+            wrong.add(name)
+            continue
+        try:
+            lines.append(check_gradient(name, grads[name], ref, threshold, against, DIMS.get(name)))
+            right.add(name)
+        except CheckFailed as failure:
+            lines.append(f"WRONG: {failure}")
+            wrong.add(name)
+    if wrong:
+        advice = hint(right, wrong) if hint else ""
+        raise CheckFailed(f"{len(wrong)} of {len(references)} gradients wrong "
+                          f"({', '.join(sorted(wrong))}; right: {', '.join(sorted(right)) or 'none'}):\n"
+                          + "\n".join(lines) + (f"\nHint: {advice}" if advice else ""))
+    return "\n".join(lines)
+
+
+def rnn_hint(right: set, wrong: set) -> str:
+    """What to look at in a vanilla RNN's backward pass, from which gradients are right."""
+    if wrong & {"W_hy", "b_y"}:
+        return ("the output layer's gradients are wrong: dL/dW_hy sums dL/dy_t h_t^T over batch and steps, "
+                "dL/db_y sums dL/dy_t.")
+    if "b" in right and wrong & {"W_xh", "W_hh"}:
+        return ("b is right, so dL/da_t is right at every step; each weight's gradient multiplies it by its "
+                "own input: x_t for W_xh (as da.T @ x_t), h_{t-1} for W_hh (h0 at the first step).")
+    if wrong & {"W_xh", "W_hh", "b", "h0", "H", "h_prev"} and right & {"W_hy", "b_y"}:
+        return ("W_hy and b_y are right, so dL/dy_t reaches each h_t; check what you carry from step t+1 "
+                "(dL/dh_{t+1} goes back through W_hh and the factor 1 - h_t^2) and that dL/dh_t adds both paths.")
+    if wrong == {"x"} or wrong == {"h_prev"}:
+        return "dL/da_t is right (the weights are): the input's gradient is dL/da_t @ W, on rows."
+    if wrong and wrong <= {"W_xh", "W_hh", "b", "x", "h_prev"}:
+        return "start from dL/da_t = dL/dh_t * (1 - h_t^2): the cache's h is h_t, the step's output."
+    return ""
+
+
+def lstm_hint(right: set, wrong: set) -> str:
+    """What to look at in an LSTM's backward pass, from which gradients are right."""
+    gates = {g: {f"W_{g}", f"b_{g}"} for g in "fiCo"}
+    bad = [g for g, names in gates.items() if names & wrong]
+    if bad == ["o"]:
+        return "only the output gate is wrong: dL/do_t = dL/dh_t * tanh(c_t), then the sigmoid's o(1 - o)."
+    if bad and "o" not in bad:
+        return ("the output gate is right, so dL/dh_t is; the other gates all go through dL/dc_t = dc_next + "
+                "dL/dh_t * o_t * (1 - tanh(c_t)^2): check that sum, then each gate's factor "
+                "(c_prev for f, the candidate for i, i for the candidate).")
+    if not bad and wrong & {"h_prev", "x", "h0", "X"}:
+        return ("every weight is right, so each gate's pre-activation gradient is: dL/d[h_prev, x] is their "
+                "sum through the four W's, split into its first H columns (h_prev) and the rest (x).")
+    if not bad and wrong & {"c_prev", "c0"}:
+        return "dL/dc_{t-1} = dL/dc_t * f_t, with dL/dc_t the total (from h_t and from step t+1)."
+    if bad and wrong & {"h0", "c0"} and not (wrong - {"h0", "c0", "X"} - set().union(*gates.values())):
+        return "check what you carry from step t+1: dh_prev is added to dL/dh_t, dc_prev passed as dc_next."
+    return ""
+
+
+class references:
+    """Run a check with the course's implementations in place of some of the student's functions.
+
+    ``with checks.references(globals(), "rnn_step_forward"):`` binds the name to
+    ``course_utils.backward``'s (or ``bptt``'s) function for the duration and then restores the
+    student's, so that an exercise is marked on its own, not on the functions it calls.
+    """
+
+    def __init__(self, namespace: dict, *names: str):
+        from . import backward, bptt
+        found = {"rnn_forward": bptt.rnn_forward, "rnn_backward": bptt.rnn_backward,
+                 "rnn_step_forward": backward.rnn_step_forward, "rnn_step_backward": backward.rnn_step_backward,
+                 "softmax_cross_entropy": backward.softmax_cross_entropy,
+                 "lstm_step_forward": backward.lstm_step_forward, "lstm_step_backward": backward.lstm_step_backward,
+                 "lstm_forward": backward.lstm_forward, "lstm_backward": backward.lstm_backward}
+        unknown = [n for n in names if n not in found]
+        if unknown:
+            raise ValueError(f"no reference for {unknown}; known: {sorted(found)}")
+        self.namespace, self.swap = namespace, {n: found[n] for n in names}
+
+    def __enter__(self):
+        self.saved = {n: self.namespace.get(n, _MISSING) for n in self.swap}
+        self.namespace.update(self.swap)
+        return self
+
+    def __exit__(self, *exc):
+        for n, v in self.saved.items():
+            if v is _MISSING:
+                self.namespace.pop(n, None)
+            else:
+                self.namespace[n] = v
+        return False
+
+
+_MISSING = object()
 
 
 def numeric_gradient(f: Callable[[], torch.Tensor], x: torch.Tensor, eps: float = 1e-6) -> torch.Tensor:

@@ -81,3 +81,44 @@ def test_cell_check_reports_a_wrong_gate_and_wrong_parameters():
         checks.check_cell_against_torch(Renamed, "lstm")
     with pytest.raises(ValueError, match="kind must be one of"):
         checks.check_cell_against_torch(cells.LSTMCell, "rnn")
+
+
+def test_a_wrong_type_or_dtype_is_named_as_such():
+    with pytest.raises(checks.CheckFailed, match=r"loss: returned a Python float, expected a 0-dim tensor"):
+        checks.check_close("loss", 1.98526, torch.tensor(1.98526, dtype=torch.float64))
+    with pytest.raises(checks.CheckFailed, match=r"h0: returned a tensor of float32, expected float64"):
+        checks.check_close("h0", torch.zeros(2), torch.zeros(2, dtype=torch.float64))
+    assert checks.check_close("h0", torch.zeros(2), torch.zeros(2, dtype=torch.float64), check_dtype=False)
+
+
+def test_a_known_mistake_is_named_and_indices_are_labelled():
+    expected = torch.tensor([[1.0, 2.0], [3.0, 4.0]])
+    wrong = expected.clone()
+    wrong[1, 0] = 0.0
+    with pytest.raises(checks.CheckFailed, match=r"index \(batch 1, unit 0\).*what leaving out the bias b gives"):
+        checks.check_close("h_t", wrong, expected, dims=("batch", "unit"),
+                           mistakes={"leaving out the bias b": wrong.clone()})
+
+
+def test_every_gradient_is_reported_before_failing_with_a_hint_from_which_are_right():
+    refs = {k: torch.ones(3, dtype=torch.float64) for k in ("W_xh", "W_hh", "b", "W_hy", "b_y")}
+    grads = {**refs, "W_xh": 2 * refs["W_xh"], "W_hh": 2 * refs["W_hh"], "b": 2 * refs["b"]}
+    with pytest.raises(checks.CheckFailed) as failure:
+        checks.check_gradients(grads, refs, 1e-10, "autograd", checks.rnn_hint)
+    message = str(failure.value)
+    assert message.startswith("3 of 5 gradients wrong (W_hh, W_xh, b; right: W_hy, b_y)")
+    assert message.count("PASS: gradient") == 2 and message.count("WRONG: gradient") == 3
+    assert "W_hy and b_y are right" in message and "carry from step t+1" in message
+    assert checks.check_gradients(refs, refs, 1e-10).count("PASS") == 5
+    with pytest.raises(checks.CheckFailed, match="missing"):
+        checks.check_gradients({}, refs, 1e-10)
+
+
+def test_references_swap_in_the_course_functions_and_restore_the_students():
+    namespace = {"rnn_step_forward": "mine"}
+    with checks.references(namespace, "rnn_step_forward", "rnn_backward") as swap:
+        assert namespace["rnn_step_forward"] is swap.swap["rnn_step_forward"]
+        assert callable(namespace["rnn_backward"])
+    assert namespace == {"rnn_step_forward": "mine"}
+    with pytest.raises(ValueError, match="no reference"):
+        checks.references(namespace, "nothing")

@@ -19,28 +19,35 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/assignments/A1_rnns_by_hand.ipynb)
 #
-# In this assignment you write a vanilla recurrent network with no help from autograd: one step,
-# the loop over a sequence, and backpropagation through time. You check your backward pass
-# against finite differences and against autograd, train a character language model on
-# *The Time Machine* with your own gradients, and measure how the gradient vanishes or explodes
-# with distance. It follows notebooks 03 and 04.
+# **Time: about 5 hours. Points: 22** (16 for seven coded exercises, 6 for three written questions).
+#
+# In this assignment you write a vanilla recurrent network with no help from autograd: one step
+# and its backward pass, the loop over a sequence and backpropagation through time built on
+# them, the gradient of softmax with cross-entropy (derived, then coded), and a sampler. You check
+# each backward pass against finite differences and against autograd, train a character language
+# model on *The Time Machine* with your own gradients, and measure how the gradient vanishes or
+# explodes with distance. It follows notebooks 03 and 04.
 #
 # **Learning goals**
 #
-# - Write the RNN step $h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b)$ and its loop with batch-first
-#   tensors, minding which side each matrix multiplies from.
-# - Derive and write backpropagation through time; verify a hand-written gradient with a numeric
-#   gradient check and with autograd, and read a relative error against its threshold.
-# - Train a language model with gradients you computed yourself, and beat the unigram baseline.
+# - Write the RNN step $h_t = \tanh(W_{xh} x_t + W_{hh} h_{t-1} + b)$ and its backward pass from
+#   a cache, with batch-first tensors, minding which side each matrix multiplies from.
+# - Build backpropagation through time from the step's backward pass; verify a hand-written
+#   gradient with a numeric gradient check and with autograd, and read a relative error against
+#   its threshold.
+# - Derive the gradient of softmax with cross-entropy; train a language model with gradients you
+#   computed yourself, beat the unigram baseline, and sample from it.
 # - Explain, from the chain rule, why gradients vanish or explode over many steps.
 #
 # **How the assignment works.** Each exercise is a function whose signature and docstring (with
 # the shapes) are given; you write its body in place of `raise NotImplementedError(...)`, whose
 # message is a hint. The cell after each exercise checks it and prints `PASS`, or says what is
-# wrong: a shape, a value or a gradient, with the relative error and the threshold it had to
-# meet. When you hand the notebook in, the same cells run again with further, hidden tests: an
-# exercise scores its points when its check cell passes. Written questions are answered in the
-# markdown cells that say *Your answer here*. Do not rename the functions or delete cells.
+# wrong: a type, a shape, a value or a gradient (every gradient, each with its relative error and
+# where it differs most). Each check calls **only** the function it marks: every other function it
+# needs is the course's tested one, so a mistake costs the points of one exercise only. When you
+# hand the notebook in, the same questions are asked again on fresh inputs. Written questions are
+# answered in the markdown cells that say *Your answer here*. Do not rename the functions or delete
+# cells.
 
 # %%
 import sys
@@ -58,73 +65,153 @@ cfg = config.setup(seed=0)
 cfg
 
 # %% [markdown]
-# ## 1 · One step
+# ## 1 · One step and its cache
 #
-# The parameters are a dict of tensors shaped like `torch.nn.Linear`'s weights: `W_xh` $(H, D)$,
-# `W_hh` $(H, H)$, `b` $(H,)$, and for the output layer `W_hy` $(O, H)$ and `b_y` $(O,)$
-# (`bptt.init_params` draws them). Tensors are batch-first: a row is one example, so the
-# column-vector formula $W x$ becomes `x @ W.T` on a batch.
+# The parameters are a dict of tensors shaped like `torch.nn.Linear`'s weights: `W_xh`
+# $(n_h, d)$, `W_hh` $(n_h, n_h)$, `b` $(n_h,)$, and for the output layer `W_hy` $(V, n_h)$ and
+# `b_y` $(V,)$ (`bptt.init_params` draws them). Tensors are batch-first: a row is one example,
+# so the column-vector formula $W x$ becomes `x @ W.T` on a batch.
 #
-# **Exercise 1 (2 points).** Write one step of the RNN.
+# ### Exercise 1 · The step forward, with its cache (★☆☆)
+#
+# **2 points.** Write one step of the RNN and return, beside $h_t$, the *cache*: what the
+# backward pass of this step will need, in a dict with exactly the keys the docstring names.
 
 # %% nbgrader={"grade": false, "grade_id": "a1_rnn_step_code", "locked": false, "solution": true}
-def rnn_step(x_t, h_prev, params):
+def rnn_step_forward(x_t, h_prev, params):
     """One RNN step: h_t = tanh(W_xh x_t + W_hh h_{t-1} + b).
 
-    x_t (B, D), h_prev (B, H); params["W_xh"] (H, D), params["W_hh"] (H, H), params["b"] (H,).
-    Returns h_t (B, H).
+    x_t (B, d), h_prev (B, n_h); params["W_xh"] (n_h, d), params["W_hh"] (n_h, n_h), params["b"] (n_h,).
+    Returns h_t (B, n_h) and the cache {"x": x_t, "h_prev": h_prev, "h": h_t}.
     """
     # HINT: two matrix products, the bias, then torch.tanh; rows are examples, so W x is x @ W.T
     ### BEGIN SOLUTION
-    return torch.tanh(x_t @ params["W_xh"].T + h_prev @ params["W_hh"].T + params["b"])  # (B, H)
+    h_t = torch.tanh(x_t @ params["W_xh"].T + h_prev @ params["W_hh"].T + params["b"])  # (B, n_h)
+    return h_t, {"x": x_t, "h_prev": h_prev, "h": h_t}
     ### END SOLUTION
 
 
 # %% nbgrader={"grade": true, "grade_id": "a1_rnn_step", "locked": true, "points": 2, "solution": false}
 import torch  # a check cell imports and builds all it uses: it runs on its own
-from course_utils import bptt, checks
+from course_utils import backward, bptt, checks
+
+
+def check_step(D, n_h, B, gen):
+    p = bptt.init_params(D, n_h, 2, generator=gen)
+    x = torch.randn(B, D, generator=gen, dtype=torch.float64)  # (B, d)
+    h = torch.randn(B, n_h, generator=gen, dtype=torch.float64)  # (B, n_h)
+    h_t, cache = rnn_step_forward(x, h, p)
+    expected, _ = backward.rnn_step_forward(x, h, p)  # the course's tested step
+    a = x @ p["W_xh"].T + h @ p["W_hh"].T  # the pre-activation without the bias
+    mistakes = {"leaving out the bias b": torch.tanh(a), "leaving out tanh": a + p["b"]}
+    report = [checks.check_close("h_t", h_t, expected, rtol=1e-10, dims=("batch", "unit"), mistakes=mistakes,
+                                 hint="Which side does each matrix multiply from? The docstring gives every shape.")]
+    if not isinstance(cache, dict) or set(cache) != {"x", "h_prev", "h"}:
+        raise checks.CheckFailed(f"the cache must be a dict with the keys ['h', 'h_prev', 'x'], got "
+                                 f"{sorted(cache) if isinstance(cache, dict) else type(cache).__name__}")
+    for key, value in (("x", x), ("h_prev", h), ("h", expected)):
+        report.append(checks.check_close(f"cache['{key}']", cache[key], value, rtol=1e-10))
+    return "\n".join(report)
+
+
 gen = torch.Generator().manual_seed(1)
-p_check = bptt.init_params(input_size=3, hidden_size=5, output_size=2, generator=gen)
-x_check = torch.randn(4, 1, 3, generator=gen, dtype=torch.float64)  # (B, T=1, D)
-h_check = torch.randn(4, 5, generator=gen, dtype=torch.float64)  # (B, H)
-expected = bptt.rnn_forward(p_check, x_check, h_check)["H"][:, 0]  # the course's tested RNN, (B, H)
-print(checks.check_close("rnn_step(x_t, h_prev, params)", rnn_step(x_check[:, 0], h_check, p_check),
-                         expected, rtol=1e-10,
-                         hint="Which side does each matrix multiply from? The docstring gives every shape."))
+print(check_step(D=3, n_h=5, B=4, gen=gen))
 ### BEGIN HIDDEN TESTS
-for D, H, B in [(7, 2, 1), (1, 6, 3)]:  # non-square shapes expose a missing transpose
-    p_h = bptt.init_params(D, H, 2, generator=gen)
-    x_h = torch.randn(B, 1, D, generator=gen, dtype=torch.float64)
-    h_h = torch.randn(B, H, generator=gen, dtype=torch.float64)
-    checks.check_close("rnn_step", rnn_step(x_h[:, 0], h_h, p_h),
-                       bptt.rnn_forward(p_h, x_h, h_h)["H"][:, 0], rtol=1e-10)
+for D, n_h, B in [(7, 2, 1), (1, 6, 3)]:  # non-square shapes expose a missing transpose
+    check_step(D, n_h, B, gen)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 2 · The loop
+# ### Exercise 2 · The step backward (★★☆)
 #
-# **Exercise 2 (2 points).** Run `rnn_step` over every step of a sequence, from $h_0$ (zeros
-# when none is given), and apply the output layer $y_t = W_{hy} h_t + b_y$ at every step. Keep
-# what the backward pass will need in a dict, the *cache*.
+# **3 points.** Given $\partial L / \partial h_t$ from above and the step's cache, return the
+# gradient with respect to everything the step read: $x_t$, $h_{t-1}$, $W_{xh}$, $W_{hh}$, $b$.
+# Name the pre-activation $a_t = W_{xh} x_t + W_{hh} h_{t-1} + b$ and go back through
+# $h_t = \tanh(a_t)$ first; then each of the three terms of $a_t$. On a batch, a weight's gradient
+# sums over the rows. Check every shape against the docstring before you run.
+
+# %% nbgrader={"grade": false, "grade_id": "a1_rnn_step_backward_code", "locked": false, "solution": true}
+def rnn_step_backward(dh_t, cache, params):
+    """Gradients of one step, given dh_t = dL/dh_t (B, n_h) and the cache of rnn_step_forward.
+
+    Returns a dict: "x" (B, d), "h_prev" (B, n_h), "W_xh" (n_h, d), "W_hh" (n_h, n_h), "b" (n_h,).
+    """
+    # HINT: tanh'(a_t) = 1 - h_t**2 is in the cache; then one product per term of a_t, on rows
+    ### BEGIN SOLUTION
+    da = dh_t * (1 - cache["h"] ** 2)  # dL/da_t (B, n_h)
+    return {"x": da @ params["W_xh"], "h_prev": da @ params["W_hh"],  # (B, d), (B, n_h)
+            "W_xh": da.T @ cache["x"], "W_hh": da.T @ cache["h_prev"], "b": da.sum(dim=0)}
+    ### END SOLUTION
+
+
+# %% [markdown]
+# ### Check: finite differences, then autograd
+#
+# A **numeric gradient check** perturbs one entry by $\pm\varepsilon$ and measures the change of
+# the loss: $(L(\theta + \varepsilon e_i) - L(\theta - \varepsilon e_i)) / 2\varepsilon$
+# (`checks.numeric_gradient`). In float64 with $\varepsilon = 10^{-6}$ it is accurate to about
+# $10^{-9}$ relative, so a correct backward pass gives a relative error below the threshold
+# $10^{-7}$, and a wrong one an error of order 1. Autograd, which differentiates the same forward
+# pass exactly, must agree to round-off ($10^{-10}$). The loss is $L = \sum G \odot h_t$ for a
+# fixed random $G$, so that $\partial L / \partial h_t = G$. Every gradient is reported, right or
+# wrong, before the check fails.
+
+# %% nbgrader={"grade": true, "grade_id": "a1_rnn_step_backward", "locked": true, "points": 3, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import backward, bptt, checks
+
+
+def check_step_backward(D, n_h, B, gen):
+    p = bptt.init_params(D, n_h, 2, generator=gen)
+    inputs = {"x": torch.randn(B, D, generator=gen, dtype=torch.float64),
+              "h_prev": torch.randn(B, n_h, generator=gen, dtype=torch.float64)}
+    G = torch.randn(B, n_h, generator=gen, dtype=torch.float64)  # dL/dh_t
+    _, cache = backward.rnn_step_forward(inputs["x"], inputs["h_prev"], p)  # the course's cache
+    grads = rnn_step_backward(G, cache, p)
+    loss = lambda: (G * backward.rnn_step_forward(inputs["x"], inputs["h_prev"], p)[0]).sum()  # noqa: E731
+    numeric = {**{k: checks.numeric_gradient(loss, p[k]) for k in ("W_xh", "W_hh", "b")},
+               **{k: checks.numeric_gradient(loss, v) for k, v in inputs.items()}}
+    report = checks.check_gradients(grads, numeric, 1e-7, "finite differences", checks.rnn_hint)
+    leaves = {k: v.clone().requires_grad_() for k, v in {**p, **inputs}.items()}
+    (G * backward.rnn_step_forward(leaves["x"], leaves["h_prev"], leaves)[0]).sum().backward()
+    auto = {k: leaves[k].grad for k in numeric}
+    return report + "\n" + checks.check_gradients(grads, auto, 1e-10, "autograd", checks.rnn_hint)
+
+
+gen = torch.Generator().manual_seed(2)
+print(check_step_backward(D=3, n_h=5, B=4, gen=gen))
+### BEGIN HIDDEN TESTS
+check_step_backward(D=7, n_h=2, B=1, gen=gen)
+check_step_backward(D=2, n_h=6, B=3, gen=gen)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ## 2 · The loop and backpropagation through time
+#
+# ### Exercise 3 · The forward loop (★☆☆)
+#
+# **2 points.** Run `rnn_step_forward` over every step of a sequence, from $h_0$ (zeros when none
+# is given, in the dtype and on the device of `X`), and apply the output layer
+# $y_t = W_{hy} h_t + b_y$ at every step.
 
 # %% nbgrader={"grade": false, "grade_id": "a1_rnn_forward_code", "locked": false, "solution": true}
 def rnn_forward(params, X, h0=None):
-    """Unroll the RNN over X (B, T, D) from h0 (B, H), zeros if None.
+    """Unroll the RNN over X (B, T, d) from h0 (B, n_h), zeros if None.
 
-    Returns a dict: "X" (B, T, D), "h0" (B, H), "H" the states h_1..h_T (B, T, H) and
-    "Y" the outputs y_t = W_hy h_t + b_y (B, T, O).
+    Returns a dict: "X" (B, T, d), "h0" (B, n_h) (the zeros when h0 is None), "H" the states
+    h_1..h_T (B, T, n_h) and "Y" the outputs y_t = W_hy h_t + b_y (B, T, V).
     """
-    # HINT: h0 defaults to zeros (B, H) in X's dtype, on X's device; rnn_step at every step; torch.stack(states, dim=1)
+    # HINT: h0 defaults to zeros (B, n_h) in X's dtype, on X's device; rnn_step_forward at every step; torch.stack(states, dim=1)
     ### BEGIN SOLUTION
     B, T, _ = X.shape
     if h0 is None:
-        h0 = torch.zeros(B, params["W_hh"].shape[0], dtype=X.dtype, device=X.device)  # (B, H)
+        h0 = torch.zeros(B, params["W_hh"].shape[0], dtype=X.dtype, device=X.device)  # (B, n_h)
     h, states = h0, []
     for t in range(T):
-        h = rnn_step(X[:, t], h, params)  # (B, H)
+        h, _ = rnn_step_forward(X[:, t], h, params)  # (B, n_h)
         states.append(h)
-    H = torch.stack(states, dim=1)  # (B, T, H)
-    Y = H @ params["W_hy"].T + params["b_y"]  # (B, T, O)
+    H = torch.stack(states, dim=1)  # (B, T, n_h)
+    Y = H @ params["W_hy"].T + params["b_y"]  # (B, T, V)
     return {"X": X, "h0": h0, "H": H, "Y": Y}
     ### END SOLUTION
 
@@ -132,121 +219,103 @@ def rnn_forward(params, X, h0=None):
 # %% nbgrader={"grade": true, "grade_id": "a1_rnn_forward", "locked": true, "points": 2, "solution": false}
 import torch  # a check cell imports and builds all it uses: it runs on its own
 from course_utils import bptt, checks
-gen = torch.Generator().manual_seed(2)
-p_check = bptt.init_params(input_size=3, hidden_size=5, output_size=2, generator=gen)
-X_check = torch.randn(4, 6, 3, generator=gen, dtype=torch.float64)  # (B, T, D)
-h_check = torch.randn(4, 5, generator=gen, dtype=torch.float64)  # (B, H)
-ours, ref = rnn_forward(p_check, X_check, h_check), bptt.rnn_forward(p_check, X_check, h_check)
-print(checks.check_close("cache['H'], the states", ours["H"], ref["H"], rtol=1e-10))
-print(checks.check_close("cache['Y'], the outputs", ours["Y"], ref["Y"], rtol=1e-10))
+
+
+def check_forward(B, T, D, n_h, O, gen, given=True):
+    p = bptt.init_params(D, n_h, O, generator=gen)
+    X = torch.randn(B, T, D, generator=gen, dtype=torch.float64)  # (B, T, d)
+    h0 = torch.randn(B, n_h, generator=gen, dtype=torch.float64) if given else None  # (B, n_h)
+    with checks.references(globals(), "rnn_step_forward"):  # the course's step: this loop is marked alone
+        ours = rnn_forward(p, X, h0) if given else rnn_forward(p, X)
+    ref = bptt.rnn_forward(p, X, h0)
+    start = "cache['h0'], the given state" if given else "cache['h0'] when h0 is None (zeros in X's dtype)"
+    return "\n".join([checks.check_close(start, ours["h0"], ref["h0"], rtol=0),
+                      checks.check_close("cache['H'], the states", ours["H"], ref["H"], rtol=1e-10,
+                                         dims=("batch", "step", "unit")),
+                      checks.check_close("cache['Y'], the outputs", ours["Y"], ref["Y"], rtol=1e-10,
+                                         dims=("batch", "step", "output"))])
+
+
+gen = torch.Generator().manual_seed(3)
+print(check_forward(4, 6, 3, 5, 2, gen))
+print(check_forward(4, 6, 3, 5, 2, gen, given=False))
 ### BEGIN HIDDEN TESTS
-zero_start = rnn_forward(p_check, X_check)  # h0 = None: a zero initial state
-checks.check_close("H from h0 = 0", zero_start["H"], bptt.rnn_forward(p_check, X_check)["H"], rtol=1e-10)
-p_h = bptt.init_params(7, 2, 5, generator=gen)
-X_h = torch.randn(1, 9, 7, generator=gen, dtype=torch.float64)
-checks.check_close("Y, other shapes", rnn_forward(p_h, X_h)["Y"], bptt.rnn_forward(p_h, X_h)["Y"], rtol=1e-10)
+check_forward(1, 9, 7, 2, 5, gen, given=False)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3 · Backpropagation through time
+# ### Exercise 4 · Backpropagation through time (★★★)
 #
 # Let the loss be summed over steps, $L = \sum_t \ell_t(y_t)$, and let `dY` hold
-# $\partial L / \partial y_t$ for every step. With $a_t$ the pre-activation and
-# $h_t = \tanh(a_t)$, walk the steps backwards, carrying the gradient that reaches $h_t$
-# from later steps:
+# $\partial L / \partial y_t$ for every step. State $h_t$ reaches the loss along two paths:
+# through its output $y_t$ and through the next state $h_{t+1}$. Walk the steps backwards and
+# carry the second path from step $t+1$ to step $t$; each weight is used at every step, so its
+# gradient is a sum over steps.
 #
-# $$\frac{\partial L}{\partial h_t} = W_{hy}^\top \frac{\partial L}{\partial y_t}
-#   + W_{hh}^\top \frac{\partial L}{\partial a_{t+1}}, \qquad
-# \frac{\partial L}{\partial a_t} = \frac{\partial L}{\partial h_t} \odot (1 - h_t^2).$$
-#
-# Each weight is used at every step, so its gradient is a sum over steps, e.g.
-# $\partial L / \partial W_{hh} = \sum_t (\partial L / \partial a_t)\, h_{t-1}^\top$ (and over the
-# batch). Write it with rows: `da.T @ h_prev` is $(H, B) @ (B, H)$.
-#
-# **Exercise 3 (4 points).** Write the backward pass. The checks use the course's tested forward
-# pass (`bptt.rnn_forward`) to build the cache, so this exercise is marked on its own.
+# **3 points.** Write the backward pass with your `rnn_step_backward` (rebuild each step's cache
+# from the forward cache). Return also $\partial L / \partial h_0$ and, for every step, the total
+# $\partial L / \partial h_t$: section 3 reads it.
 
 # %% nbgrader={"grade": false, "grade_id": "a1_rnn_backward_code", "locked": false, "solution": true}
 def rnn_backward(params, cache, dY):
-    """Gradients of L, given dY = dL/dy_t (B, T, O) and the cache of rnn_forward.
+    """Gradients of L, given dY = dL/dy_t (B, T, V) and the cache of rnn_forward ("X", "h0", "H").
 
-    Returns a dict with "W_xh" (H, D), "W_hh" (H, H), "b" (H,), "W_hy" (O, H), "b_y" (O,)
-    (each shaped like its parameter), "h0" (B, H) = dL/dh_0, and "H" (B, T, H) = dL/dh_t,
+    Returns a dict with "W_xh" (n_h, d), "W_hh" (n_h, n_h), "b" (n_h,), "W_hy" (V, n_h), "b_y" (V,)
+    (each shaped like its parameter), "h0" (B, n_h) = dL/dh_0, and "H" (B, T, n_h) = dL/dh_t,
     the total gradient reaching each state.
     """
-    # HINT: walk t from T-1 down to 0 carrying dL/dh_t; tanh'(a_t) = 1 - h_t**2; weight gradients add up
+    # HINT: t from T-1 down to 0; dL/dh_t = (from y_t) + (carried from t+1); step cache {"x": X[:, t], "h_prev": ..., "h": H[:, t]}
     ### BEGIN SOLUTION
-    X, H, h0 = cache["X"], cache["H"], cache["h0"]  # (B, T, D), (B, T, H), (B, H)
+    X, H, h0 = cache["X"], cache["H"], cache["h0"]  # (B, T, d), (B, T, n_h), (B, n_h)
     grads = {k: torch.zeros_like(params[k]) for k in ("W_xh", "W_hh", "b")}
-    grads["W_hy"] = torch.einsum("bto,bth->oh", dY, H)  # (O, H)
-    grads["b_y"] = dY.sum(dim=(0, 1))  # (O,)
-    dH = torch.zeros_like(H)  # (B, T, H)
-    dh_next = torch.zeros_like(h0)  # (B, H): nothing arrives from beyond the last step
+    grads["W_hy"] = torch.einsum("bto,bth->oh", dY, H)  # (V, n_h)
+    grads["b_y"] = dY.sum(dim=(0, 1))  # (V,)
+    dH = torch.zeros_like(H)  # (B, T, n_h)
+    dh_next = torch.zeros_like(h0)  # (B, n_h): nothing arrives from beyond the last step
     for t in reversed(range(X.shape[1])):
-        dh = dY[:, t] @ params["W_hy"] + dh_next  # dL/dh_t (B, H)
-        da = dh * (1 - H[:, t] ** 2)  # dL/da_t (B, H)
-        h_prev = H[:, t - 1] if t > 0 else h0  # (B, H)
-        grads["W_xh"] += da.T @ X[:, t]  # (H, D)
-        grads["W_hh"] += da.T @ h_prev  # (H, H)
-        grads["b"] += da.sum(dim=0)  # (H,)
-        dH[:, t] = dh
-        dh_next = da @ params["W_hh"]  # dL/dh_{t-1} (B, H)
+        dH[:, t] = dY[:, t] @ params["W_hy"] + dh_next  # dL/dh_t (B, n_h)
+        step = {"x": X[:, t], "h_prev": H[:, t - 1] if t > 0 else h0, "h": H[:, t]}
+        g = rnn_step_backward(dH[:, t], step, params)
+        for k in ("W_xh", "W_hh", "b"):
+            grads[k] += g[k]
+        dh_next = g["h_prev"]  # dL/dh_{t-1} through the recurrence (B, n_h)
     grads["h0"], grads["H"] = dh_next, dH
     return grads
     ### END SOLUTION
 
 
-# %% [markdown]
-# ### Check: finite differences, then autograd
-#
-# A **numeric gradient check** perturbs one parameter entry by $\pm\varepsilon$ and measures the
-# change of the loss: $(L(\theta + \varepsilon e_i) - L(\theta - \varepsilon e_i)) / 2\varepsilon$
-# (`checks.numeric_gradient`). In float64 with $\varepsilon = 10^{-6}$ it is accurate to about
-# $10^{-9}$ relative, so a correct backward pass gives a relative error below the threshold
-# $10^{-7}$, and a wrong one an error of order 1. Autograd, which differentiates the same forward
-# pass exactly, must agree to round-off ($10^{-10}$). The loss is $L = \sum_t G \odot y_t$ for a
-# fixed random $G$, so that $\partial L / \partial Y = G$.
-
-# %% nbgrader={"grade": true, "grade_id": "a1_rnn_backward", "locked": true, "points": 4, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "a1_rnn_backward", "locked": true, "points": 3, "solution": false}
 import torch  # a check cell imports and builds all it uses: it runs on its own
 from course_utils import bptt, checks
-gen = torch.Generator().manual_seed(3)
-p_check = bptt.init_params(input_size=3, hidden_size=5, output_size=2, generator=gen)
-X_check = torch.randn(4, 6, 3, generator=gen, dtype=torch.float64)  # (B, T, D)
-h_check = torch.randn(4, 5, generator=gen, dtype=torch.float64)  # (B, H)
 
 
-def check_backward(params, X, h0, rtol_numeric=1e-7, rtol_autograd=1e-10):
-    """Hold rnn_backward to finite differences and to autograd; return the PASS lines."""
-    G = torch.randn(*X.shape[:2], params["W_hy"].shape[0], generator=gen, dtype=torch.float64)
-    grads = rnn_backward(params, bptt.rnn_forward(params, X, h0), G)  # dL/dY = G
-    report = []
-    for name in ("W_xh", "W_hh", "b", "W_hy", "b_y"):
-        numeric = checks.numeric_gradient(lambda: (G * bptt.rnn_forward(params, X, h0)["Y"]).sum(),
-                                          params[name])
-        report.append(checks.check_gradient(name, grads[name], numeric, rtol_numeric))
-    leaves = {k: v.clone().requires_grad_() for k, v in params.items()}
+def check_bptt(B, T, D, n_h, O, gen):
+    """rnn_backward alone (the course's forward pass and step backward) against finite differences and autograd."""
+    p = bptt.init_params(D, n_h, O, generator=gen)
+    X = torch.randn(B, T, D, generator=gen, dtype=torch.float64)  # (B, T, d)
+    h0 = torch.randn(B, n_h, generator=gen, dtype=torch.float64)  # (B, n_h)
+    G = torch.randn(B, T, O, generator=gen, dtype=torch.float64)  # dL/dY
+    with checks.references(globals(), "rnn_step_backward"):
+        grads = rnn_backward(p, bptt.rnn_forward(p, X, h0), G)
+    loss = lambda: (G * bptt.rnn_forward(p, X, h0)["Y"]).sum()  # noqa: E731
+    numeric = {k: checks.numeric_gradient(loss, p[k]) for k in bptt.PARAM_NAMES}
+    report = checks.check_gradients(grads, numeric, 1e-7, "finite differences", checks.rnn_hint)
+    leaves = {k: v.clone().requires_grad_() for k, v in p.items()}
     h0_leaf = h0.clone().requires_grad_()
     (G * bptt.rnn_forward(leaves, X, h0_leaf)["Y"]).sum().backward()
-    for name, leaf in [*leaves.items(), ("h0", h0_leaf)]:
-        report.append(checks.check_gradient(name, grads[name], leaf.grad, rtol_autograd, "autograd"))
-    return "\n".join(report)
+    auto = {**{k: leaves[k].grad for k in bptt.PARAM_NAMES}, "h0": h0_leaf.grad,
+            "H": bptt.rnn_backward(p, bptt.rnn_forward(p, X, h0), G)["H"]}  # dL/dh_t: the course's tested BPTT
+    return report + "\n" + checks.check_gradients(grads, auto, 1e-10, "autograd", checks.rnn_hint)
 
 
-print(check_backward(p_check, X_check, h_check))
+gen = torch.Generator().manual_seed(4)
+print(check_bptt(4, 6, 3, 5, 2, gen))
 ### BEGIN HIDDEN TESTS
-p_h = bptt.init_params(2, 4, 3, generator=gen)
-X_h = torch.randn(3, 7, 2, generator=gen, dtype=torch.float64)
-h0_h = torch.randn(3, 4, generator=gen, dtype=torch.float64)
-check_backward(p_h, X_h, h0_h)
-G_h = torch.randn(3, 7, 3, generator=gen, dtype=torch.float64)
-cache_h = bptt.rnn_forward(p_h, X_h, h0_h)
-checks.check_close("dL/dh_t", rnn_backward(p_h, cache_h, G_h)["H"],
-                   bptt.rnn_backward(p_h, cache_h, G_h)["H"], rtol=1e-10)
+check_bptt(3, 7, 2, 4, 3, gen)
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 4 · Vanishing and exploding gradients
+# ## 3 · Vanishing and exploding gradients
 #
 # How much of the loss at the last step reaches a state $k$ steps earlier? With the loss on the
 # last output only, your `rnn_backward` returns $\partial L / \partial h_t$ for every $t$. We
@@ -255,13 +324,13 @@ checks.check_close("dL/dh_t", rnn_backward(p_h, cache_h, G_h)["H"],
 # tiny and $\tanh$ in its linear range ($\tanh' \approx 1$), even for $s > 1$.
 
 # %%
-def gradient_by_distance(scale, input_scale=1e-6, T=40, H=32, D=4):
+def gradient_by_distance(scale, input_scale=1e-6, T=40, n_h=32, D=4):
     """||dL/dh_{T-1-k}|| / ||dL/dh_{T-1}|| for k = 0..T-1, with W_hh = scale * orthogonal."""
     g = torch.Generator().manual_seed(cfg.seed)
-    params = bptt.init_params(D, H, 1, generator=g)
-    Q, _ = torch.linalg.qr(torch.randn(H, H, generator=g, dtype=torch.float64))  # orthogonal (H, H)
-    params["W_hh"], params["b"] = scale * Q, torch.zeros(H, dtype=torch.float64)
-    X = input_scale * torch.randn(8, T, D, generator=g, dtype=torch.float64)  # (B, T, D)
+    params = bptt.init_params(D, n_h, 1, generator=g)
+    Q, _ = torch.linalg.qr(torch.randn(n_h, n_h, generator=g, dtype=torch.float64))  # orthogonal (n_h, n_h)
+    params["W_hh"], params["b"] = scale * Q, torch.zeros(n_h, dtype=torch.float64)
+    X = input_scale * torch.randn(8, T, D, generator=g, dtype=torch.float64)  # (B, T, d)
     cache = rnn_forward(params, X)
     dY = torch.zeros_like(cache["Y"])  # (B, T, 1)
     dY[:, -1] = 1.0  # the loss reads the last output only
@@ -287,19 +356,27 @@ print(f"s = 1.25 with large inputs: {saturated[k]:.2e}")
 for s, curve in curves.items():
     assert abs(curve[k] / s ** k - 1) < 0.01, f"expected about s^k = {s ** k:.2e}, got {curve[k]:.2e}"
 assert saturated[k] < 1e-2, f"saturating tanh should make the gradient vanish, got {saturated[k]:.2e}"
+long_run = gradient_by_distance(1.25, T=101)[100]  # 100 steps back, the same tiny inputs
+print(f"s = 1.25 over 100 steps: measured {long_run:.1e}, linear prediction s^100 = {1.25 ** 100:.1e}")
+claim("over 100 steps at s = 1.25 the measured gradient is far below the linear prediction s^100 (ratio)",
+      long_run / 1.25 ** 100, "<", 0.01)
 
 # %% [markdown]
-# **Question 1 (2 points, read by hand).** In the linear range the gradient at distance $k$
-# follows $s^k$ closely. Explain why from the backward recursion you wrote, and say what
-# happens over 100 steps for $s = 0.8$ and for $s = 1.25$.
+# **Question 1 (2 points, read by hand).** Over these 40 steps the gradient at distance $k$
+# follows $s^k$ closely. Explain why from the backward recursion you wrote. What does the same
+# linear argument predict over 100 steps for $s = 0.8$ and for $s = 1.25$? The last line above
+# measures the second: why is the measured value far below $1.25^{100}$?
 
 # %% [markdown] nbgrader={"grade": true, "grade_id": "a1_q_vanishing", "locked": false, "points": 2, "solution": true}
 # Each step back multiplies the gradient by $W_{hh}^\top \operatorname{diag}(1 - h_t^2)$. With
 # small inputs $1 - h_t^2 \approx 1$, so $k$ steps multiply it by $(W_{hh}^\top)^k = s^k
 # (Q^\top)^k$, and an orthogonal matrix keeps every norm: the norm is scaled by exactly $s^k$.
-# Over 100 steps that is $0.8^{100} \approx 2 \cdot 10^{-10}$ (the gradient vanishes: nothing
-# the loss says reaches the early steps) and $1.25^{100} \approx 5 \cdot 10^{9}$ (it explodes:
-# one update can throw the weights far away).
+# Over 100 steps the linear argument predicts $0.8^{100} \approx 2 \cdot 10^{-10}$ (the gradient
+# vanishes: nothing the loss says reaches the early steps) and $1.25^{100} \approx 5 \cdot 10^{9}$
+# (it explodes). The measurement is far smaller because with $s > 1$ the state itself grows
+# by $s$ per step: after enough steps it is no longer tiny, $\tanh$ saturates, $1 - h_t^2$ falls
+# below 1 and the per-step factor with it (question 2's effect). The prediction holds only as long
+# as the state stays in tanh's linear range.
 
 # %% [markdown]
 # **Question 2 (2 points, read by hand).** With large inputs the same $s = 1.25$ no longer
@@ -316,31 +393,99 @@ assert saturated[k] < 1e-2, f"saturating tanh should make the gradient vanish, g
 # RNN, or shorter paths through time.
 
 # %% [markdown]
+# ## 4 · Softmax with cross-entropy
+#
+# The language model's outputs $y_t$ are the logits $z \in \mathbb{R}^V$ of the next character.
+# With $p = \operatorname{softmax}(z)$, $p_j = e^{z_j} / \sum_k e^{z_k}$, one prediction of the
+# target class $c$ costs $\ell = -\log p_c$, and the loss is the mean over all $N = B T$ predictions.
+#
+# **Question 3 (2 points, read by hand).** Derive $\partial \ell / \partial z_j$ for one
+# prediction, for $j = c$ and for $j \ne c$, and write the result as one vector. Then give
+# $\partial L / \partial z$ for the mean loss over $N$ predictions. Show the steps (start from
+# $\log p_c = z_c - \log \sum_k e^{z_k}$).
+
+# %% [markdown] nbgrader={"grade": true, "grade_id": "a1_q_softmax", "locked": false, "points": 2, "solution": true}
+# $\ell = -z_c + \log \sum_k e^{z_k}$, so $\partial \ell / \partial z_j = -[j = c] +
+# e^{z_j} / \sum_k e^{z_k} = p_j - [j = c]$: $p_c - 1$ for the target, $p_j$ for every other
+# class. As one vector, $\partial \ell / \partial z = p - \operatorname{onehot}(c)$. The mean over
+# $N$ predictions divides each row by $N$: $\partial L / \partial z_n = (p_n -
+# \operatorname{onehot}(c_n)) / N$.
+
+# %% [markdown]
+# ### Exercise 5 · The loss and its gradient (★★☆)
+#
+# **2 points.** Code your result. Compute the loss stably with `torch.log_softmax` (a large
+# logit overflows `exp`); return it as a 0-dim tensor, not a Python number (`loss.item()` is for
+# printing).
+
+# %% nbgrader={"grade": false, "grade_id": "a1_softmax_code", "locked": false, "solution": true}
+def softmax_cross_entropy(logits, targets):
+    """Mean cross-entropy of logits (..., V) against integer targets (...), and its gradient.
+
+    Returns (loss, a 0-dim tensor in the logits' dtype; dlogits = dL/dlogits, logits' shape).
+    """
+    # HINT: flatten to (N, V); log_softmax; pick each row's target; dlogits from your derivation
+    ### BEGIN SOLUTION
+    V = logits.shape[-1]
+    log_p = torch.log_softmax(logits.reshape(-1, V), dim=-1)  # (N, V)
+    onehot = nn.functional.one_hot(targets.reshape(-1), V).to(logits.dtype)  # (N, V)
+    N = log_p.shape[0]
+    loss = -(onehot * log_p).sum() / N  # ()
+    return loss, ((log_p.exp() - onehot) / N).reshape(logits.shape)
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "a1_softmax", "locked": true, "points": 2, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from torch import nn
+from course_utils import checks
+
+
+def check_softmax(B, T, V, gen, shift=0.0):
+    logits = torch.randn(B, T, V, generator=gen, dtype=torch.float64) * 3 + shift  # (B, T, V)
+    targets = torch.randint(0, V, (B, T), generator=gen)  # (B, T)
+    loss, dlogits = softmax_cross_entropy(logits, targets)
+    leaf = logits.clone().requires_grad_()
+    ref = nn.functional.cross_entropy(leaf.reshape(-1, V), targets.reshape(-1))  # mean over B * T
+    ref.backward()
+    probs = torch.softmax(logits, dim=-1)
+    mistakes = {"leaving out the mean's 1/N": leaf.grad * B * T,
+                "leaving out the -1 at the target": probs / (B * T)}
+    return "\n".join([checks.check_close("loss", loss, ref.detach(), rtol=1e-10),
+                      checks.check_close("dL/dlogits", dlogits, leaf.grad, rtol=1e-10,
+                                         dims=("batch", "step", "class"), mistakes=mistakes)])
+
+
+gen = torch.Generator().manual_seed(5)
+print(check_softmax(3, 4, 6, gen))
+### BEGIN HIDDEN TESTS
+check_softmax(1, 7, 9, gen, shift=800.0)  # large logits: exp would overflow
+### END HIDDEN TESTS
+
+# %% [markdown]
 # ## 5 · A character language model, trained with your gradients
 #
-# The model reads one-hot characters ($D = V$ the vocabulary size), and its outputs $y_t$ are the
-# logits of the next character ($O = V$). The loss is the mean cross-entropy over all
-# $B \cdot T$ predictions. Its gradient with respect to the logits is
-# $(\operatorname{softmax}(y_t) - \text{onehot}(\text{target}_t)) / (B T)$.
+# The model reads one-hot characters ($d = V$, the vocabulary size) and outputs the logits of the
+# next character.
 #
-# **Exercise 4 (2 points).** Write the loss and its gradients with your `rnn_forward` and
-# `rnn_backward`.
+# ### Exercise 6 · Loss and gradients of the language model (★☆☆)
+#
+# **2 points.** Put your pieces together: one-hot inputs, `rnn_forward`, `softmax_cross_entropy`,
+# `rnn_backward`. (The check runs it with the course's versions of those three, so it marks
+# only how you join them.)
 
 # %% nbgrader={"grade": false, "grade_id": "a1_lm_code", "locked": false, "solution": true}
 def lm_loss_and_grads(params, X_ids, Y_ids, vocab_size):
     """Mean next-character cross-entropy and its gradients.
 
-    X_ids, Y_ids (B, T) integer ids; params with W_xh (H, V) and W_hy (V, H).
+    X_ids, Y_ids (B, T) integer ids; params with W_xh (n_h, V) and W_hy (V, n_h).
     Returns (loss, a 0-dim tensor; grads, the dict of rnn_backward).
     """
-    # HINT: one-hot inputs in the params' dtype; dL/dlogits = (softmax - one-hot) / (B * T)
+    # HINT: one-hot inputs in the params' dtype, then the three functions you wrote, in order
     ### BEGIN SOLUTION
     X = nn.functional.one_hot(X_ids, vocab_size).to(params["W_xh"].dtype)  # (B, T, V)
     cache = rnn_forward(params, X)
-    logits = cache["Y"]  # (B, T, V)
-    loss = nn.functional.cross_entropy(logits.reshape(-1, vocab_size), Y_ids.reshape(-1))
-    target = nn.functional.one_hot(Y_ids, vocab_size).to(logits.dtype)  # (B, T, V)
-    dY = (torch.softmax(logits, dim=-1) - target) / Y_ids.numel()  # (B, T, V)
+    loss, dY = softmax_cross_entropy(cache["Y"], Y_ids)  # (), (B, T, V)
     return loss, rnn_backward(params, cache, dY)
     ### END SOLUTION
 
@@ -349,32 +494,32 @@ def lm_loss_and_grads(params, X_ids, Y_ids, vocab_size):
 import torch  # a check cell imports and builds all it uses: it runs on its own
 from torch import nn
 from course_utils import bptt, checks
-gen = torch.Generator().manual_seed(4)
 
 
-def check_lm(V=6, H=5, B=3, T=4, rtol=1e-10):
-    p = bptt.init_params(V, H, V, generator=gen)
+def check_lm(V, n_h, B, T, gen, rtol=1e-10):
+    p = bptt.init_params(V, n_h, V, generator=gen)
     X_ids = torch.randint(0, V, (B, T), generator=gen)
     Y_ids = torch.randint(0, V, (B, T), generator=gen)
-    loss, grads = lm_loss_and_grads(p, X_ids, Y_ids, V)
+    with checks.references(globals(), "rnn_forward", "rnn_backward", "softmax_cross_entropy"):
+        loss, grads = lm_loss_and_grads(p, X_ids, Y_ids, V)
     leaves = {k: v.clone().requires_grad_() for k, v in p.items()}
     logits = bptt.rnn_forward(leaves, nn.functional.one_hot(X_ids, V).double())["Y"]
     ref = nn.functional.cross_entropy(logits.reshape(-1, V), Y_ids.reshape(-1))
     ref.backward()
-    report = [checks.check_close("loss", torch.as_tensor(loss).reshape(()), ref.detach(), rtol)]
-    report += [checks.check_gradient(k, grads[k], leaves[k].grad, rtol, "autograd") for k in leaves]
-    return "\n".join(report)
+    report = checks.check_close("loss", loss, ref.detach(), rtol)
+    auto = {k: leaves[k].grad for k in bptt.PARAM_NAMES}
+    return report + "\n" + checks.check_gradients(grads, auto, rtol, "autograd", checks.rnn_hint)
 
 
-print(check_lm())
+gen = torch.Generator().manual_seed(6)
+print(check_lm(V=6, n_h=5, B=3, T=4, gen=gen))
 ### BEGIN HIDDEN TESTS
-check_lm(V=9, H=3, B=1, T=7)
+check_lm(V=9, n_h=3, B=1, T=7, gen=gen)
 ### END HIDDEN TESTS
 
 # %% [markdown]
 # Now train it on *The Time Machine*, split as Dive into Deep Learning splits it (characters
 # 0-9,999 train, the next 5,000 are held out; windows of 32 characters from a zero state). The
-# loop below is Adam on your gradients, with the gradient's global norm clipped at 1. The
 # baseline is the **unigram** model, which predicts every character with its training frequency.
 
 # %%
@@ -386,10 +531,27 @@ unigram_ppl = math.exp(-counts.div(counts.sum()).log()[Y_valid.reshape(-1)].mean
 print(f"vocabulary {V} characters, {len(X_train)} training windows, {len(X_valid)} held out; "
       f"unigram perplexity {unigram_ppl:.2f}")
 
+# %% [markdown]
+# Before training, the whole chain you wrote (every function of sections 1-5 together) is held
+# to autograd on four real training windows in float64: a gradient that does not flow through
+# time fails here, whatever the perplexity below would say.
+
 # %%
 lm_gen = torch.Generator().manual_seed(cfg.seed)
-lm_params = {name: p.to(cfg.device)
-             for name, p in bptt.init_params(V, 64, V, scale=1.0, generator=lm_gen, dtype=torch.float32).items()}
+lm_params = bptt.init_params(V, 64, V, scale=1.0, generator=lm_gen, dtype=torch.float32)
+p64 = {k: v.double() for k, v in lm_params.items()}
+_, chain_grads = lm_loss_and_grads(p64, X_train[:4], Y_train[:4], V)  # your functions only
+leaves = {k: v.clone().requires_grad_() for k, v in p64.items()}
+logits = bptt.rnn_forward(leaves, nn.functional.one_hot(X_train[:4], V).double())["Y"]
+nn.functional.cross_entropy(logits.reshape(-1, V), Y_train[:4].reshape(-1)).backward()
+print(checks.check_gradients(chain_grads, {k: leaves[k].grad for k in bptt.PARAM_NAMES}, 1e-8,
+                             "autograd, on real windows", checks.rnn_hint))
+
+# %% [markdown]
+# The loop below is Adam on your gradients, with the gradient's global norm clipped at 1.
+
+# %%
+lm_params = {name: p.to(cfg.device) for name, p in lm_params.items()}
 optimizer = torch.optim.Adam(list(lm_params.values()), lr=1e-2)
 lm_steps = cfg.pick(smoke=10, class_=300, full=600)
 batches = iter(())
@@ -412,37 +574,88 @@ claim("your model trained with your gradients beats the unigram model (held-out 
       valid_ppl / unigram_ppl, "<", 0.6)
 
 # %% [markdown]
-# A sample, one character at a time with your `rnn_step`, each fed back in:
+# ### Exercise 7 · A sampler (★★☆)
+#
+# **2 points.** Generate text one character at a time: feed the prefix through `rnn_step_forward`
+# from a zero state, then repeatedly turn the last output into probabilities
+# $\operatorname{softmax}(y_t / \tau)$ at temperature $\tau$, draw the next character, and feed it
+# back in. So that a seed gives the same text on any machine and device, draw exactly as the
+# docstring says: on the CPU, with the CPU generator you are given, feeding each draw back in on
+# the parameters' device.
+
+# %% nbgrader={"grade": false, "grade_id": "a1_sample_code", "locked": false, "solution": true}
+def sample(params, prefix_ids, num_chars, temperature, generator):
+    """Feed prefix_ids (a list of ids) from a zero state (1, n_h), then draw num_chars ids.
+
+    Each id: torch.multinomial(probs, 1, generator=generator), probs = softmax(y / temperature)
+    moved to the CPU (V,), beside the CPU generator; y the output after the last id fed. Returns
+    the list of the num_chars drawn ids (Python ints).
+    """
+    # HINT: one-hot (1, V) inputs in the params' dtype, on their device; draw after the prefix's last id, then feed each draw
+    ### BEGIN SOLUTION
+    W_hh = params["W_hh"]
+    V = params["W_xh"].shape[1]
+    h = torch.zeros(1, W_hh.shape[0], dtype=W_hh.dtype, device=W_hh.device)  # (1, n_h)
+    feed, drawn = list(prefix_ids), []
+    for i in range(len(prefix_ids) + num_chars - 1):
+        x = nn.functional.one_hot(torch.tensor([feed[i]], device=W_hh.device), V).to(W_hh.dtype)  # (1, V)
+        h, _ = rnn_step_forward(x, h, params)  # (1, n_h)
+        if i >= len(prefix_ids) - 1:
+            y = h[0] @ params["W_hy"].T + params["b_y"]  # (V,)
+            probs = torch.softmax(y / temperature, dim=-1).cpu()  # (V,), beside the generator
+            feed.append(int(torch.multinomial(probs, 1, generator=generator).item()))
+            drawn.append(feed[-1])
+    return drawn
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "a1_sample", "locked": true, "points": 2, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import backward, bptt, checks
+
+
+def check_sample(V, n_h, prefix, num_chars, temperature, seed):
+    p = bptt.init_params(V, n_h, V, scale=2.0, generator=torch.Generator().manual_seed(seed))
+    with checks.references(globals(), "rnn_step_forward"), torch.no_grad():
+        ours = sample(p, prefix, num_chars, temperature, torch.Generator().manual_seed(seed))
+    expected = backward.sample(p, prefix, num_chars, temperature, torch.Generator().manual_seed(seed))
+    if not isinstance(ours, list) or not all(isinstance(i, int) for i in ours):
+        raise checks.CheckFailed(f"sample: expected a list of Python ints, got {checks._describe(ours)}"
+                                 + (f" of {sorted({type(i).__name__ for i in ours})}" if isinstance(ours, list) else ""))
+    if ours != expected:
+        first = next((i for i, (a, b) in enumerate(zip(ours, expected)) if a != b), min(len(ours), len(expected)))
+        raise checks.CheckFailed(f"sample: {len(ours)} ids, expected {len(expected)}; they first differ at draw "
+                                 f"{first}: expected {expected[first:first + 5]}, got {ours[first:first + 5]}. "
+                                 f"Is the first draw made from the output after the prefix's LAST id, and "
+                                 f"the temperature dividing the logits?")
+    return f"PASS: sample, {len(ours)} ids equal the course's sampler's with the same seed"
+
+
+print(check_sample(V=7, n_h=6, prefix=[1, 4, 2], num_chars=20, temperature=0.8, seed=7))
+### BEGIN HIDDEN TESTS
+check_sample(V=11, n_h=4, prefix=[3], num_chars=30, temperature=1.3, seed=8)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your model, sampled with your sampler on `cfg.device`:
 
 # %%
-def sample(params, prefix, num_chars, temperature=0.8, seed=0):
-    g = torch.Generator().manual_seed(seed)
-    device = params["W_hh"].device
-    h = torch.zeros(1, params["W_hh"].shape[0], dtype=params["W_hh"].dtype, device=device)  # (1, H)
-    out, ids = prefix, vocab.encode(list(prefix))
-    for i in range(len(ids) + num_chars - 1):
-        x = nn.functional.one_hot(torch.tensor([ids[i]], device=device), V).to(h.dtype)  # (1, V)
-        h = rnn_step(x, h, params)
-        if i >= len(ids) - 1:
-            logits = h @ params["W_hy"].T + params["b_y"]  # (1, V)
-            probs = torch.softmax(logits[0] / temperature, -1).cpu()  # (V,), beside the generator
-            ids.append(torch.multinomial(probs, 1, generator=g).item())
-            out += vocab.idx_to_token[ids[-1]]
-    return out
-
-
 with torch.no_grad():
-    print(sample(lm_params, "the time traveller ", 80))
+    prefix = "the time traveller "
+    ids = sample(lm_params, vocab.encode(list(prefix)), 80, 0.8,
+                 torch.Generator().manual_seed(cfg.seed))  # on the CPU, where the draws are made
+print(prefix + "".join(vocab.idx_to_token[i] for i in ids))
 
 # %% [markdown]
 # ## Summary
 #
-# - One RNN step is two matrix products and a $\tanh$; with batch-first rows every $W x$ is
-#   `x @ W.T`, and non-square shapes catch a missing transpose.
-# - Backpropagation through time walks the steps backwards carrying $\partial L / \partial h_t$;
-#   every weight's gradient is a sum over steps. A numeric gradient check (relative error below
-#   $10^{-7}$ in float64) and autograd (round-off) confirm it.
-# - Your gradients train a character language model well below the unigram perplexity.
+# - One RNN step is two matrix products and a $\tanh$; its backward pass goes back through
+#   $\tanh' = 1 - h_t^2$ (kept in the cache) to one product per term.
+# - Backpropagation through time is the step's backward pass run from the last step to the first,
+#   carrying $\partial L / \partial h_t$; every weight's gradient is a sum over steps. A numeric
+#   gradient check (relative error below $10^{-7}$ in float64) and autograd (round-off) confirm it.
+# - Softmax with cross-entropy has the gradient $(p - \operatorname{onehot}(c)) / N$; with it your
+#   gradients train a character language model well below the unigram perplexity.
 # - Each step back multiplies the gradient by $W_{hh}^\top \operatorname{diag}(\tanh')$: it
-#   shrinks or grows geometrically with distance. Clipping tames the growth; the shrinking needs
-#   gates, which assignment A2 builds.
+#   shrinks or grows geometrically with distance until tanh saturates. Clipping tames the growth;
+#   the shrinking needs gates, which assignment A2 builds.

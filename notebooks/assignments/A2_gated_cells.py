@@ -19,22 +19,31 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/assignments/A2_gated_cells.ipynb)
 #
-# In this assignment you write the LSTM and the GRU cell from their equations, prove each equal
-# to PyTorch's, values and gradients, and then put them to the test that a vanilla RNN fails:
-# remembering the first of 40 symbols. It follows notebooks 05 and 06.
+# **Time: about 4 hours. Points: 16** (13 for five coded exercises, 3 for the written question).
+#
+# In this assignment you write the LSTM and the GRU cell from their equations and prove each
+# equal to PyTorch's, values and gradients; then you write the LSTM's backward pass by hand, one
+# step from its cache and then through time, held to finite differences and to autograd. Last,
+# you put the cells to the test that a vanilla RNN fails: remembering the first of 40 symbols. It
+# follows notebooks 05 and 06.
 #
 # **Learning goals**
 #
 # - Write an LSTM cell and a GRU cell gate by gate, and match them to `torch.nn.LSTM` and
 #   `torch.nn.GRU` (outputs, final states and every gradient).
-# - Initialise the gates so that a cell remembers by default, and see that decide whether it
-#   learns a long-range dependency.
+# - Derive and write the LSTM's backward pass: through the output gate and the two paths into the
+#   cell state, then through time, carrying $\partial L / \partial h_t$ and $\partial L / \partial c_t$.
+# - Initialise the gates so that a cell remembers by default, with the bias computed from how
+#   much it should keep over how many steps, and see that decide whether it learns a long-range
+#   dependency.
 # - Compare the two cells: parameters, behaviour, results.
 #
 # **How the assignment works.** As in A1: write each function's body in place of
 # `raise NotImplementedError(...)` (its message is a hint), run the check cell after it (PASS, or
-# what is wrong and by how much), answer the written question in the cell that says *Your answer
-# here*. Hidden tests run the same check cells when you hand it in. Keep the names and the cells.
+# what is wrong and by how much: every gradient, right or wrong, before it fails), answer the
+# written question in the cell that says *Your answer here*. Each check calls only the function
+# it marks and the course's tested versions of everything else. Hidden tests ask the same
+# questions on fresh inputs when you hand it in. Keep the names and the cells.
 
 # %%
 import sys
@@ -42,6 +51,7 @@ if "google.colab" in sys.modules:  # on Colab: install the course package at thi
     import subprocess
     subprocess.run([sys.executable, "-m", "pip", "install", "-q",
                     "course-utils @ git+https://github.com/rnn-course/sequence-models@v0.2.0"], check=True)
+import math
 import matplotlib.pyplot as plt
 import torch
 from torch import nn
@@ -67,7 +77,9 @@ cfg
 #
 # Each $W$ with its $b$ is one `nn.Linear(H + D, H)`, created for you in `__init__`.
 #
-# **Exercise 1 (3 points).** Write `forward`: one step, `(x_t, (h_{t-1}, C_{t-1})) -> (h_t, (h_t, C_t))`.
+# ### Exercise 1 · The LSTM cell (★☆☆)
+#
+# **2 points.** Write `forward`: one step, `(x_t, (h_{t-1}, C_{t-1})) -> (h_t, (h_t, C_t))`.
 
 # %% nbgrader={"grade": false, "grade_id": "a2_lstm_code", "locked": false, "solution": true}
 class LSTMCell(nn.Module):
@@ -108,7 +120,7 @@ class LSTMCell(nn.Module):
 # over a random sequence from a random state in float64, and compares the outputs, the final
 # states and the gradients with respect to the inputs, the initial states and every weight.
 
-# %% nbgrader={"grade": true, "grade_id": "a2_lstm", "locked": true, "points": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "a2_lstm", "locked": true, "points": 2, "solution": false}
 import torch  # a check cell imports and builds all it uses: it runs on its own
 from course_utils import checks
 print(checks.check_cell_against_torch(LSTMCell, "lstm", input_size=5, hidden_size=7, seed=0))
@@ -133,7 +145,9 @@ checks.check_cell_against_torch(LSTMCell, "lstm", input_size=11, hidden_size=2, 
 #
 # Each pair $W_{x\cdot}$, $W_{h\cdot}$ is two `nn.Linear` layers with their biases, created for you.
 #
-# **Exercise 2 (3 points).** Write `forward`: one step, `(x_t, H_{t-1}) -> (H_t, H_t)`.
+# ### Exercise 2 · The GRU cell (★☆☆)
+#
+# **2 points.** Write `forward`: one step, `(x_t, H_{t-1}) -> (H_t, H_t)`.
 
 # %% nbgrader={"grade": false, "grade_id": "a2_gru_code", "locked": false, "solution": true}
 class GRUCell(nn.Module):
@@ -161,7 +175,7 @@ class GRUCell(nn.Module):
         ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "a2_gru", "locked": true, "points": 3, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "a2_gru", "locked": true, "points": 2, "solution": false}
 import torch  # a check cell imports and builds all it uses: it runs on its own
 from course_utils import checks
 print(checks.check_cell_against_torch(GRUCell, "gru", input_size=5, hidden_size=7, seed=0))
@@ -173,7 +187,206 @@ checks.check_cell_against_torch(GRUCell, "gru", input_size=11, hidden_size=2, ba
 ### END HIDDEN TESTS
 
 # %% [markdown]
-# ## 3 · Remember by default
+# ## 3 · The LSTM's backward pass
+#
+# Autograd differentiated your cells above. Now you do it by hand, as A1 did for the vanilla RNN.
+# The step below is your `LSTMCell.forward` written as a function of a parameter dict (the cell's
+# `W_f.weight` is `params["W_f"]` $(n_h, n_h + d)$, its bias `params["b_f"]` $(n_h,)$, and so for
+# `i`, `C`, `o`), with rows for examples; it keeps in its cache what the backward pass needs.
+
+# %%
+def lstm_step_forward(x_t, h_prev, c_prev, params):
+    """x_t (B, d), h_prev, c_prev (B, n_h) -> h_t, c_t (B, n_h) and the cache."""
+    hx = torch.cat([h_prev, x_t], dim=1)  # (B, n_h + d)
+    f = torch.sigmoid(hx @ params["W_f"].T + params["b_f"])  # forget gate (B, n_h)
+    i = torch.sigmoid(hx @ params["W_i"].T + params["b_i"])  # input gate (B, n_h)
+    g = torch.tanh(hx @ params["W_C"].T + params["b_C"])  # candidate C~_t (B, n_h)
+    o = torch.sigmoid(hx @ params["W_o"].T + params["b_o"])  # output gate (B, n_h)
+    c = f * c_prev + i * g  # (B, n_h)
+    h = o * torch.tanh(c)  # (B, n_h)
+    return h, c, {"hx": hx, "c_prev": c_prev, "f": f, "i": i, "g": g, "o": o, "c": c}
+
+
+def lstm_forward(params, X, h0, c0):
+    """Unroll lstm_step_forward over X (B, T, d): the states H (B, T, n_h) and the T caches."""
+    h, c, states, caches = h0, c0, [], []
+    for t in range(X.shape[1]):
+        h, c, cache = lstm_step_forward(X[:, t], h, c, params)
+        states.append(h)
+        caches.append(cache)
+    return torch.stack(states, dim=1), caches
+
+
+# %% [markdown]
+# The gradient reaches $c_t$ along two paths: from $h_t = o_t \odot \tanh(c_t)$ in this step, and
+# from $c_{t+1} = f_{t+1} \odot c_t + \dots$ in the next one (`dc_t` below). Each gate is a
+# sigmoid ($\sigma' = \sigma(1 - \sigma)$) or a tanh ($1 - \tanh^2$) of an affine map of
+# $[h_{t-1}, x_t]$, and all four maps read the same $[h_{t-1}, x_t]$, so its gradient is a sum of
+# four terms.
+#
+# ### Exercise 3 · The LSTM step backward (★★★)
+#
+# **4 points.** Given $\partial L / \partial h_t$, the gradient $\partial L / \partial c_t$ that
+# arrives from later steps, and the step's cache, return the gradients with respect to $x_t$,
+# $h_{t-1}$, $c_{t-1}$ and all eight parameters.
+
+# %% nbgrader={"grade": false, "grade_id": "a2_lstm_backward_code", "locked": false, "solution": true}
+def lstm_step_backward(dh_t, dc_t, cache, params):
+    """dh_t = dL/dh_t, dc_t = dL/dc_t from later steps (B, n_h); cache of lstm_step_forward.
+
+    Returns a dict: "x" (B, d), "h_prev" (B, n_h), "c_prev" (B, n_h), and "W_f" (n_h, n_h + d),
+    "b_f" (n_h,), the same for "i", "C" (the candidate) and "o".
+    """
+    # HINT: dL/dc_t gathers two paths (dc_t, and h_t through o and tanh); then each gate's pre-activation; [h_prev, x] splits at n_h
+    ### BEGIN SOLUTION
+    n_h = cache["c"].shape[1]
+    tanh_c = torch.tanh(cache["c"])  # (B, n_h)
+    dc = dc_t + dh_t * cache["o"] * (1 - tanh_c ** 2)  # total dL/dc_t (B, n_h)
+    pre = {"f": dc * cache["c_prev"] * cache["f"] * (1 - cache["f"]),  # dL/d(pre-activation) (B, n_h)
+           "i": dc * cache["g"] * cache["i"] * (1 - cache["i"]),
+           "C": dc * cache["i"] * (1 - cache["g"] ** 2),
+           "o": dh_t * tanh_c * cache["o"] * (1 - cache["o"])}
+    grads, dhx = {}, 0
+    for gate, da in pre.items():
+        grads[f"W_{gate}"] = da.T @ cache["hx"]  # (n_h, n_h + d)
+        grads[f"b_{gate}"] = da.sum(dim=0)  # (n_h,)
+        dhx = dhx + da @ params[f"W_{gate}"]  # (B, n_h + d)
+    grads.update(x=dhx[:, n_h:], h_prev=dhx[:, :n_h], c_prev=dc * cache["f"])
+    return grads
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "a2_lstm_backward", "locked": true, "points": 4, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import backward, checks
+
+
+def lstm_case(D, n_h, B, gen):
+    params = {k: torch.randn(n_h, n_h + D, generator=gen, dtype=torch.float64) * 0.5 if k[0] == "W"
+              else torch.randn(n_h, generator=gen, dtype=torch.float64) * 0.5 for k in backward.LSTM_PARAMS}
+    inputs = {"x": torch.randn(B, D, generator=gen, dtype=torch.float64),
+              "h_prev": torch.randn(B, n_h, generator=gen, dtype=torch.float64),
+              "c_prev": torch.randn(B, n_h, generator=gen, dtype=torch.float64)}
+    return params, inputs
+
+
+def check_lstm_step_backward(D, n_h, B, gen):
+    params, inputs = lstm_case(D, n_h, B, gen)
+    dh, dc = (torch.randn(B, n_h, generator=gen, dtype=torch.float64) for _ in range(2))
+    _, _, cache = backward.lstm_step_forward(inputs["x"], inputs["h_prev"], inputs["c_prev"], params)
+    grads = lstm_step_backward(dh, dc, cache, params)
+
+    def loss(p=params, v=inputs):  # L = sum(dh * h_t) + sum(dc * c_t)
+        h, c, _ = backward.lstm_step_forward(v["x"], v["h_prev"], v["c_prev"], p)
+        return (dh * h).sum() + (dc * c).sum()
+
+    numeric = {k: checks.numeric_gradient(loss, t) for k, t in {**params, **inputs}.items()}
+    report = checks.check_gradients(grads, numeric, 1e-7, "finite differences", checks.lstm_hint)
+    leaves = {k: t.clone().requires_grad_() for k, t in {**params, **inputs}.items()}
+    loss(leaves, leaves).backward()
+    auto = {k: leaves[k].grad for k in numeric}
+    return report + "\n" + checks.check_gradients(grads, auto, 1e-10, "autograd", checks.lstm_hint)
+
+
+gen = torch.Generator().manual_seed(3)
+print(check_lstm_step_backward(D=3, n_h=4, B=2, gen=gen))
+### BEGIN HIDDEN TESTS
+check_lstm_step_backward(D=1, n_h=5, B=3, gen=gen)
+check_lstm_step_backward(D=6, n_h=2, B=1, gen=gen)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# ### Exercise 4 · The LSTM through time (★★☆)
+#
+# **3 points.** Backpropagation through time over $T$ steps with your `lstm_step_backward`: the
+# loss reads every $h_t$ (`dH` holds $\partial L / \partial h_t$ from outside, e.g. a head on
+# each step); walk back from the last step, carrying both $\partial L / \partial h$ and
+# $\partial L / \partial c$ to the step before. Weight gradients add up over steps.
+
+# %% nbgrader={"grade": false, "grade_id": "a2_lstm_bptt_code", "locked": false, "solution": true}
+def lstm_backward(dH, caches, params):
+    """dH (B, T, n_h) = dL/dh_t from outside; caches of lstm_forward.
+
+    Returns a dict: the eight parameters' gradients, "X" (B, T, d), "h0" and "c0" (B, n_h).
+    """
+    # HINT: start dh_next, dc_next at zeros; at step t pass dH[:, t] + dh_next and dc_next; stack dX in time order
+    ### BEGIN SOLUTION
+    grads = {k: torch.zeros_like(v) for k, v in params.items()}
+    dh_next = torch.zeros_like(dH[:, 0])  # (B, n_h)
+    dc_next = torch.zeros_like(dH[:, 0])  # (B, n_h)
+    dX = [None] * dH.shape[1]
+    for t in reversed(range(dH.shape[1])):
+        step = lstm_step_backward(dH[:, t] + dh_next, dc_next, caches[t], params)
+        for k in grads:
+            grads[k] = grads[k] + step[k]
+        dh_next, dc_next, dX[t] = step["h_prev"], step["c_prev"], step["x"]
+    grads.update(X=torch.stack(dX, dim=1), h0=dh_next, c0=dc_next)
+    return grads
+    ### END SOLUTION
+
+
+# %% nbgrader={"grade": true, "grade_id": "a2_lstm_bptt", "locked": true, "points": 3, "solution": false}
+import torch  # a check cell imports and builds all it uses: it runs on its own
+from course_utils import backward, checks
+
+
+def check_lstm_bptt(D, n_h, B, T, gen):
+    """lstm_backward alone (the course's forward and step backward) against finite differences and autograd."""
+    params = {k: torch.randn(n_h, n_h + D, generator=gen, dtype=torch.float64) * 0.5 if k[0] == "W"
+              else torch.randn(n_h, generator=gen, dtype=torch.float64) * 0.5 for k in backward.LSTM_PARAMS}
+    inputs = {"X": torch.randn(B, T, D, generator=gen, dtype=torch.float64),
+              "h0": torch.randn(B, n_h, generator=gen, dtype=torch.float64),
+              "c0": torch.randn(B, n_h, generator=gen, dtype=torch.float64)}
+    G = torch.randn(B, T, n_h, generator=gen, dtype=torch.float64)  # dL/dh_t from outside
+    _, caches = backward.lstm_forward(params, inputs["X"], inputs["h0"], inputs["c0"])
+    with checks.references(globals(), "lstm_step_backward"):
+        grads = lstm_backward(G, caches, params)
+
+    def loss(p=params, v=inputs):
+        return (G * backward.lstm_forward(p, v["X"], v["h0"], v["c0"])[0]).sum()
+
+    numeric = {k: checks.numeric_gradient(loss, t) for k, t in {**params, **inputs}.items()}
+    report = checks.check_gradients(grads, numeric, 1e-7, "finite differences", checks.lstm_hint)
+    leaves = {k: t.clone().requires_grad_() for k, t in {**params, **inputs}.items()}
+    loss(leaves, leaves).backward()
+    auto = {k: leaves[k].grad for k in numeric}
+    return report + "\n" + checks.check_gradients(grads, auto, 1e-10, "autograd", checks.lstm_hint)
+
+
+gen = torch.Generator().manual_seed(4)
+print(check_lstm_bptt(D=3, n_h=4, B=2, T=5, gen=gen))
+### BEGIN HIDDEN TESTS
+check_lstm_bptt(D=2, n_h=3, B=3, T=1, gen=gen)
+check_lstm_bptt(D=1, n_h=2, B=1, T=8, gen=gen)
+### END HIDDEN TESTS
+
+# %% [markdown]
+# Your backward pass, used: the gradient that reaches $c_0$ from a loss on $h_T$ alone, for your
+# LSTM at a fresh initialisation and with the forget gate's bias at +4 (the next section's
+# remedy), over $T = 40$ steps.
+
+# %%
+def grad_to_start(forget_bias, T=40, n_h=32, D=16, seed=cfg.seed):
+    torch.manual_seed(seed)
+    params = {k: v.detach().double().clone() for k, v in
+              {f"{kind}_{g}": getattr(getattr(LSTMCell(D, n_h), f"W_{g}"), "weight" if kind == "W" else "bias")
+               for g in "fiCo" for kind in "Wb"}.items()}
+    params["b_f"] += forget_bias
+    X = torch.randn(8, T, D, dtype=torch.float64)
+    zeros = torch.zeros(8, n_h, dtype=torch.float64)
+    _, caches = lstm_forward(params, X, zeros, zeros)
+    dH = torch.zeros(8, T, n_h, dtype=torch.float64)
+    dH[:, -1] = 1.0  # the loss reads h_T only
+    return lstm_backward(dH, caches, params)["c0"].norm().item()
+
+
+reach = {b: grad_to_start(b) for b in (0.0, 4.0)}
+print(f"||dL/dc_0|| over 40 steps: forget bias 0: {reach[0.0]:.1e}, forget bias +4: {reach[4.0]:.1e}")
+claim("with the forget bias at +4 far more gradient reaches c_0 over 40 steps (ratio to bias 0)",
+      reach[4.0] / reach[0.0], ">", 1e3)
+
+# %% [markdown]
+# ## 4 · Remember by default
 #
 # At a fresh initialisation every gate sits near $\sigma(0) = 0.5$, so after $k$ steps only
 # about $0.5^k$ of the memory (and of the gradient along it) survives. Setting one gate's bias
@@ -181,9 +394,25 @@ checks.check_cell_against_torch(GRUCell, "gru", input_size=11, hidden_size=2, ba
 # forget gate $f_t \approx \sigma(b)$, the GRU's update gate $Z_t \approx \sigma(b)$ (in the
 # GRU the gate has two biases, in $W_{xz}$ and $W_{hz}$: their sum is what counts).
 #
-# **Exercise 3 (1 point).** Write `init_remember(cell, value)` for both cells.
+# How large should $b$ be? If the gate should keep a fraction $q$ of the memory over $k$ steps,
+# then $\sigma(b)^k = q$.
+#
+# ### Exercise 5 · Remember by default (★★☆)
+#
+# **2 points.** Write `keep_bias(keep, steps)`: the bias $b$ with $\sigma(b)^{\text{steps}} =
+# \text{keep}$ (solve for $\sigma(b)$, then invert the sigmoid), and `init_remember(cell, value)`
+# for both cells. Section 5 uses $b = +4$, close to the bias that keeps half over its 40 steps.
 
 # %% nbgrader={"grade": false, "grade_id": "a2_init_code", "locked": false, "solution": true}
+def keep_bias(keep, steps):
+    """The gate bias b (a float) with sigmoid(b) ** steps == keep, for 0 < keep < 1."""
+    # HINT: sigmoid(b) = keep ** (1 / steps); the inverse of the sigmoid is log(p / (1 - p))
+    ### BEGIN SOLUTION
+    p = keep ** (1 / steps)
+    return math.log(p / (1 - p))
+    ### END SOLUTION
+
+
 @torch.no_grad()
 def init_remember(cell, value):
     """Bias `cell` (an LSTMCell or a GRUCell) so that its keep gate starts at sigmoid(value).
@@ -202,9 +431,20 @@ def init_remember(cell, value):
     ### END SOLUTION
 
 
-# %% nbgrader={"grade": true, "grade_id": "a2_init", "locked": true, "points": 1, "solution": false}
+# %% nbgrader={"grade": true, "grade_id": "a2_init", "locked": true, "points": 2, "solution": false}
+import math
 import torch  # a check cell imports and builds all it uses: it runs on its own
 from course_utils import checks
+
+
+def check_keep_bias(keep, steps):
+    b = keep_bias(keep, steps)
+    if not isinstance(b, float):
+        raise checks.CheckFailed(f"keep_bias: returned {checks._describe(b)}, expected a Python float")
+    expected = math.log(keep ** (1 / steps) / (1 - keep ** (1 / steps)))
+    return checks.check_close(f"keep_bias({keep}, {steps})", torch.tensor(b, dtype=torch.float64),
+                              torch.tensor(expected, dtype=torch.float64), rtol=1e-9,
+                              hint="sigmoid(b) ** steps must equal keep.")
 
 
 def check_init(make, gate_bias, value=4.0):
@@ -213,23 +453,30 @@ def check_init(make, gate_bias, value=4.0):
     cell = make(3, 5)
     before = {k: v.clone() for k, v in cell.state_dict().items()}
     after = init_remember(cell, value).state_dict()
-    total = sum(after[k] for k in gate_bias)  # (H,)
+    total = sum(after[k] for k in gate_bias)  # (n_h,)
     report = checks.check_close(f"{type(cell).__name__}: {' + '.join(gate_bias)}", total,
-                                torch.full((5,), value), rtol=1e-12)
+                                torch.full((5,), value), rtol=1e-12, dims=("unit",))
     changed = [k for k in before if k not in gate_bias and not torch.equal(before[k], after[k])]
-    assert not changed, f"init_remember should change only {gate_bias}, but changed {changed}"
+    if changed:
+        raise checks.CheckFailed(f"init_remember should change only {gate_bias}, but changed {changed}")
     return report
 
 
+print(check_keep_bias(0.5, 40))
 print(check_init(LSTMCell, ["W_f.bias"]))
 print(check_init(GRUCell, ["W_xz.bias", "W_hz.bias"]))
 ### BEGIN HIDDEN TESTS
+check_keep_bias(0.9, 5)
 check_init(LSTMCell, ["W_f.bias"], value=-1.5)
 check_init(GRUCell, ["W_xz.bias", "W_hz.bias"], value=2.5)
 ### END HIDDEN TESTS
 
+# %%
+print(f"keep half over 40 steps: bias {keep_bias(0.5, 40):.3f}; the +4 used below keeps "
+      f"{torch.sigmoid(torch.tensor(4.0)).item() ** 40:.2f} over 40 steps")
+
 # %% [markdown]
-# ## 4 · Remembering the first of 40 symbols
+# ## 5 · Remembering the first of 40 symbols
 #
 # The task (`tasks.first_symbol_batch`): a sequence of $T$ random symbols out of 8; the label is
 # the **first** symbol, everything after it a distraction, so a model that forgets step 0 is at

@@ -181,7 +181,8 @@ FLAGS = {
     "reference implementation": r"\bbptt\b|course_utils\s*\.\s*(cells|bptt|backward|attention|decoding|seq2seq)"
                                 r"|\bcells\s*\.\s*(RNN|LSTM|GRU)"
                                 r"|\bimport\b[^\n]*\b(cells|bptt|backward|attention|decoding|seq2seq)\b"
-                                r"|\bcopy_from_torch\b|\bmake_cell\b|\bDotAttention\b|\bmasked_softmax\b",
+                                r"|\bcopy_from_torch\b|\bmake_cell\b|\bDotAttention\b|\bmasked_softmax\b"
+                                r"|\bbackward\s*\.\s*(rnn_|lstm_|softmax_|sample\b)|\bchecks\s*\.\s*references\b",
     "checks module": r"\bchecks\b|\bCheckFailed\b",
     "get_ipython": r"\bget_ipython\b|\bIPython\b|\bipykernel\b|^\s*[%!]",
     "exception handling": r"\bexcepthook\b|\bset_custom_exc\b|\bcustom_exceptions\b"

@@ -104,7 +104,7 @@ def test_written_questions_are_found_with_their_points_prompt_and_model():
 def test_the_real_assignments_count_their_written_questions_in_max():
     sources = grader.load_sources()
     assert {name: sum(grader._points(nb).values()) for name, nb in sources.items()} == {
-        "A1_rnns_by_hand": 14, "A2_gated_cells": 10, "A3_attention_decoding": 16}
+        "A1_rnns_by_hand": 22, "A2_gated_cells": 16, "A3_attention_decoding": 16}
 
 
 def test_the_sheet_has_every_question_blank_written_columns_and_capped_messages(toy, fake_kernel):

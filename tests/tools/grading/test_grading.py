@@ -85,6 +85,8 @@ def test_duplicate_ids_keep_their_code_without_their_id_and_tests_go_last_withou
 @pytest.mark.parametrize("code, flag", [
     ("from course_utils import bptt\nrnn_step = lambda x, h, p: bptt.rnn_forward(p, x, h)", "reference implementation"),
     ("from course_utils.cells import LSTMCell", "reference implementation"),
+    ("from course_utils import backward\ndef rnn_step_backward(dh, c, p):\n"
+     "    return backward.rnn_step_backward(dh, c, p)", "reference implementation"),
     ("from course_utils import checks\nchecks.check_close = print", "checks module"),
     ("get_ipython().set_custom_exc((Exception,), None)", "get_ipython"),
     ("import sys\nsys.excepthook = None", "exception handling"),

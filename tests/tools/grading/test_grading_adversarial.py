@@ -216,7 +216,7 @@ def test_the_host_disk_does_not_fill_and_the_csv_is_whole(graded):
 def test_every_file_has_a_row_with_its_reason(graded):
     assert len(graded["rows"]) == len(ATTACKS) + 6
     garbage = _row(graded, "garbage")
-    assert garbage["status"] == "unreadable" and garbage["max"] == "14" and garbage["total"] == "0"
+    assert garbage["status"] == "unreadable" and garbage["max"] == "22" and garbage["total"] == "0"
     assert _row(graded, "linker")["status"] == "refused"
     assert "symbolic link" in _row(graded, "linker")["reason"]
     twice = [r for r in graded["rows"] if r["student"] == "twice"]

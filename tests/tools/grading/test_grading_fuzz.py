@@ -66,7 +66,7 @@ def test_each_mutated_metadata_field_gets_its_row(tmp_path, no_kernel):
     with open(tmp_path / "scores.csv", encoding="utf-8") as f:
         rows = list(csv.DictReader(f))
     assert sorted(r["student"] for r in rows) == made == sorted(r.student for r in results)
-    assert all(r["max"] == "14" and r["total"] == "0" for r in rows)  # 10 autograded + 4 written
+    assert all(r["max"] == "22" and r["total"] == "0" for r in rows)  # 16 autograded + 6 written
     assert {r["status"] for r in rows} <= {"ok", "unreadable", "refused"}, {r["status"] for r in rows}
     listed = {r["student"]: r for r in rows}
     for n, (path, value) in enumerate(cases):  # a grade_id of another type is no id: graded as the file says

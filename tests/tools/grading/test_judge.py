@@ -26,7 +26,7 @@ def _solutions(assignment: str) -> dict:
     """A namespace with the instructor's answers defined, as the kernel would hold them."""
     nb = nbformat.read(ASSIGNMENTS / f"{assignment}.ipynb", as_version=4)
     namespace: dict = {}
-    exec("import torch\nfrom torch import nn\n", namespace)  # noqa: S102 - the instructor's code
+    exec("import math\nimport torch\nfrom torch import nn\n", namespace)  # noqa: S102 - the instructor's code
     for cell in nb.cells:
         if cell.cell_type == "code" and restore.nbgrader_meta(cell).get("solution"):
             exec(cell.source, namespace)  # noqa: S102
@@ -77,8 +77,9 @@ def test_inputs_differ_per_submission_and_a_known_seed_repeats():
 
 def test_a_buggy_answer_scores_nothing_and_says_how_far_off():
     namespace = _solutions("A1_rnns_by_hand")
-    exec("def rnn_step(x_t, h_prev, params):\n"  # noqa: S102 - the missing transpose
-         "    return torch.tanh(x_t @ params['W_xh'] + h_prev @ params['W_hh'] + params['b'])\n", namespace)
+    exec("def rnn_step_forward(x_t, h_prev, params):\n"  # noqa: S102 - the missing transpose
+         "    h = torch.tanh(x_t @ params['W_xh'] + h_prev @ params['W_hh'] + params['b'])\n"
+         "    return h, {'x': x_t, 'h_prev': h_prev, 'h': h}\n", namespace)
     task = judge.task(specs.load("A1_rnns_by_hand")["a1_rnn_step"])
     passed, why = task.decide(_reply(namespace, task))
     assert not passed and ("relative error" in why or "RuntimeError" in why), why
@@ -92,8 +93,8 @@ class Liar:
         return __import__("numpy").zeros((1,))
     def __torch_function__(self, *args, **kwargs):
         return 0.0
-def rnn_step(x_t, h_prev, params):
-    return Liar()
+def rnn_step_forward(x_t, h_prev, params):
+    return Liar(), {"x": Liar(), "h_prev": Liar(), "h": Liar()}
 ''', namespace)  # noqa: S102
     task = judge.task(specs.load("A1_rnns_by_hand")["a1_rnn_step"])
     passed, why = task.decide(_reply(namespace, task))
@@ -123,7 +124,8 @@ def _bomb() -> bytes:
     (_npz({"0/h": np.zeros((5, 4))}), "shape"),
     (_npz({"0/h": np.full((4, 5), np.nan)}), "NaN"),
     (_npz({"0/h": np.zeros((4, 5)), "0/extra": np.zeros(1)}), "unexpected"),
-    (_npz({"0/h": np.zeros((4, 5))}), "no 'h'"),  # the other cases are missing
+    (_npz({f"0/{k}": np.zeros((4, 5)) for k in ("h", "cache_h_prev", "cache_h")} | {"0/cache_x": np.zeros((4, 3))}),
+     "no 'h'"),  # the other cases are missing
     (_npz({f"{i}/h{j}": np.zeros(1) for i in range(3) for j in range(9)}), "arrays came back"),
 ])
 def test_outputs_that_are_not_the_arrays_asked_for_score_zero_and_say_why(reply, reason):

@@ -285,13 +285,15 @@ class Zero(torch.Tensor):
         return torch.zeros_like(other)
 
 
-def rnn_step(x_t, h_prev, params):
-    return torch.zeros_like(h_prev).as_subclass(Zero)
+def rnn_step_forward(x_t, h_prev, params):
+    h = torch.zeros_like(h_prev).as_subclass(Zero)
+    return h, {"x": x_t, "h_prev": h_prev, "h": h}
 """)], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
     Attack("lying_tensor_made_in_the_check", [("a1_rnn_step_code", """
-def rnn_step(x_t, h_prev, params):
+def rnn_step_forward(x_t, h_prev, params):
     zero = type("Zero", (torch.Tensor,), {"__sub__": lambda self, other: torch.zeros_like(other)})
-    return torch.zeros_like(h_prev).as_subclass(zero)
+    h = torch.zeros_like(h_prev).as_subclass(zero)
+    return h, {"x": x_t, "h_prev": h_prev, "h": h}
 """)], assignment="A1_rnns_by_hand", flags=("dynamic code",)),
 ]
 
@@ -374,11 +376,119 @@ while True:
            marks=("a2_lstm",), status="kernel died", flags=("system access",)),
 ]
 
+A1_ALL = ("a1_rnn_step", "a1_rnn_step_backward", "a1_rnn_forward", "a1_rnn_backward", "a1_softmax", "a1_lm",
+          "a1_sample")
+A2_ALL = ("a2_lstm", "a2_gru", "a2_lstm_backward", "a2_lstm_bptt", "a2_init")
+
+# Wrong answers a student handed in: each must lose its own question's points and no other's.
+A1_WRONG = [
+    ("a1_rnn_step_code", """
+def rnn_step_forward(x_t, h_prev, params):  # the bias left out
+    h_t = torch.tanh(x_t @ params["W_xh"].T + h_prev @ params["W_hh"].T)
+    return h_t, {"x": x_t, "h_prev": h_prev, "h": h_t}
+"""),
+    ("a1_rnn_forward_code", """
+def rnn_forward(params, X, h0=None):  # the default state in float32, whatever X's dtype
+    B, T, _ = X.shape
+    h0 = torch.zeros(B, params["W_hh"].shape[0]) if h0 is None else h0
+    h, states = h0, []
+    for t in range(T):
+        h, _ = rnn_step_forward(X[:, t], h, params)
+        states.append(h)
+    H = torch.stack(states, dim=1)
+    return {"X": X, "h0": h0, "H": H, "Y": H @ params["W_hy"].T + params["b_y"]}
+"""),
+    ("a1_rnn_backward_code", """
+def rnn_backward(params, cache, dY):  # grads["H"] holds dL/da_t, not dL/dh_t
+    X, H, h0 = cache["X"], cache["H"], cache["h0"]
+    grads = {k: torch.zeros_like(params[k]) for k in ("W_xh", "W_hh", "b")}
+    grads["W_hy"] = torch.einsum("bto,bth->oh", dY, H)
+    grads["b_y"] = dY.sum(dim=(0, 1))
+    dH, dh_next = torch.zeros_like(H), torch.zeros_like(h0)
+    for t in reversed(range(X.shape[1])):
+        dh = dY[:, t] @ params["W_hy"] + dh_next
+        step = {"x": X[:, t], "h_prev": H[:, t - 1] if t > 0 else h0, "h": H[:, t]}
+        g = rnn_step_backward(dh, step, params)
+        for k in ("W_xh", "W_hh", "b"):
+            grads[k] += g[k]
+        dH[:, t] = dh * (1 - H[:, t] ** 2)
+        dh_next = g["h_prev"]
+    grads["h0"], grads["H"] = dh_next, dH
+    return grads
+"""),
+    ("a1_softmax_code", """
+def softmax_cross_entropy(logits, targets):  # the loss handed back as a Python float
+    V = logits.shape[-1]
+    log_p = torch.log_softmax(logits.reshape(-1, V), dim=-1)
+    onehot = torch.nn.functional.one_hot(targets.reshape(-1), V).to(logits.dtype)
+    N = log_p.shape[0]
+    return (-(onehot * log_p).sum() / N).item(), ((log_p.exp() - onehot) / N).reshape(logits.shape)
+"""),
+]
+
+A1_NO_BPTT = ("a1_rnn_backward_code", """
+def rnn_backward(params, cache, dY):  # nothing carried from step t + 1
+    X, H, h0 = cache["X"], cache["H"], cache["h0"]
+    grads = {k: torch.zeros_like(params[k]) for k in ("W_xh", "W_hh", "b")}
+    grads["W_hy"] = torch.einsum("bto,bth->oh", dY, H)
+    grads["b_y"] = dY.sum(dim=(0, 1))
+    dH = torch.zeros_like(H)
+    for t in reversed(range(X.shape[1])):
+        dH[:, t] = dY[:, t] @ params["W_hy"]
+        step = {"x": X[:, t], "h_prev": H[:, t - 1] if t > 0 else h0, "h": H[:, t]}
+        g = rnn_step_backward(dH[:, t], step, params)
+        for k in ("W_xh", "W_hh", "b"):
+            grads[k] += g[k]
+    grads["h0"], grads["H"] = g["h_prev"], dH
+    return grads
+""")
+
+A2_WRONG = [
+    ("a2_lstm_backward_code", """
+def lstm_step_backward(dh_t, dc_t, cache, params):  # dL/dc_t from later steps left out
+    n_h = cache["c"].shape[1]
+    tanh_c = torch.tanh(cache["c"])
+    dc = dh_t * cache["o"] * (1 - tanh_c ** 2)
+    pre = {"f": dc * cache["c_prev"] * cache["f"] * (1 - cache["f"]),
+           "i": dc * cache["g"] * cache["i"] * (1 - cache["i"]),
+           "C": dc * cache["i"] * (1 - cache["g"] ** 2),
+           "o": dh_t * tanh_c * cache["o"] * (1 - cache["o"])}
+    grads, dhx = {}, 0
+    for gate, da in pre.items():
+        grads[f"W_{gate}"], grads[f"b_{gate}"] = da.T @ cache["hx"], da.sum(dim=0)
+        dhx = dhx + da @ params[f"W_{gate}"]
+    grads.update(x=dhx[:, n_h:], h_prev=dhx[:, :n_h], c_prev=dc * cache["f"])
+    return grads
+"""),
+    ("a2_init_code", """
+def keep_bias(keep, steps):  # a tensor, not a float, and the sigmoid not inverted
+    return torch.tensor(keep ** (1 / steps))
+
+
+@torch.no_grad()
+def init_remember(cell, value):
+    if isinstance(cell, LSTMCell):
+        cell.W_f.bias.fill_(value)
+    else:
+        cell.W_xz.bias.fill_(value)
+        cell.W_hz.bias.zero_()
+    return cell
+"""),
+]
+
 HONEST = [
+    Attack("honest_a1", assignment="A1_rnns_by_hand", solved=A1_ALL),
+    Attack("honest_a2", solved=A2_ALL),
+    Attack("a1_wrong_answers", A1_WRONG, assignment="A1_rnns_by_hand", solved=A1_ALL,
+           marks=("a1_rnn_step_backward", "a1_lm", "a1_sample")),
+    Attack("a1_no_gradient_through_time", [A1_NO_BPTT], assignment="A1_rnns_by_hand", solved=A1_ALL,
+           marks=tuple(q for q in A1_ALL if q != "a1_rnn_backward")),
+    Attack("a2_wrong_answers", A2_WRONG, solved=A2_ALL, marks=("a2_lstm", "a2_gru", "a2_lstm_bptt")),
     Attack("honest_partial", assignment="A1_rnns_by_hand", solved=("a1_rnn_step", "a1_rnn_backward")),
     Attack("reference_implementation", [("a1_rnn_step_code", """
-def rnn_step(x_t, h_prev, params):
-    return bptt.rnn_forward(params, x_t[:, None], h_prev)["H"][:, 0]
+def rnn_step_forward(x_t, h_prev, params):
+    h = bptt.rnn_forward(params, x_t[:, None], h_prev)["H"][:, 0]
+    return h, {"x": x_t, "h_prev": h_prev, "h": h}
 """)], assignment="A1_rnns_by_hand", marks=("a1_rnn_step",), flags=("reference implementation",)),
 ]
 
