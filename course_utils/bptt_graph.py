@@ -5,6 +5,8 @@ Every function returns a matplotlib Figure and prints nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch
@@ -67,4 +69,37 @@ def scalar_rnn_graph(num_steps: int = 3, loss: str = "each", backward: bool = Tr
         title += ": forward (black), and the local derivatives BPTT multiplies backwards (red)"
     ax.set_title(title)
     fig.tight_layout()
+    return fig
+
+
+def truncated_chunks(batches: Sequence[Sequence[Sequence[str]]]) -> Figure:
+    """How truncated BPTT reads a stream: each coloured block is one batch of chunks.
+
+    ``batches[k][r]`` is the list of tokens (strings) of row ``r`` in batch ``k``, as
+    ``text.sequential_batches`` cuts them: row ``r`` of batch ``k + 1`` continues row ``r`` of
+    batch ``k``. Green arrows: the hidden state carried into the next chunk; red dashed lines:
+    where the gradient stops.
+    """
+    if not batches or not batches[0]:
+        raise ValueError("expected at least one batch with at least one row of tokens")
+    batch_size, num_steps = len(batches[0]), len(batches[0][0])
+    fig, ax = plt.subplots(figsize=(12, 0.75 * batch_size + 1))
+    for k, rows in enumerate(batches):
+        for r, tokens in enumerate(rows):
+            for t, token in enumerate(tokens):
+                x = k * num_steps + t
+                ax.add_patch(plt.Rectangle((x, -r), 1, 0.8, fc=plt.cm.Pastel1(k % 9), ec="white"))
+                ax.text(x + 0.5, -r + 0.4, token.replace(" ", "_"), ha="center", va="center",
+                        family="monospace")
+            if k:  # the state enters this chunk from the previous one
+                ax.annotate("", xy=(k * num_steps + 0.4, -r + 0.4), xytext=(k * num_steps - 0.4, -r + 0.4),
+                            arrowprops=dict(arrowstyle="->", color="tab:green", lw=2))
+        ax.text((k + 0.5) * num_steps, 1.0, f"batch {k}", ha="center")
+        if k:
+            ax.axvline(k * num_steps, color=BACKWARD, ls="--")
+    for r in range(batch_size):
+        ax.text(-0.3, -r + 0.4, f"row {r}", ha="right", va="center")
+    ax.set(xlim=(-2.5, len(batches) * num_steps), ylim=(-batch_size + 0.8, 1.3), title=(
+        "batch k = the next num_steps characters of every row;  green: state carried;  red: gradient stops"))
+    ax.axis("off")
     return fig

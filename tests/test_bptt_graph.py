@@ -30,3 +30,12 @@ def test_bad_arguments_say_what_was_expected():
         bptt_graph.scalar_rnn_graph(loss="first")
     with pytest.raises(ValueError, match="at least 1"):
         bptt_graph.scalar_rnn_graph(0)
+
+
+def test_truncated_chunks_draws_every_token_and_batch():
+    batches = [[list("abc"), list("def")], [list("ghi"), list("jkl")]]
+    texts = _texts(bptt_graph.truncated_chunks(batches))
+    assert all(ch in texts for ch in "abcdefghijkl")
+    assert "batch 0" in texts and "batch 1" in texts and "row 1" in texts
+    with pytest.raises(ValueError, match="at least one batch"):
+        bptt_graph.truncated_chunks([])
