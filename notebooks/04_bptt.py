@@ -113,12 +113,12 @@ for t in range(T, 0, -1):  # t = 3, 2, 1
           f"adds {delta * h[t - 1]:+.4f} to dL/dw, {delta * xs[t - 1]:+.4f} to dL/du")
 print(f"dL/dw = {dw:+.4f}   dL/du = {du:+.4f}")
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # Step 1 adds nothing to $\partial L / \partial w$: there $w$ multiplies $h_0 = 0$. Autograd, which
 # knows nothing of our derivation, gets the same numbers (`retain_grad` asks it to keep the gradient
 # of each intermediate $h_t$ too):
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 w_, u_ = torch.tensor(w, dtype=torch.float64, requires_grad=True), torch.tensor(u, dtype=torch.float64, requires_grad=True)
 h_auto = [torch.tensor(0.0, dtype=torch.float64)]
 for t in range(1, T + 1):
@@ -213,7 +213,7 @@ print(f"one factor: largest singular value {torch.linalg.matrix_norm(J_formula, 
       f"W_hh's {torch.linalg.matrix_norm(cell.W_hh.weight, ord=2):.3f}, "
       f"mean f'(a) = {(1 - h_1 ** 2).mean():.3f}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # Now the measurement: $\lVert \partial \ell_T / \partial h_{T-k} \rVert$ for every distance $k$,
 # with $\ell_T$ the sum of the last state's units (any fixed readout of $h_T$ would do). Autograd
 # computes it if we ask it to keep the gradient of every state, as for the scalar RNN:
@@ -235,7 +235,7 @@ def state_gradient_norms(cell, X):
 # The course's tested copy, `gradients.state_gradient_norms`, gives the same numbers (it uses
 # `torch.autograd.grad`, which leaves no gradient behind in the cell's weights):
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 torch.manual_seed(cfg.seed)
 probe_cell = cells.RNNCell(input_size=4, hidden_size=32).double()
 X_probe = torch.randn(16, 20, 4, dtype=torch.float64)  # (B, T, d)
@@ -347,7 +347,7 @@ def show_sigma(sigma=1.1):
 
 fig = show_sigma(1.1)
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
 # <summary>Is a vanished gradient just float32 running out of digits?</summary>
 #

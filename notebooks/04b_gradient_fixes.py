@@ -228,7 +228,7 @@ def memory_accuracy(variant, length, steps, seed=None):
 # Three variants, three lengths, the same short budget each (Adam; the number of steps is in the
 # figure's title):
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 memory_steps = cfg.pick(smoke=30, class_=250, full=2000)
 lengths = cfg.pick(smoke=[5, 10], class_=[5, 20, 50], full=[5, 10, 20, 50, 100])
 VARIANTS = ["tanh", "IRNN", "LSTM"]
@@ -345,7 +345,7 @@ if long_gaps:
           max(sweep["rnn"][T] for T in long_gaps), "<", 0.3)
 claim("the IRNN bridges 20 steps on the mixed-gap training", sweep["irnn"][20], ">", 0.9)
 
-# %% [markdown] slideshow={"slide_type": "slide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **This is the figure to remember**; notebooks 05 and 06 come back to it rather than run it again.
 # What it shows about gated cells: an LSTM and a GRU of 64 units, *with their keep gate biased open
 # (+4)* and *trained on the mix of gaps*, recall the first of 200 symbols after 300 steps, within
@@ -392,11 +392,11 @@ claim("the IRNN bridges 20 steps on the mixed-gap training", sweep["irnn"][20], 
 fig = bptt_graph.truncated_chunks([[vocab.decode(row) for row in X]  # X (batch_size, num_steps)
                                    for X, _ in text.sequential_batches(train_ids[:73], 3, 6)])
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # Carrying the state changes nothing in the forward pass: reading a row chunk by chunk gives
 # exactly the predictions of reading it in one go.
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 lm = models.LanguageModel(len(vocab), "rnn", hidden_size=32, embed_size=16)
 row = train_ids[:64].unsqueeze(0)  # (1, 64)
