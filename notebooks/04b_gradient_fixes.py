@@ -63,9 +63,22 @@ cfg
 # $$g \leftarrow g \cdot \min\Big(1, \frac{\theta}{\lVert g \rVert}\Big).$$
 #
 # The direction is kept, only the step length is capped. The experiment: a character language model
-# on H. G. Wells' *The Time Machine*, with ReLU units and a recurrent matrix a little above the edge
-# ($W_{hh} = 1.25\,Q$), trained with plain SGD at learning rate 1. Twice, from the same seed with the
-# same batches: once as is, once with `fit(clip=1.0)`.
+# on H. G. Wells' *The Time Machine*, with ReLU units and a recurrent matrix above the edge
+# ($W_{hh} = 1.5\,Q$, $Q$ orthogonal), trained with plain SGD at learning rate 1. Twice, from the
+# same seed with the same batches: once as is, once with `fit(clip=1.0)`.
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>Why σ = 1.5, and not a matrix just above the edge</summary>
+#
+# Just above the edge, at $W_{hh} = 1.25\,Q$, a run without clipping blows up on most seeds but not
+# on all: with `COURSE_SEED=7` on one CPU path it never met a large gradient in its 150 steps and
+# trained as well as the clipped run. Whether a run *just* above the edge blows up within a short
+# budget depends on where its weights wander. At $1.5\,Q$ the unclipped run blew up within a few
+# steps on every seed tried (0, 1, 2, 3, 5 and 7), while the clipped run still trained, so the
+# claim below compares two fates with no luck involved.
+#
+# </details>
 
 # %% slideshow={"slide_type": "subslide"}
 book = text.preprocess_d2l(data.load_time_machine())  # letters lower-cased, the rest spaces
@@ -90,7 +103,7 @@ def relu_lm(sigma, seed=cfg.seed, hidden_size=128):
 clip_steps = cfg.pick(smoke=20, class_=150, full=1000)
 clip_runs = {}
 for clip in (None, 1.0):
-    lm = relu_lm(sigma=1.25)
+    lm = relu_lm(sigma=1.5)
     g = torch.Generator().manual_seed(cfg.seed)  # the same batches for both runs
     clip_runs[clip] = training.fit(
         lm, lambda g=g: text.random_batches(X_train, Y_train, 32, generator=g), models.lm_loss,
