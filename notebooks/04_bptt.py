@@ -164,7 +164,7 @@ print("autograd:", ", ".join(f"dL/dh_{t} = {h_auto[t].grad:+.4f}" for t in range
 #
 # Two costs follow. **Memory**: the backward pass needs every $h_t$, so BPTT stores $T$ states per
 # sequence. **Time**: the backward loop is as long as the forward one, and strictly sequential.
-# Writing this loop for a batch is assignment A1's first task; the course's tested copy is
+# Writing this loop for a batch is an exercise of assignment A1; the course's tested copy is
 # `course_utils.bptt`, checked against autograd here (open the cell if you want to see the check).
 
 # %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
