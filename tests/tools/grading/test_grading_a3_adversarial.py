@@ -10,6 +10,7 @@ it marks. Needs bubblewrap (skipped without it); about 2 minutes on two busy cor
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,7 +44,7 @@ class Sub:
 
 SUBS = [
     Sub("honest"),
-    Sub("nothing"),
+    Sub("nothing", solved=()),
     *[Sub(name.replace(" ", "_").replace("<", "").replace(">", ""), mistake=name) for name in (
         "mask ignored", "softmax over the queries", "greedy does not stop at <eos>", "beam keeps one hypothesis")],
     # the course's attention replaced in the kernel by one that ignores the mask: an honest
@@ -67,7 +68,7 @@ KNOWN = [  # known gaps (README, grading): an answer that calls the course's imp
 from course_utils.attention import DotAttention
 def masked_attention(queries, keys, values, mask):
     return DotAttention()(queries, keys, values, mask)
-""", earned=ALL, flags=("reference implementation",)),
+""", earned=("a3_decoder_step", "a3_greedy", "a3_beam"), flags=("reference implementation",)),
 ]
 
 
@@ -124,7 +125,8 @@ def test_known_gaps(rows, sub):
 
 
 def test_a_mistake_says_where_it_went_wrong(rows):
-    assert "a3_attention: case 0: context relative error" in rows["mask_ignored"]["failed"]
-    assert "a3_greedy: case 0: ids has shape" in rows["greedy_does_not_stop_at_eos"]["failed"]
-    assert "a3_beam: case 0: ids" in rows["beam_keeps_one_hypothesis"]["failed"]
+    assert re.search(r"a3_attention: case \d+: context relative error", rows["mask_ignored"]["failed"])
+    # the grader draws its cases afresh for each class: which case and output fails first varies
+    assert re.search(r"a3_greedy: case \d+: (ids|log_prob)", rows["greedy_does_not_stop_at_eos"]["failed"])
+    assert re.search(r"a3_beam: case \d+: ids", rows["beam_keeps_one_hypothesis"]["failed"])
     assert "NotImplementedError" in rows["nothing"]["failed"]
