@@ -19,11 +19,10 @@
 #
 # [![Open In Colab](https://colab.research.google.com/assets/colab-badge.svg)](https://colab.research.google.com/github/rnn-course/sequence-models/blob/v0.2.0/notebooks/09_translation.ipynb)
 #
-# The lecture's last application and its last idea. An **encoder** RNN reads a sentence into a
-# fixed-size state, a **decoder** RNN writes the output word by word from that state. The state is
-# a bottleneck: everything about the source must pass through $n_h$ numbers. **Attention**, in the
-# lecture's words "learnable memory access", lets the decoder read every encoder state again at
-# every step it writes.
+# An **encoder** RNN reads a sentence into a fixed-size state, a **decoder** RNN writes the output
+# word by word from that state: everything about the source must pass through $n_h$ numbers.
+# **Attention**, in the lecture's words "learnable memory access", lets the decoder read every
+# encoder state again at every step it writes.
 #
 # **Learning goals**
 #
@@ -31,8 +30,8 @@
 #   **teacher forcing**; see what **exposure bias** does when the decoder reads its own outputs.
 # - Measure the bottleneck on a task that needs the whole input (reversing random symbols), and
 #   see attention remove it at the same training budget.
-# - Train a translator on Tatoeba's English-French pairs with settings chosen on a **dev split**,
-#   and score it once on a **test split** with corpus BLEU, worked by hand first.
+# - Train an English-French translator with settings chosen on a **dev split**, and score it once
+#   on a **test split** with corpus BLEU, worked by hand first.
 # - See on a four-token example why **beam search** can find a likelier output than greedy
 #   decoding, then compare the two on real sentences.
 
@@ -59,15 +58,13 @@ cfg
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The encoder-decoder
 #
-# Many tasks map a sequence to a sequence of another length: a sentence to its translation, a
-# question to its answer. The **encoder** is an RNN (here a GRU) that reads the source $x_1 \dots
-# x_S$; its final state $h_S$ is a fixed-size summary of the whole input. The **decoder** is a
-# second RNN that starts from that state and writes the output one token at a time: at each step it
-# reads the previous token, updates its state and predicts a distribution over the next token,
-# until it writes `<eos>` (end of sequence). It starts from the token `<bos>`.
+# Many tasks map a sequence to a sequence of another length. The **encoder**, an RNN (here a GRU),
+# reads the source $x_1 \dots x_S$; its final state $h_S$ summarises the whole input. The
+# **decoder**, a second RNN, starts from that state and the token `<bos>`; at each step it reads
+# the previous token, updates its state and predicts the next token, until it writes `<eos>`.
 
 
-# %% tags=["hide-input"] slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 def draw_encoder_decoder(source, target):
     """A picture of the encoder (left), the fixed-size state (middle) and the decoder (right)."""
     _, ax = plt.subplots(figsize=(9, 3.2))
@@ -102,14 +99,13 @@ def draw_encoder_decoder(source, target):
 draw_encoder_decoder(["a", "b", "c", "d"], ["d", "c", "b", "a"])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Teacher forcing.** To train the decoder we need its prediction at every output position. The
-# obvious way, feeding it its own previous prediction, is slow (one step at a time) and, early in
-# training, feeds it nonsense. Instead the decoder reads the **true** previous token: its input is
-# `<bos>` followed by the target (`tgt_in`), and at each position it must predict the next true
-# token (`tgt_out`, the target followed by `<eos>`). All positions are then computed in one pass of
-# the recurrent layer, and the loss is the cross-entropy at every real (not padding) position:
+# **Teacher forcing.** Feeding the decoder its own predictions during training is slow (one step
+# at a time) and, early on, feeds it nonsense. Instead it reads the **true** previous token: its
+# input is `<bos>` followed by the target (`tgt_in`), and at each position it must predict the next
+# true token (`tgt_out`, the target followed by `<eos>`). All positions run in one pass of the
+# recurrent layer; the loss is the cross-entropy at every real (not padding) position:
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 NUM_SYMBOLS, PAD, BOS, EOS = 10, 0, 1, 2  # symbols are ids 3 .. 12
 src, src_lengths, tgt_in, tgt_out = seq2seq.make_batch([[5, 6, 7, 8], [9, 4]], [[8, 7, 6, 5], [4, 9]],
                                                        pad_id=PAD, bos=BOS, eos=EOS)
@@ -118,13 +114,13 @@ print("tgt_in  ", tgt_in.tolist(), " <- what the decoder reads (1 = <bos>, 0 = p
 print("tgt_out ", tgt_out.tolist(), " <- what it must predict (2 = <eos>)")
 assert tgt_in[0, 1:].tolist() == tgt_out[0, :-1].tolist()  # the input is the target, shifted right
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # **The encoder in code.** An embedding and a GRU. A batch pads its shorter sentences (id 0);
 # PyTorch's *packed* sequences make the GRU stop at each sentence's last real word, so the final
 # state of a padded sentence is the one it would have alone.
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 class Encoder(nn.Module):
     """Embedding and a GRU: source ids (B, S) -> every state (B, S, n_h) and the final state (B, n_h)."""
 
@@ -141,11 +137,11 @@ class Encoder(nn.Module):
         return states, h[0]  # (B, S, n_h), (B, n_h)
 
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # The package's `seq2seq.Seq2Seq`, used from here on, has the same encoder. With its weights
 # copied into ours, both give the same states:
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 torch.manual_seed(cfg.seed)
 untrained = seq2seq.Seq2Seq(3 + NUM_SYMBOLS, 3 + NUM_SYMBOLS, embed_size=32, hidden_size=128,
                             attention="dot").to(cfg.device)
@@ -163,12 +159,11 @@ print("encoder states", tuple(states.shape), "final state", tuple(final.shape), 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 2 · The bottleneck: reversing random symbols
 #
-# The task: read a sequence of random symbols (10 kinds), write it backwards. The first output is
-# the last input: every symbol must survive, so the fixed-size state has to hold the whole
-# sequence. Without attention, the decoder of `Seq2Seq` starts from the encoder's final state and
-# also reads it, concatenated to its input, at every step (as in Dive into Deep Learning). We train
-# it for a fixed number of steps on sequences of one length (class mode; full mode repeats this at
-# several lengths) and count the held-out sequences reversed exactly right.
+# The task: read a sequence of random symbols (10 kinds), write it backwards. Every symbol must
+# survive, so the fixed-size state has to hold the whole sequence. Without attention, the decoder
+# of `Seq2Seq` starts from the encoder's final state and also reads it at every step, concatenated
+# to its input (as in Dive into Deep Learning). We train it for a fixed number of steps (full mode
+# repeats this at several lengths) and count the held-out sequences reversed exactly right.
 
 # %% slideshow={"slide_type": "subslide"}
 LENGTHS = cfg.pick(smoke=(8, 15), class_=(15,), full=(5, 10, 15, 20, 25, 30))
@@ -287,12 +282,11 @@ claim("its own mistakes cost the decoder symbols: teacher-forced beats free-runn
       forced_acc - free_acc, ">", 0)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# With the true prefix the decoder gets more symbols right than when it reads its own outputs:
-# after its first mistake, the free-running decoder is in a state it never met in training. That
+# After its first mistake, the free-running decoder is in a state it never met in training: that
 # gap is **exposure bias**. Its remedies change the *training*: **scheduled sampling** (Bengio et
 # al., 2015) feeds the decoder its own predictions for a growing share of the steps, and
-# **sequence-level training** (Ranzato et al., 2016) scores whole sampled outputs. Beam search,
-# below, is not one of them: it changes how we search the trained model's outputs, not what the
+# **sequence-level training** (Ranzato et al., 2016) scores whole sampled outputs. Beam search
+# (section 8) is not a remedy: it changes how we search the trained model's outputs, not what the
 # model learnt.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -349,14 +343,13 @@ print(f"learnt query {query.detach().numpy().round(2)}, weights {weights.detach(
 assert weights.argmax() == 2 and abs(read.item() - 30) < 0.5, (weights, read)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The query has moved towards the third key, and far out: the longer the query, the sharper the
-# softmax. In an encoder-decoder the query is the decoder's state, and keys and values are the
-# encoder's states, one per source position: the gradient that trains the output also trains
-# *where to look*.
+# The query moved towards the third key, and far out: a longer query makes a sharper softmax. In an
+# encoder-decoder the query is the decoder's state, keys and values are the encoder's states: the
+# gradient that trains the output also trains *where to look*.
 #
 # **One step of the attention decoder.** As in Luong et al. (2015), the GRU step comes first and
-# its new state $h_t$ is the query; the encoder states are keys and values; padding gets weight
-# exactly zero; and $\tanh(W [h_t; c_t])$, the state beside what it read, predicts the next token.
+# its new state $h_t$ is the query; padding gets weight zero; and $\tanh(W [h_t; c_t])$, the state
+# beside what it read, predicts the next token.
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -421,7 +414,7 @@ for n in LENGTHS:
     print(f"length {n}, with attention: {synthetic_accuracy['with attention'][n]:.2f} exactly "
           f"right after {SYN_STEPS} steps ({history.seconds:.0f} s)")
 
-# %% tags=["hide-input"] slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for offset, (name, accuracy) in zip((-0.2, 0.2), synthetic_accuracy.items()):
     ax.bar([i + offset for i in range(len(LENGTHS))], [accuracy[n] for n in LENGTHS], width=0.4, label=name)
@@ -451,14 +444,11 @@ claim("at the same length and steps, without attention it reverses fewer than ha
       synthetic_accuracy["without attention"][n_claim], "<", 0.5)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# This is a result **at this budget**: 128 numbers can in principle hold 15 symbols of 10 kinds,
-# and the model without attention does better with far longer training (full mode; exercise 4).
-# Squeezing the sequence through the state is harder to *learn* than reading each symbol where it
-# lies.
+# A result **at this budget**: 128 numbers can hold 15 symbols of 10 kinds, and longer training
+# helps the model without attention (full mode; exercise 4).
 #
 # Where does the attention model look? Output $t$ must read input $L - 1 - t$: the anti-diagonal.
-# The weights spread to neighbours too, since the GRU's state at position $i$ also carries the
-# symbols just before $i$.
+# The weights spread to neighbours too: the GRU's state at $i$ also carries the symbols before $i$.
 
 # %% slideshow={"slide_type": "subslide"}
 src_one, lengths_one, _, _ = reversal_batch(1, L_long, torch.Generator().manual_seed(7))
@@ -508,12 +498,11 @@ assert tokens == ["j'", "ai", "été", "là", ",", "garçon", "!"]
 assert text.detokenize(text.tokenize(raw, "word", lower=False), "fr") == text.normalize(raw)
 
 # %% [markdown] slideshow={"slide_type": "-"}
-# **Three splits, by English sentence.** Many English sentences have several translations. If
-# one of them trained the model and another tested it, the test would measure memory. So we hold
-# out whole English sentences with **all** their translations, the references an output is scored
-# against. Sentences that differ only in case, punctuation or contractions share a key
-# (`translation.source_key`) and fall on the same side. **Dev** chooses every setting; **test** is
-# read once, at the end. Class mode keeps English sentences of at most 6 tokens.
+# **Three splits, by English sentence.** If one translation of a sentence trained the model and
+# another tested it, the test would measure memory. So we hold out whole English sentences with
+# **all** their translations (the references). Sentences that differ only in case, punctuation or
+# contractions share a key (`translation.source_key`) and fall on the same side. **Dev** chooses
+# every setting; **test** is read once, at the end. Class mode keeps sentences of at most 6 tokens.
 
 # %% slideshow={"slide_type": "subslide"}
 MAX_SRC, MAX_TGT = cfg.pick(smoke=(6, 14), class_=(6, 14), full=(12, 20))
@@ -594,11 +583,10 @@ def bleu(french_token_lists, items):
 # ## 7 · Training a translator, settings chosen on dev
 #
 # A GRU encoder-decoder with scaled dot-product attention (embedding 128, hidden 256), Adam with a
-# cosine-decaying learning rate, batches of 64 pairs of similar lengths (little padding). To make a
-# step cheap enough for a laptop, the output layer runs only at real target positions and is an
-# **adaptive softmax** (`nn.AdaptiveLogSoftmaxWithLoss`): the frequent French words get a full
-# softmax, the rare ones a cheaper one behind a cluster token. Vocabularies come from the
-# training pairs only; rarer words become `<unk>`.
+# cosine-decaying learning rate, batches of 64 pairs of similar lengths. To keep a step cheap, the
+# output layer runs only at real target positions and is an **adaptive softmax**: frequent French
+# words get a full softmax, rare ones a cheaper one behind a cluster token. Vocabularies come from
+# the training pairs only; rarer words become `<unk>`.
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
@@ -618,7 +606,7 @@ def bleu(french_token_lists, items):
 #
 # </details>
 
-# %% tags=["hide-cell"] slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
 DEV_SWEEP = [  # (setting, dev BLEU after 500, 1,000, 1,500 steps), greedy, <unk> forbidden, seed 0
     ("words seen >= 3 times (6,267 French words), lr 3e-3", (13.53, 21.63, 22.89)),
     ("words seen >= 3 times, lr 6e-3", (12.03, 20.26, 22.57)),
@@ -659,7 +647,7 @@ print(f"vocabularies: {len(src_vocab):,} English, {len(tgt_vocab):,} French; {co
 # </details>
 
 
-# %% tags=["hide-cell"] slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
 def output_layer_ms(layer, loss_fn, h, targets, repeats=5):
     """Milliseconds for the output layer and its loss, forward and backward, on features h (N, H)."""
     start = time.perf_counter()
@@ -785,13 +773,11 @@ assert p_beam > p_greedy and toy_best[1] != toy_greedy[1], "the beam kept greedy
 assert math.isclose(p_greedy, beam_toy.sequence_probability(TOY, toy_greedy))
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Greedy took the likeliest second token; beam search also kept the runner-up, whose
-# continuations were likelier, and its output is the more probable one. A beam is still not an
-# exact search: the best output may fall out of the beam early.
+# Greedy took the likeliest second token; the beam also kept the runner-up, whose continuations
+# were likelier. A beam is still not an exact search: the best output may fall out of it early.
 #
-# The package's `seq2seq.beam_search` runs on any model with `encode` and `step`, all live
-# outputs as one batch, and stops once no live output can still beat the best finished one.
-# `beam_toy.TableModel` turns the table into such a model; the package finds the same outputs:
+# The package's `seq2seq.beam_search` runs all live outputs as one batch and stops once none can
+# beat the best finished one. On the table (`beam_toy.TableModel`) it finds the same outputs:
 
 # %% slideshow={"slide_type": "-"}
 toy_model = beam_toy.TableModel(TOY, tokens=["A", "B", "C"])
@@ -861,12 +847,10 @@ claim("beam search's output scores higher on most sentences where the two differ
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 9 · The test, read once
 #
-# Everything is now fixed. Two floors put the test numbers in context: the same sentence for every
-# input (the most frequent French sentence of the training set) and a **word-by-word**
-# dictionary, each English word replaced by the French word it co-occurs with most (Dice
-# coefficient on the training pairs). Beside BLEU on all test sentences, BLEU on those whose
-# references never appear as a training target: there, a correct output cannot be a recalled
-# training sentence.
+# Everything is now fixed. Two floors: one constant output (the most frequent French training
+# sentence) and a **word-by-word** dictionary (each English word replaced by the French word it
+# co-occurs with most). Beside BLEU on all test sentences, BLEU on those whose references are no
+# training target: there, a correct output cannot be a recalled training sentence.
 
 # %% slideshow={"slide_type": "subslide"}
 test_out, test_maps = decode(test_items, forbid_unk=FORBID_UNK)
@@ -943,7 +927,7 @@ for score, i in picks:
 # weights are the model's, not an alignment anyone checked: look, do not over-read.
 
 
-# %% tags=["hide-input"] slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 def show_attention(weights, source, output, title):
     """Heatmap of attention weights (output words + <eos>, source words), one figure sized to the
     sentence so that every label stays at 11 points, whatever the notebook's width."""
@@ -990,10 +974,9 @@ widgets.interact(translate_and_show, sentence=widgets.Text(value="I am very hung
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 11 · With and without attention on real sentences
 #
-# Whether attention also helps on real sentences, and more so on longer ones, is **not shown in
-# class mode**: a fair comparison trains both models for the same number of steps on longer
-# sentences, which needs a GPU. Full mode does it and prints BLEU by length, with and without
-# attention.
+# Whether attention also helps on real sentences, more so on longer ones, is **not shown in class
+# mode**: a fair comparison on longer sentences needs a GPU. Full mode prints BLEU by length, with
+# and without attention, both trained for the same number of steps.
 
 # %% slideshow={"slide_type": "subslide"}
 if cfg.mode == "full":
@@ -1023,9 +1006,7 @@ else:
 #   reversal, at the same budget, it removed the bottleneck.
 # - Beam search keeps several prefixes and can find a likelier output than greedy decoding; it is
 #   still not an exact search, and a likelier output need not be a better translation.
-# - Every translation setting was chosen on dev; test was read once, beside two floors.
-#
-# The numbers of this run:
+# - Translation settings were chosen on dev; test was read once, beside two floors.
 
 # %% slideshow={"slide_type": "subslide"}
 print(f"reversal, length {L_long}: symbols right teacher-forced {forced_acc:.2f}, free-running {free_acc:.2f}")
