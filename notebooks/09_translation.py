@@ -428,18 +428,19 @@ plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # The claim: at some length, after the same number of steps, the model with attention reverses at
-# least 95% of the sequences exactly while the one without gets fewer than half right.
+# least 90% of the sequences exactly while the one without gets fewer than half right. (90%, not
+# 95%: on some seeds the share comes within two points of 95%, too close to claim.)
 
 # %% slideshow={"slide_type": "-"}
-separating = [n for n in LENGTHS if synthetic_accuracy["with attention"][n] >= 0.95
+separating = [n for n in LENGTHS if synthetic_accuracy["with attention"][n] >= 0.9
               and synthetic_accuracy["without attention"][n] < 0.5]
-print(f"lengths where, after {SYN_STEPS} steps, attention >= 95% and no attention < 50%:", separating)
+print(f"lengths where, after {SYN_STEPS} steps, attention >= 90% and no attention < 50%:", separating)
 # the claim is read at the first such length; if there is none, at the widest gap (where it fails)
 n_claim = separating[0] if separating else max(
     LENGTHS, key=lambda n: synthetic_accuracy["with attention"][n] - synthetic_accuracy["without attention"][n])
 print(f"the claim is read at length {n_claim}")
-claim("with attention, the decoder reverses nearly every sequence exactly (share exactly right)",
-      synthetic_accuracy["with attention"][n_claim], ">=", 0.95)
+claim("with attention, the decoder reverses at least 90% of the sequences exactly (share exactly right)",
+      synthetic_accuracy["with attention"][n_claim], ">=", 0.9)
 claim("at the same length and steps, without attention it reverses fewer than half (share exactly right)",
       synthetic_accuracy["without attention"][n_claim], "<", 0.5)
 
