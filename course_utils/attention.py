@@ -68,9 +68,10 @@ class _Attention(nn.Module):
 
 
 class DotAttention(_Attention):
-    """Scaled dot-product attention: score(q, k) = q . k / sqrt(d). No parameters.
+    """Scaled dot-product attention (Vaswani et al., 2017): score(q, k) = q . k / sqrt(d). No parameters.
 
-    Queries and keys need the same size ``d``.
+    Queries and keys need the same size ``d``. Luong et al.'s (2015) "dot" score is ``q . k``,
+    unscaled; the division by sqrt(d) keeps the scores of long vectors from saturating the softmax.
     """
 
     def scores(self, queries: torch.Tensor, keys: torch.Tensor) -> torch.Tensor:
@@ -81,7 +82,7 @@ class DotAttention(_Attention):
 
 
 class AdditiveAttention(_Attention):
-    """Additive (Bahdanau) attention: score(q, k) = v . tanh(W_q q + W_k k)."""
+    """Additive attention (Bahdanau et al., 2015): score(q, k) = v . tanh(W_q q + W_k k)."""
 
     def __init__(self, query_size: int, key_size: int, attention_size: int) -> None:
         super().__init__()

@@ -15,9 +15,11 @@ The model, its loss and its batches are here; ``seq2seq.NAME`` also reaches the 
 ``attention`` (dot-product and additive attention, masks) and of ``decoding`` (greedy decoding,
 beam search and scoring, for any model with ``encode`` and ``step`` as ``Seq2Seq`` has them).
 
-The decoder follows Luong et al. (2015): its recurrent layer runs over the previous output tokens,
-then every output state queries the encoder's states, and ``tanh(W [h_t; context_t])`` predicts
-the next token; teacher-forced training runs the whole target in one call of the fused layer.
+The decoder's layout follows Luong et al. (2015): its recurrent layer runs over the previous output
+tokens, then every output state queries the encoder's states, and ``tanh(W [h_t; context_t])``
+predicts the next token; teacher-forced training runs the whole target in one call of the fused
+layer. With ``attention="dot"`` the score is scaled dot-product attention, ``q . k / sqrt(d)``
+(Vaswani et al., 2017); Luong et al.'s own "dot" score has no ``sqrt(d)``.
 Without attention the decoder sees the encoder's final state only: as its initial state and,
 as in Dive into Deep Learning, concatenated to its input at every step.
 """

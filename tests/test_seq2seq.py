@@ -79,3 +79,27 @@ def test_seq2seq_reaches_every_public_name_of_attention_and_decoding(module):
     assert own
     for name in own:
         assert name in seq2seq.__all__ and getattr(seq2seq, name) is getattr(module, name), name
+
+
+def test_one_dot_attention_step_written_out_equals_step():
+    """The step notebook 09 writes on the page: GRU cell, scaled dot-product scores, masked softmax,
+    the weighted read, tanh(W [h; c]), the output layer."""
+    torch.manual_seed(3)
+    model = seq2seq.Seq2Seq(9, 11, embed_size=5, hidden_size=6, attention="dot").eval()
+    src, src_lengths, _, _ = seq2seq.make_batch([[4, 5, 6], [7, 8]], [[4], [4]], pad_id=0, bos=2, eos=3)
+    dec = model.decoder
+    cell = torch.nn.GRUCell(5, 6)
+    cell.load_state_dict({k.removesuffix("_l0"): v for k, v in dec.rnn.impl.state_dict().items()})
+    token = torch.tensor([2, 2])
+    with torch.no_grad():
+        (enc_states, mask, _), state = model.encode(src, src_lengths)
+        h = cell(dec.embedding(token), state)  # (B, H)
+        scores = (enc_states @ h[:, :, None])[:, :, 0] / math.sqrt(6)  # (B, S)
+        weights = torch.softmax(scores.masked_fill(~mask, float("-inf")), dim=1)  # (B, S)
+        context = (weights[:, None, :] @ enc_states)[:, 0]  # (B, H)
+        logits = dec.out(torch.tanh(dec.combine(torch.cat([h, context], dim=1))))  # (B, V)
+        expected = model.step(token, state, model.encode(src, src_lengths)[0])
+    torch.testing.assert_close(logits, expected[0])
+    torch.testing.assert_close(h, expected[1])
+    torch.testing.assert_close(weights, expected[2])
+    assert torch.all(weights[1, 2:] == 0)

@@ -21,23 +21,21 @@
 #
 # *Student version: each exercise raises `NotImplementedError` until you write its body; run the check cell after it to see PASS or what is wrong.*
 #
-# The lecture's last application and its last idea. An **encoder** RNN reads a sentence into a
-# fixed-size state, a **decoder** RNN writes the output word by word from that state. The state is
-# a bottleneck: everything about the source must pass through $H$ numbers. **Attention**, in the
-# lecture's words "learnable memory access", lets the decoder read every encoder state again at
-# every step it writes.
+# An **encoder** RNN reads a sentence into a fixed-size state, a **decoder** RNN writes the output
+# word by word from that state: everything about the source must pass through $n_h$ numbers.
+# **Attention**, in the lecture's words "learnable memory access", lets the decoder read every
+# encoder state again at every step it writes.
 #
 # **Learning goals**
 #
-# - Build an encoder-decoder and train it with **teacher forcing**; see what **exposure bias**
-#   does when the decoder must read its own outputs.
-# - Measure the bottleneck on a task that needs the whole input (reversing random symbols), then
-#   compute attention by hand and see it remove the bottleneck at the same training budget.
-# - Train a translator on Tatoeba's English-French pairs with every setting chosen on a **dev
-#   split**, and score it once on a **test split**: corpus BLEU with `sacrebleu`, worked by hand
-#   first, beside a constant output and a word-by-word dictionary.
-# - Decode greedily and with beam search, and compare them by what they optimise (the model's
-#   log-probability) and by what we want (BLEU on dev).
+# - Write an encoder, one attention-decoder step and greedy decoding, and train the model with
+#   **teacher forcing**; see what **exposure bias** does when the decoder reads its own outputs.
+# - Measure the bottleneck on a task that needs the whole input (reversing random symbols), and
+#   see attention remove it at the same training budget.
+# - Train an English-French translator with settings chosen on a **dev split**, and score it once
+#   on a **test split** with corpus BLEU, worked by hand first.
+# - See on a four-token example why **beam search** can find a likelier output than greedy
+#   decoding, then compare the two on real sentences.
 
 # %% slideshow={"slide_type": "subslide"}
 import sys
@@ -53,22 +51,22 @@ import ipywidgets as widgets
 import matplotlib.pyplot as plt
 import sacrebleu
 import torch
-from course_utils import config, data, metrics, results, seq2seq, text, training, translation
+from course_utils import beam_toy, config, data, metrics, results, seq2seq, text, training, translation
 from course_utils.claims import claim
+from torch import nn
 cfg = config.setup(seed=0)
 cfg
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 1 · The encoder-decoder
 #
-# Many tasks map a sequence to a sequence of another length: a sentence to its translation, a
-# question to its answer. The **encoder** is an RNN (here a GRU) that reads the source $x_1 \dots
-# x_S$; its final state $h_S$ is a fixed-size summary of the whole input. The **decoder** is a
-# second RNN that starts from that state and writes the output one token at a time: at each step it
-# reads the previous token, updates its state and predicts a distribution over the next token,
-# until it writes `<eos>` (end of sequence). It starts from the token `<bos>`.
+# Many tasks map a sequence to a sequence of another length. The **encoder**, an RNN (here a GRU),
+# reads the source $x_1 \dots x_S$; its final state $h_S$ summarises the whole input. The
+# **decoder**, a second RNN, starts from that state and the token `<bos>`; at each step it reads
+# the previous token, updates its state and predicts the next token, until it writes `<eos>`.
 
-# %% slideshow={"slide_type": "subslide"}
+
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 def draw_encoder_decoder(source, target):
     """A picture of the encoder (left), the fixed-size state (middle) and the decoder (right)."""
     _, ax = plt.subplots(figsize=(9, 3.2))
@@ -81,7 +79,7 @@ def draw_encoder_decoder(source, target):
         ax.annotate("", (i, 0.8), (i, 0.2), arrowprops=arrow)
         if i:
             ax.annotate("", (i - 0.25, 1), (i - 0.75, 1), arrowprops=arrow)
-    ax.text(n + 0.5, 1, "state\n$H$ numbers", ha="center", va="center",
+    ax.text(n + 0.5, 1, "state\n$n_h$ numbers", ha="center", va="center",
             bbox={"boxstyle": "round,pad=0.4", "fc": "#fde7c9", "ec": "#c77c02"})
     ax.annotate("", (n - 0.1, 1), (n - 0.75, 1), arrowprops=arrow)
     inputs, outputs = ["<bos>", *target], [*target, "<eos>"]
@@ -103,14 +101,13 @@ def draw_encoder_decoder(source, target):
 draw_encoder_decoder(["a", "b", "c", "d"], ["d", "c", "b", "a"])
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Teacher forcing.** To train the decoder we need its prediction at every output position. The
-# obvious way, feeding it its own previous prediction, is slow (one step at a time) and, early in
-# training, feeds it nonsense. Instead the decoder reads the **true** previous token: its input is
-# `<bos>` followed by the target (`tgt_in`), and at each position it must predict the next true
-# token (`tgt_out`, the target followed by `<eos>`). All positions are then computed in one pass of
-# the recurrent layer, and the loss is the cross-entropy at every real (not padding) position:
+# **Teacher forcing.** Feeding the decoder its own predictions during training is slow (one step
+# at a time) and, early on, feeds it nonsense. Instead it reads the **true** previous token: its
+# input is `<bos>` followed by the target (`tgt_in`), and at each position it must predict the next
+# true token (`tgt_out`, the target followed by `<eos>`). All positions run in one pass of the
+# recurrent layer; the loss is the cross-entropy at every real (not padding) position:
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 NUM_SYMBOLS, PAD, BOS, EOS = 10, 0, 1, 2  # symbols are ids 3 .. 12
 src, src_lengths, tgt_in, tgt_out = seq2seq.make_batch([[5, 6, 7, 8], [9, 4]], [[8, 7, 6, 5], [4, 9]],
                                                        pad_id=PAD, bos=BOS, eos=EOS)
@@ -119,22 +116,56 @@ print("tgt_in  ", tgt_in.tolist(), " <- what the decoder reads (1 = <bos>, 0 = p
 print("tgt_out ", tgt_out.tolist(), " <- what it must predict (2 = <eos>)")
 assert tgt_in[0, 1:].tolist() == tgt_out[0, :-1].tolist()  # the input is the target, shifted right
 
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **The encoder in code.** An embedding and a GRU. A batch pads its shorter sentences (id 0);
+# PyTorch's *packed* sequences make the GRU stop at each sentence's last real word, so the final
+# state of a padded sentence is the one it would have alone.
+
+
+# %% slideshow={"slide_type": "-"}
+class Encoder(nn.Module):
+    """Embedding and a GRU: source ids (B, S) -> every state (B, S, n_h) and the final state (B, n_h)."""
+
+    def __init__(self, vocab_size, embed_size, hidden_size):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD)
+        self.rnn = nn.GRU(embed_size, hidden_size, batch_first=True)
+
+    def forward(self, src, lengths):
+        x = self.embedding(src)  # (B, S, E)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        states, h = self.rnn(packed)  # h (1, B, n_h): each sentence's state after its last real word
+        states, _ = nn.utils.rnn.pad_packed_sequence(states, batch_first=True, total_length=src.shape[1])
+        return states, h[0]  # (B, S, n_h), (B, n_h)
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The package's `seq2seq.Seq2Seq`, used from here on, has the same encoder. With its weights
+# copied into ours, both give the same states:
+
+# %% slideshow={"slide_type": "-"}
+torch.manual_seed(cfg.seed)
+untrained = seq2seq.Seq2Seq(3 + NUM_SYMBOLS, 3 + NUM_SYMBOLS, embed_size=32, hidden_size=128,
+                            attention="dot").to(cfg.device)
+encoder = Encoder(3 + NUM_SYMBOLS, 32, 128).to(cfg.device)
+encoder.embedding.load_state_dict(untrained.encoder.embedding.state_dict())
+encoder.rnn.load_state_dict(untrained.encoder.rnn.impl.state_dict())  # the package's GRU layer
+src, src_lengths = src.to(cfg.device), src_lengths.to(cfg.device)
+with torch.no_grad():
+    states, final = encoder(src, src_lengths)  # (B, S, n_h), (B, n_h)
+    package_states, package_final = untrained.encoder(src, src_lengths)
+torch.testing.assert_close(states, package_states)
+torch.testing.assert_close(final, package_final)
+print("encoder states", tuple(states.shape), "final state", tuple(final.shape), "equal to the package's")
+
 # %% [markdown] slideshow={"slide_type": "slide"}
-# **Exposure bias.** At test time there is no true previous token: the decoder reads its own
-# outputs. During training it never saw its own mistakes, so one wrong token puts it in a
-# situation it was not trained for, and errors can pile up. We will measure this below, once a
-# model is trained.
-#
 # ## 2 · The bottleneck: reversing random symbols
 #
-# The task: read a sequence of random symbols (10 kinds), write it backwards. The first output is
-# the last input, the last output the first input: every symbol must survive, so the fixed-size
-# state has to hold the whole sequence. `course_utils.seq2seq.Seq2Seq` is the encoder-decoder of
-# the figure: an embedding and a GRU encode the source; the decoder, a GRU, starts from the
-# encoder's final state and also reads it, concatenated to its input, at every step (as in Dive
-# into Deep Learning). We train it for a fixed number of steps on sequences of one length (class
-# mode; full mode repeats this at several lengths) and count the held-out sequences reversed
-# exactly right.
+# The task: read a sequence of random symbols (10 kinds), write it backwards. Every symbol must
+# survive, so the fixed-size state has to hold the whole sequence. Without attention, the decoder
+# of `Seq2Seq` starts from the encoder's final state and also reads it at every step, concatenated
+# to its input (as in Dive into Deep Learning). We train it for a fixed number of steps (full mode
+# repeats this at several lengths) and count the held-out sequences reversed exactly right.
 
 # %% slideshow={"slide_type": "subslide"}
 LENGTHS = cfg.pick(smoke=(8, 15), class_=(15,), full=(5, 10, 15, 20, 25, 30))
@@ -190,9 +221,45 @@ for n in LENGTHS:
           f"right after {SYN_STEPS} steps ({history.seconds:.0f} s)")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Teacher forcing against free running, measured.** For the longest sequences: the fraction of
-# output symbols right when the decoder reads the true previous symbols (as in training) and when
-# it reads its own (as at test time), and one decoded example.
+# **Greedy decoding.** At test time there is no target to read: the decoder writes the most
+# likely token, reads it back as its next input, and goes on. `model.encode` runs the encoder,
+# `model.step` one decoder step. We run a fixed number of steps and cut each output at its first
+# `<eos>`:
+
+
+# %% slideshow={"slide_type": "subslide"}
+def greedy(model, src, lengths, max_len):
+    """The most likely token at every step, fed back as the next input: ids (B, max_len)."""
+    memory, state = model.encode(src, lengths)  # encoder states, and the decoder's first state
+    token = torch.full((src.shape[0],), BOS, device=src.device)  # (B,) every output starts at <bos>
+    outputs = []
+    for _ in range(max_len):
+        logits, state, _ = model.step(token, state, memory)  # (B, V)
+        token = logits.argmax(-1)  # (B,) the decoder's own output is its next input
+        outputs.append(token)
+    return torch.stack(outputs, 1)  # (B, max_len)
+
+
+def cut_at_eos(ids):
+    """Each row of ids as a list, up to its first <eos> (excluded)."""
+    return [row[:row.index(EOS)] if EOS in row else row for row in ids.tolist()]
+
+
+L_long = max(LENGTHS)
+plain_long = reversers["without attention", L_long]
+batch = held_out_reversals(L_long)
+held_src, held_lengths = batch[0].to(cfg.device), batch[1].to(cfg.device)
+with training.eval_mode(plain_long), torch.no_grad():
+    ours = cut_at_eos(greedy(plain_long, held_src, held_lengths, L_long + 1))
+    package_hyps, _ = seq2seq.greedy_decode(plain_long, held_src, held_lengths, BOS, EOS, L_long + 1)
+assert ours == package_hyps, "our greedy decoding should write the package's tokens"
+print(f"{len(ours)} held-out sequences: our greedy decoding writes the package's tokens")
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **Exposure bias, measured.** Trained with teacher forcing, the decoder never read its own
+# mistakes. For the longest sequences: the fraction of output symbols right when the decoder reads
+# the true previous symbols (as in training) and when it reads its own (greedy, as at test time),
+# and one decoded example.
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -204,14 +271,9 @@ def teacher_forced_predictions(model, batch):
     return logits.argmax(-1).cpu()
 
 
-L_long = max(LENGTHS)
-plain_long = reversers["without attention", L_long]
-batch = held_out_reversals(L_long)
 truth = batch[3][:, :L_long]  # (N, L) the reversed sequences, <eos> dropped
 forced = teacher_forced_predictions(plain_long, batch)[:, :L_long]
-with training.eval_mode(plain_long):
-    free, _ = seq2seq.greedy_decode(plain_long, batch[0].to(cfg.device), batch[1].to(cfg.device), BOS, EOS, L_long)
-free = torch.tensor([(h + [PAD] * L_long)[:L_long] for h in free])  # (N, L)
+free = torch.tensor([(h + [PAD] * L_long)[:L_long] for h in package_hyps])  # (N, L)
 forced_acc = (forced == truth).float().mean().item()
 free_acc = (free == truth).float().mean().item()
 print(f"symbols right, length {L_long}: teacher-forced {forced_acc:.2f}, free-running {free_acc:.2f}")
@@ -222,11 +284,12 @@ claim("its own mistakes cost the decoder symbols: teacher-forced beats free-runn
       forced_acc - free_acc, ">", 0)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# With the true prefix the decoder gets more symbols right than when it reads its own outputs: in
-# the example, after its first mistake the free-running decoder is in a state it never met in
-# training. That gap is **exposure bias**. Remedies exist (scheduled sampling, training on the
-# model's own outputs, beam search at test time); here it is a reason to read a sequence-level
-# score, not the training loss, when we judge a decoder.
+# After its first mistake, the free-running decoder is in a state it never met in training: that
+# gap is **exposure bias**. Its remedies change the *training*: **scheduled sampling** (Bengio et
+# al., 2015) feeds the decoder its own predictions for a growing share of the steps, and
+# **sequence-level training** (Ranzato et al., 2016) scores whole sampled outputs. Beam search
+# (section 8) is not a remedy: it changes how we search the trained model's outputs, not what the
+# model learnt.
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 3 · Attention: a soft dictionary
@@ -235,13 +298,15 @@ claim("its own mistakes cost the decoder symbols: teacher-forced beats free-runn
 # dictionary holds **keys** and **values**; a **query** equal to one key returns that key's value,
 # anything else fails. Attention softens each step so that a gradient can pass:
 #
-# 1. score the query $q$ against every key $k_i$: $s_i = q \cdot k_i / \sqrt{d}$ (dot-product
-#    attention; additive attention uses $s_i = v^\top \tanh(W_q q + W_k k_i)$);
+# 1. score the query $q$ against every key $k_i$: here $s_i = q \cdot k_i / \sqrt{d}$;
 # 2. turn the scores into **weights** with a softmax: $\alpha_i = e^{s_i} / \sum_j e^{s_j}$,
 #    positive and summing to one;
 # 3. **read** the weighted average of the values: $c = \sum_i \alpha_i v_i$.
 #
-# A query close to one key reads (almost) that key's value; a query between keys reads a blend.
+# This score is **scaled dot-product attention** (Vaswani et al., 2017). Luong et al.'s (2015)
+# "dot" score is the same product without the division by $\sqrt{d}$; the division keeps scores of
+# long vectors from saturating the softmax. **Additive** attention (Bahdanau et al., 2015) scores
+# with a small network, $s_i = v^\top \tanh(W_q q + W_k k_i)$ (exercise 1).
 
 # %% slideshow={"slide_type": "subslide"}
 keys = torch.tensor([[4.0, 0.0], [0.0, 4.0], [-4.0, 0.0]])  # (S=3, d=2): three entries
@@ -280,23 +345,60 @@ print(f"learnt query {query.detach().numpy().round(2)}, weights {weights.detach(
 assert weights.argmax() == 2 and abs(read.item() - 30) < 0.5, (weights, read)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The query has moved towards the third key, and far out: the longer the query, the sharper the
-# softmax, until the soft lookup is nearly a hard one. In an encoder-decoder the queries are the
-# decoder's states, and keys and values the encoder's states, one per source position: the same
-# gradient that trains the output trains *where to look*. The decoder of `seq2seq.Seq2Seq` with
-# `attention="dot"` follows Luong et al. (2015): after its GRU step, its state $h_t$ queries all
-# encoder states, and $\tanh(W [h_t; c_t])$ predicts the next token. The batched version masks
-# padding so that it gets exactly zero weight:
+# The query moved towards the third key, and far out: a longer query makes a sharper softmax. In an
+# encoder-decoder the query is the decoder's state, keys and values are the encoder's states: the
+# gradient that trains the output also trains *where to look*.
+#
+# **One step of the attention decoder.** As in Luong et al. (2015), the GRU step comes first and
+# its new state $h_t$ is the query; padding gets weight zero; and $\tanh(W [h_t; c_t])$, the state
+# beside what it read, predicts the next token.
+
 
 # %% slideshow={"slide_type": "subslide"}
-torch.manual_seed(cfg.seed)
-attention = seq2seq.DotAttention()
-queries = torch.randn(2, 3, 8)  # (B, T, d): 3 queries per sentence
-enc_states = torch.randn(2, 5, 8)  # (B, S, d): keys and values
-mask = seq2seq.length_mask(torch.tensor([5, 2]), 5)  # the second sentence has 2 real words
-context, weights = attention(queries, enc_states, enc_states, mask)  # (B, T, d), (B, T, S)
-print(weights[1].numpy().round(3))
-assert torch.all(weights[1, :, 2:] == 0) and torch.allclose(weights.sum(-1), torch.ones(2, 3))
+class AttentionDecoder(nn.Module):
+    """The decoder of Seq2Seq(attention="dot"), written one step at a time."""
+
+    def __init__(self, vocab_size, embed_size, hidden_size):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embed_size, padding_idx=PAD)
+        self.cell = nn.GRUCell(embed_size, hidden_size)
+        self.combine = nn.Linear(2 * hidden_size, hidden_size)  # W of tanh(W [h_t; c_t])
+        self.out = nn.Linear(hidden_size, vocab_size)
+
+    def step(self, token, h, enc_states, mask):
+        """token (B,), h (B, n_h), enc_states (B, S, n_h), mask (B, S) -> logits (B, V), h, weights (B, S)."""
+        h = self.cell(self.embedding(token), h)  # (B, n_h): the new state is the query
+        scores = (enc_states @ h[:, :, None])[:, :, 0] / h.shape[1] ** 0.5  # (B, S): q . k_i / sqrt(n_h)
+        scores = scores.masked_fill(~mask, float("-inf"))  # padding: weight exactly 0
+        weights = torch.softmax(scores, dim=1)  # (B, S), each row sums to 1
+        context = (weights[:, None, :] @ enc_states)[:, 0]  # (B, n_h): the weighted read of the values
+        features = torch.tanh(self.combine(torch.cat([h, context], dim=1)))  # (B, n_h)
+        return self.out(features), h, weights  # (B, V), (B, n_h), (B, S)
+
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# The same step in the package (`untrained.step`), with its weights copied into ours, from the
+# encoder's states of the two padded sentences above:
+
+# %% slideshow={"slide_type": "subslide"}
+decoder = AttentionDecoder(3 + NUM_SYMBOLS, 32, 128).to(cfg.device)
+package_decoder = untrained.decoder
+decoder.embedding.load_state_dict(package_decoder.embedding.state_dict())
+decoder.cell.load_state_dict({k.removesuffix("_l0"): v for k, v in package_decoder.rnn.impl.state_dict().items()})
+decoder.combine.load_state_dict(package_decoder.combine.state_dict())
+decoder.out.load_state_dict(package_decoder.out.state_dict())
+token = torch.full((2,), BOS, device=cfg.device)  # (B,)
+mask = torch.arange(src.shape[1], device=cfg.device) < src_lengths[:, None]  # (B, S) True at real words
+with torch.no_grad():
+    logits, h, weights = decoder.step(token, final, states, mask)
+    memory, state = untrained.encode(src, src_lengths)
+    package_logits, package_h, package_weights = untrained.step(token, state, memory)
+torch.testing.assert_close(logits, package_logits)
+torch.testing.assert_close(h, package_h)
+torch.testing.assert_close(weights, package_weights)
+print("attention weights of the first step (the second sentence has 2 real words):")
+print(weights.cpu().numpy().round(3))
+assert torch.all(weights[1, 2:] == 0), "padding gets no weight"
 
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## 4 · Attention against the bottleneck
@@ -304,7 +406,7 @@ assert torch.all(weights[1, :, 2:] == 0) and torch.allclose(weights.sum(-1), tor
 # The same reversal task, the same sizes and the same number of training steps, now with
 # attention:
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 for n in LENGTHS:
     model, history = train_reverser(n, "dot")
     reversers["with attention", n] = model
@@ -314,6 +416,7 @@ for n in LENGTHS:
     print(f"length {n}, with attention: {synthetic_accuracy['with attention'][n]:.2f} exactly "
           f"right after {SYN_STEPS} steps ({history.seconds:.0f} s)")
 
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for offset, (name, accuracy) in zip((-0.2, 0.2), synthetic_accuracy.items()):
     ax.bar([i + offset for i in range(len(LENGTHS))], [accuracy[n] for n in LENGTHS], width=0.4, label=name)
@@ -326,39 +429,35 @@ ax.legend(loc="upper center", ncol=2)  # above the bars
 plt.show()
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# The claim, asserted: at some length, after the same number of steps, the model with attention
-# reverses at least 95% of the sequences exactly while the one without gets fewer than half right.
+# The claim: at some length, after the same number of steps, the model with attention reverses at
+# least 90% of the sequences exactly while the one without gets fewer than half right. (90%, not
+# 95%: on some seeds the share comes within two points of 95%, too close to claim.)
 
 # %% slideshow={"slide_type": "-"}
-separating = [n for n in LENGTHS if synthetic_accuracy["with attention"][n] >= 0.95
+separating = [n for n in LENGTHS if synthetic_accuracy["with attention"][n] >= 0.9
               and synthetic_accuracy["without attention"][n] < 0.5]
-print(f"lengths where, after {SYN_STEPS} steps, attention >= 95% and no attention < 50%:", separating)
+print(f"lengths where, after {SYN_STEPS} steps, attention >= 90% and no attention < 50%:", separating)
 # the claim is read at the first such length; if there is none, at the widest gap (where it fails)
 n_claim = separating[0] if separating else max(
     LENGTHS, key=lambda n: synthetic_accuracy["with attention"][n] - synthetic_accuracy["without attention"][n])
 print(f"the claim is read at length {n_claim}")
-claim("with attention, the decoder reverses nearly every sequence exactly (share exactly right)",
-      synthetic_accuracy["with attention"][n_claim], ">=", 0.95)
+claim("with attention, the decoder reverses at least 90% of the sequences exactly (share exactly right)",
+      synthetic_accuracy["with attention"][n_claim], ">=", 0.9)
 claim("at the same length and steps, without attention it reverses fewer than half (share exactly right)",
       synthetic_accuracy["without attention"][n_claim], "<", 0.5)
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# This is a result **at this budget**, not a proof that the state is too small: 128 floating-point
-# numbers can in principle hold 15 symbols of 10 kinds, and the model without attention does better
-# with far longer training (full mode trains ten times longer, and exercise 4 varies the state
-# size). What the measurement shows is that squeezing the sequence through the state and unpacking
-# it in reverse is much harder to *learn* than reading each symbol where it lies.
+# A result **at this budget**: 128 numbers can hold 15 symbols of 10 kinds, and longer training
+# helps the model without attention (full mode; exercise 4).
 #
-# Where does the attention model look? For one held-out sequence, the weight each output step
-# gives to each input position. Reversal needs output $t$ to read input $L - 1 - t$: the
-# anti-diagonal. The weights spread to neighbours too: the encoder is a GRU, so its state at
-# position $i$ also carries the symbols just before $i$.
+# Where does the attention model look? Output $t$ must read input $L - 1 - t$: the anti-diagonal.
+# The weights spread to neighbours too: the GRU's state at $i$ also carries the symbols before $i$.
 
 # %% slideshow={"slide_type": "subslide"}
-src, lengths, _, _ = reversal_batch(1, L_long, torch.Generator().manual_seed(7))
+src_one, lengths_one, _, _ = reversal_batch(1, L_long, torch.Generator().manual_seed(7))
 with training.eval_mode(reversers["with attention", L_long]):
-    hyps, maps = seq2seq.greedy_decode(reversers["with attention", L_long], src.to(cfg.device),
-                                       lengths.to(cfg.device), BOS, EOS, L_long + 1)
+    hyps, maps = seq2seq.greedy_decode(reversers["with attention", L_long], src_one.to(cfg.device),
+                                       lengths_one.to(cfg.device), BOS, EOS, L_long + 1)
 alignment = maps[0][:L_long]  # (output steps, input positions), the <eos> step dropped
 fig, ax = plt.subplots(figsize=(4.5, 4))
 ax.imshow(alignment, cmap="viridis", vmin=0, vmax=1)
@@ -389,29 +488,24 @@ assert source.citation == "www.manythings.org/anki and tatoeba.org"
 for english, french in pairs[:: len(pairs) // 6][:6]:
     print(f"  {english!r:60} -> {french!r}")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Normalisation.** The French side uses typographic characters: a narrow no-break space
-# (U+202F) or an ordinary no-break space (U+00A0) before `! ? :`, and curly apostrophes. The text
-# layer's `normalize` maps them to plain spaces and `'` and applies Unicode NFC; `tokenize` then
-# lower-cases, splits punctuation and keeps accents and elisions (`j'`) whole. A detokeniser puts
-# French typography back for scoring.
+# %% [markdown] slideshow={"slide_type": "-"}
+# **Normalisation.** `text.normalize` maps French typography (no-break spaces before `! ? :`,
+# curly apostrophes) to plain characters; `tokenize` lower-cases, splits punctuation and keeps
+# accents and elisions (`j'`) whole; a detokeniser puts French typography back for scoring.
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 raw = "J\u2019ai été là, garçon\u202f!"
 tokens = text.tokenize(raw, "word")
 print(repr(raw), "->", tokens, "->", repr(text.detokenize(tokens, lang="fr")))
 assert tokens == ["j'", "ai", "été", "là", ",", "garçon", "!"]
 assert text.detokenize(text.tokenize(raw, "word", lower=False), "fr") == text.normalize(raw)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Three splits, by English sentence.** Many English sentences have several translations. If
-# one of them trained the model and another tested it, the test would measure memory. So we hold
-# out whole English sentences with **all** their translations, which become the references an
-# output is scored against. Sentences that differ only in case, punctuation or contractions
-# ("we're out of danger." and "we are out of danger!") share a key (`translation.source_key`) and
-# always fall on the same side. Two held-out sets: **dev**, on which every setting below is chosen,
-# and **test**, read once, at the end. Class mode keeps English sentences of at most 6 tokens
-# (punctuation counts); full mode goes longer.
+# %% [markdown] slideshow={"slide_type": "-"}
+# **Three splits, by English sentence.** If one translation of a sentence trained the model and
+# another tested it, the test would measure memory. So we hold out whole English sentences with
+# **all** their translations (the references). Sentences that differ only in case, punctuation or
+# contractions share a key (`translation.source_key`) and fall on the same side. **Dev** chooses
+# every setting; **test** is read once, at the end. Class mode keeps sentences of at most 6 tokens.
 
 # %% slideshow={"slide_type": "subslide"}
 MAX_SRC, MAX_TGT = cfg.pick(smoke=(6, 14), class_=(6, 14), full=(12, 20))
@@ -437,12 +531,11 @@ print(f"most translations: {' '.join(most)!r} has {translations_per_src[most]}")
 #
 # Corpus BLEU (Papineni et al., 2002) compares an output with its references by **n-gram
 # precision**: of the output's n-grams ($n = 1 \dots 4$), how many appear in a reference, each
-# counted at most as often as it appears in the one reference that has it most ("clipping", so that
-# "le le le le" does not score). The four precisions are combined by a geometric mean, and a
-# **brevity penalty** $\mathrm{BP} = e^{1 - r/c}$ (when the output length $c$ is below the
-# reference length $r$, else 1) stops a short, safe output from scoring well. $r$ is the length of
-# the reference closest in length to the output. On a corpus, matches, n-gram counts and lengths
-# are summed over all sentences before dividing. Worked on one sentence:
+# counted at most as often as in the one reference that has it most ("clipping", so that "le le
+# le le" does not score). A geometric mean combines the four precisions, and a **brevity
+# penalty** $\mathrm{BP} = e^{1 - r/c}$ (when the output length $c$ is below the length $r$ of the
+# reference closest to it, else 1) stops a short, safe output from scoring well. On a corpus,
+# counts and lengths are summed over all sentences before dividing. Worked on one sentence:
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -477,10 +570,9 @@ print(f"output length {len(output)}, closest reference {closest}: BP = {bp:.3f};
 assert abs(by_hand - official) < 1e-6
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# We score *detokenised* output against the references as written (only `normalize`d) and let
-# sacrebleu tokenise both; the model writes lower case, so the comparison ignores case (`case:lc`
-# in the signature). BLEU of single sentences is noisy (one missing 4-gram sets it to zero without
-# smoothing); the numbers below are corpus BLEU over 1,000 sentences.
+# We score *detokenised* output against the references as written and let sacrebleu tokenise
+# both, ignoring case (`case:lc` in the signature). BLEU of one sentence is noisy (one missing
+# 4-gram sets it to zero); the numbers below are corpus BLEU over 1,000 sentences.
 
 
 # %% slideshow={"slide_type": "-"}
@@ -491,20 +583,33 @@ def bleu(french_token_lists, items):
 
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 7 · Training a translator, every setting chosen on dev
+# ## 7 · Training a translator, settings chosen on dev
 #
-# A GRU encoder-decoder with dot-product attention (embedding 128, hidden 256), Adam with a
-# cosine-decaying learning rate, batches of 64 pairs with similar English and French lengths (so
-# that little of a batch is padding). Two things make a training step cheap enough for a laptop:
-# the output layer, one score per French word, runs only at real target positions, and it is an
-# **adaptive softmax** (`nn.AdaptiveLogSoftmaxWithLoss`): the most frequent French words get a full
-# softmax, the rare ones a cheaper one, reached through a cluster token.
-#
-# The settings were chosen on the dev split by `scripts/translation_dev.py` (seed 0), which trains
-# this model with each candidate and prints dev BLEU; test was never decoded there. What it
-# measured, with the settings kept:
+# A GRU encoder-decoder with scaled dot-product attention (embedding 128, hidden 256), Adam with a
+# cosine-decaying learning rate, batches of 64 pairs of similar lengths. To keep a step cheap, the
+# output layer runs only at real target positions and is an **adaptive softmax**: frequent French
+# words get a full softmax, rare ones a cheaper one behind a cluster token. Vocabularies come from
+# the training pairs only; rarer words become `<unk>`.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>Where these settings come from (the dev sweeps)</summary>
+#
+# `scripts/translation_dev.py` (seed 0) trained this model with each candidate setting and
+# printed dev BLEU; test was never decoded there. The next cell prints what it measured. Kept: the
+# word-count threshold and learning rate with the best dev BLEU; the larger hidden size (a smaller
+# state makes a step cheaper but learned more slowly at this budget); an adaptive softmax whose
+# full part holds the most frequent ids; and the longer schedule (one ending sooner cost dev
+# BLEU). The evaluations at 500 and 1,000 steps come from the same runs, before the learning rate
+# decayed, so they only show that dev BLEU was still rising: more steps would help, but the
+# class-mode budget allows no more. For decoding, the rule was the best dev BLEU unless a setting
+# costs time for a gain under half a point: a beam of 4 (more than half a point above a beam of
+# 2), and no length penalty (it changed dev BLEU by less than that and slows the search, whose
+# stopping bound it loosens).
+#
+# </details>
+
+# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
 DEV_SWEEP = [  # (setting, dev BLEU after 500, 1,000, 1,500 steps), greedy, <unk> forbidden, seed 0
     ("words seen >= 3 times (6,267 French words), lr 3e-3", (13.53, 21.63, 22.89)),
     ("words seen >= 3 times, lr 6e-3", (12.03, 20.26, 22.57)),
@@ -523,39 +628,29 @@ print(f"  {DEV_FEWER_STEPS[1]:4.1f} after {DEV_FEWER_STEPS[0]:,} steps with the 
       f"(the kept settings; a cheaper run)")
 print("dev BLEU by beam size and length penalty (400 sentences):",
       ", ".join(f"beam {k}, penalty {a:.0f}: {b:.2f}" for k, a, b in DEV_BEAMS))
-MIN_FREQ, CUTOFFS, MT_LR = 5, [1000], 3e-3
-
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# Kept (the run prints them with the model below): the word-count threshold and learning rate
-# with the best dev BLEU, the larger hidden size (a smaller state makes a step cheaper but learned
-# more slowly at this budget), an adaptive softmax whose full part holds the most frequent ids,
-# and the longer schedule (one ending sooner cost dev BLEU, as printed). The evaluations at 500 and 1,000 steps come from the same runs, with the learning rate
-# not yet decayed, so they only show that dev BLEU was still rising: more steps would help, but the
-# class-mode budget allows no more. For decoding, the rule was the best dev BLEU
-# unless a setting costs time for a gain under half a point: a beam of 4 (more than half a point
-# above a beam of 2), and no length penalty (it changed dev BLEU by less than that and slows the
-# search, whose stopping bound it loosens).
-#
-# Vocabularies come from the training pairs only; rarer words become `<unk>`.
 
 # %% slideshow={"slide_type": "subslide"}
+MIN_FREQ, CUTOFFS, MT_LR = 5, [1000], 3e-3  # chosen on dev (the folded sweep above)
 src_vocab = text.Vocab((w for ex in train_pairs for w in ex.src), MIN_FREQ, text.SPECIALS)
 tgt_vocab = text.Vocab((w for ex in train_pairs for w in ex.tgt), MIN_FREQ, text.SPECIALS)
 train_src = [src_vocab.encode(ex.src) for ex in train_pairs]
 train_tgt = [tgt_vocab.encode(ex.tgt) for ex in train_pairs]
-dev_src = [item.src for item in dev_items]
 covered = sum(w in tgt_vocab for item in dev_items for t in item.targets for w in t)
 total = sum(len(t) for item in dev_items for t in item.targets)
 print(f"vocabularies: {len(src_vocab):,} English, {len(tgt_vocab):,} French; {covered / total:.1%} "
       f"of the dev references' French words are in the vocabulary")
 
-
 # %% [markdown] slideshow={"slide_type": "-"}
-# What the adaptive softmax saves, measured on one batch of real training pairs: the output layer
-# and its loss, forward and backward, for all French words against the adaptive version.
+# <details>
+# <summary>What the adaptive softmax saves (a timing)</summary>
+#
+# The next cell times the output layer and its loss, forward and backward, on one batch of real
+# training pairs: a full softmax over all French words against the adaptive version.
+#
+# </details>
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
 def output_layer_ms(layer, loss_fn, h, targets, repeats=5):
     """Milliseconds for the output layer and its loss, forward and backward, on features h (N, H)."""
     start = time.perf_counter()
@@ -564,14 +659,14 @@ def output_layer_ms(layer, loss_fn, h, targets, repeats=5):
     return 1000 * (time.perf_counter() - start) / repeats
 
 
-batch = seq2seq.make_batch(train_src[:64], train_tgt[:64], tgt_vocab.pad, tgt_vocab.bos, tgt_vocab.eos)
-real = batch[3] != tgt_vocab.pad  # (B, T) the positions that are not padding
+timing_batch = seq2seq.make_batch(train_src[:64], train_tgt[:64], tgt_vocab.pad, tgt_vocab.bos, tgt_vocab.eos)
+real = timing_batch[3] != tgt_vocab.pad  # (B, T) the positions that are not padding
 h_real = torch.randn(int(real.sum()), 256, requires_grad=True)  # (N, H) features at those positions
 full_ms = output_layer_ms(torch.nn.Linear(256, len(tgt_vocab)),
                           lambda layer, h, y: torch.nn.functional.cross_entropy(layer(h), y),
-                          h_real, batch[3][real])
+                          h_real, timing_batch[3][real])
 adaptive_ms = output_layer_ms(torch.nn.AdaptiveLogSoftmaxWithLoss(256, len(tgt_vocab), CUTOFFS, div_value=4.0),
-                              lambda layer, h, y: layer(h, y).loss, h_real, batch[3][real])
+                              lambda layer, h, y: layer(h, y).loss, h_real, timing_batch[3][real])
 print(f"{real.float().mean():.0%} of the target positions are real words; output layer and loss at "
       f"those positions: all {len(tgt_vocab):,} words {full_ms:.0f} ms, adaptive {adaptive_ms:.0f} ms")
 
@@ -598,16 +693,17 @@ def train_translator(attention):
 
 translator, mt_history = train_translator("dot")
 epochs = MT_STEPS * MT_BATCH / len(train_pairs)
-print(f"settings (in class mode, the kept ones): words seen at least {MIN_FREQ} times, learning rate {MT_LR}, hidden size {MT_HIDDEN}, "
-      f"adaptive softmax with the {CUTOFFS[0]:,} most frequent ids in its full part, batches of {MT_BATCH}")
+print(f"settings ({cfg.mode} mode): words seen at least {MIN_FREQ} times, learning rate {MT_LR}, "
+      f"hidden size {MT_HIDDEN}, adaptive softmax with the {CUTOFFS[0]:,} most frequent ids in its "
+      f"full part, batches of {MT_BATCH}")
 print(f"{MT_STEPS} steps ({epochs:.2f} epochs) in {mt_history.seconds:.0f} s, "
       f"{1000 * mt_history.seconds / MT_STEPS:.0f} ms per step; final training loss "
       f"{sum(mt_history.train_loss[-50:]) / 50:.2f}")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Decoding choices, on dev.** An output containing `<unk>` can only lose n-gram matches, so we
-# may **forbid** it and let the decoder write its most likely real word instead. Whether that
-# helps is measured on dev, not assumed:
+# **`<unk>` on output.** An output containing `<unk>` can only lose n-gram matches, so we may
+# **forbid** it and let the decoder write its most likely real word instead. Whether that helps
+# is measured on dev, not assumed:
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -629,18 +725,80 @@ dev_greedy = dev_forbid if FORBID_UNK else dev_allow
 print(f"dev BLEU, greedy: <unk> forbidden {bleu_forbid:.1f}, allowed {bleu_allow:.1f} "
       f"-> {'forbid' if FORBID_UNK else 'allow'} it")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
-# **Greedy decoding and beam search.** Greedy decoding writes the most likely next word at every
-# step. **Beam search** keeps the `beam_size` most likely partial outputs (by total
-# log-probability) at every step; an output ends when `<eos>` ranks among them, and the search stops
-# once no live output can still beat the best ended one (`seq2seq.beam_search`). With a beam of 1
-# it is greedy decoding. A `length_penalty` $\alpha$ ranks ended outputs by $\log p / n^\alpha$
-# instead of $\log p$ ($n$ counting `<eos>`), since every extra word lowers $\log p$. Beam search
-# optimises the model's probability; whether that improves the translation is an empirical
-# question, so we measure both on dev. The beam size and penalty were chosen by the sweep above.
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## 8 · Beam search: where greedy's first choice loses
+#
+# Greedy decoding commits to the most likely next token at every step. But an output's
+# probability is the *product* of its steps' probabilities, and a likely first step can lead to
+# unlikely continuations. A hand-made table makes this concrete (after Dive into Deep Learning,
+# section 10.8): three tokens and `<eos>`, each row the next-token probabilities after a prefix.
 
 # %% slideshow={"slide_type": "subslide"}
-BEAM, LENGTH_PENALTY = 4, 0.0  # chosen on dev, above
+TOY = {  # prefix -> probabilities of the next token
+    (): {"A": 0.5, "B": 0.3, "C": 0.1, "<eos>": 0.1},
+    ("A",): {"A": 0.1, "B": 0.4, "C": 0.3, "<eos>": 0.2},
+    ("B",): {"A": 0.3, "B": 0.2, "C": 0.2, "<eos>": 0.3},
+    ("A", "B"): {"A": 0.2, "B": 0.2, "C": 0.4, "<eos>": 0.2},
+    ("A", "C"): {"A": 0.1, "B": 0.6, "C": 0.1, "<eos>": 0.2},
+    ("A", "B", "C"): {"A": 0.1, "B": 0.1, "C": 0.2, "<eos>": 0.6},
+    ("A", "C", "B"): {"A": 0.1, "B": 0.1, "C": 0.2, "<eos>": 0.6},
+}
+print(f"{'after':>12}" + "".join(f"{t:>7}" for t in TOY[()]))
+for prefix, probs in TOY.items():
+    print(f"{' '.join(('<bos>', *prefix)):>12}" + "".join(f"{p:7.1f}" for p in probs.values()))
+
+# %% [markdown] slideshow={"slide_type": "-"}
+# **Beam search** keeps the `beam_size` most likely prefixes at every step: it extends each by
+# every token, ranks all extensions by their probability, and keeps the best `beam_size`; an
+# extension ending in `<eos>` is set aside as finished. With a beam of 1 it is greedy decoding.
+# Both, on the table:
+
+
+# %% slideshow={"slide_type": "subslide"}
+def toy_beam(table, beam_size, max_len=4):
+    """The most likely finished output found with beam_size live prefixes: (tokens, probability)."""
+    beams, finished = [((), 1.0)], []  # (prefix, its probability)
+    for _ in range(max_len):
+        extensions = [(seq + (token,), p * q) for seq, p in beams for token, q in table[seq].items()]
+        best = sorted(extensions, key=lambda e: -e[1])[:beam_size]  # the beam_size likeliest
+        finished += [e for e in best if e[0][-1] == "<eos>"]
+        beams = [e for e in best if e[0][-1] != "<eos>"]
+        if not beams:
+            break
+    return max(finished, key=lambda e: e[1])
+
+
+toy_greedy, p_greedy = toy_beam(TOY, beam_size=1)
+toy_best, p_beam = toy_beam(TOY, beam_size=2)
+print(f"greedy (beam of 1): {' '.join(toy_greedy)}   probability {p_greedy:.3f}")
+print(f"beam of 2:          {' '.join(toy_best)}   probability {p_beam:.3f}")
+assert p_beam > p_greedy and toy_best[1] != toy_greedy[1], "the beam kept greedy's runner-up at step 2"
+assert math.isclose(p_greedy, beam_toy.sequence_probability(TOY, toy_greedy))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# Greedy took the likeliest second token; the beam also kept the runner-up, whose continuations
+# were likelier. A beam is still not an exact search: the best output may fall out of it early.
+#
+# The package's `seq2seq.beam_search` runs all live outputs as one batch and stops once none can
+# beat the best finished one. On the table (`beam_toy.TableModel`) it finds the same outputs:
+
+# %% slideshow={"slide_type": "-"}
+toy_model = beam_toy.TableModel(TOY, tokens=["A", "B", "C"])
+toy_src = torch.tensor([3])  # the table ignores its source
+for size, ours in [(1, toy_greedy), (2, toy_best)]:
+    ids, _ = seq2seq.beam_search(toy_model, toy_src, beam_toy.BOS, beam_toy.EOS, max_len=4, beam_size=size)
+    print(f"package, beam of {size}: {' '.join(toy_model.decode_ids(ids))}")
+    assert toy_model.decode_ids(ids) == list(ours[:-1]), "the package's search should agree with ours"
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# **On real sentences.** Every extra word lowers $\log p$, so beam search can favour short
+# outputs; a `length_penalty` $\alpha$ ranks finished outputs by $\log p / n^\alpha$ instead ($n$
+# counting `<eos>`). Beam search optimises the model's probability; whether that improves the
+# translation is an empirical question, so we measure BLEU on dev, with the beam size and penalty
+# from the folded sweep in section 7.
+
+# %% slideshow={"slide_type": "subslide"}
+BEAM, LENGTH_PENALTY = 4, 0.0  # chosen on dev (section 7)
 DEV_BEAM_ITEMS = cfg.pick(smoke=50, class_=300, full=1000)
 subset = dev_items[:DEV_BEAM_ITEMS]
 start = time.perf_counter()
@@ -690,14 +848,12 @@ claim("beam search's output scores higher on most sentences where the two differ
       higher / len(differ) if differ else 1.0, ">", 0.5)
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 8 · The test, read once
+# ## 9 · The test, read once
 #
-# Everything is now fixed. Two floors put the test numbers in context: the same sentence for every
-# input (the most frequent French sentence of the training set) and a **word-by-word**
-# dictionary, each English word replaced by the French word it co-occurs with most (Dice
-# coefficient on the training pairs). Beside BLEU on all test sentences, BLEU on those whose
-# references never appear as a training target: there, a correct output cannot be a recalled
-# training sentence.
+# Everything is now fixed. Two floors: one constant output (the most frequent French training
+# sentence) and a **word-by-word** dictionary (each English word replaced by the French word it
+# co-occurs with most). Beside BLEU on all test sentences, BLEU on those whose references are no
+# training target: there, a correct output cannot be a recalled training sentence.
 
 # %% slideshow={"slide_type": "subslide"}
 test_out, test_maps = decode(test_items, forbid_unk=FORBID_UNK)
@@ -719,6 +875,7 @@ results.record("test BLEU, greedy", bleu_test)
 results.record("test BLEU, word by word (floor)", floor_words)
 results.record("test BLEU, constant output (floor)", floor_constant)
 results.record("test BLEU, greedy, references unseen in training", bleu_unseen)
+bleu_test_beam = None
 if USE_BEAM:
     test_beam, _ = decode(test_items, beam_size=BEAM, length_penalty=LENGTH_PENALTY, forbid_unk=FORBID_UNK)
     bleu_test_beam = results.record(f"test BLEU, beam of {BEAM}", bleu(test_beam, test_items)[0])
@@ -737,9 +894,8 @@ claim("one constant sentence for every input scores next to nothing (test BLEU)"
 
 # %% [markdown] slideshow={"slide_type": "-"}
 # **BLEU by source length.** Class mode keeps English sentences of at most six tokens, so the
-# lengths span little and the bins differ in size (a bin of a few sentences gives a noisy BLEU):
-# read the bars as a description of this test set, not as evidence that length makes translation
-# harder. Full mode trains and tests on English sentences up to twice as long.
+# bins differ in size (a bin of a few sentences gives a noisy BLEU): read the bars as a description
+# of this test set, not as evidence that length makes translation harder.
 
 # %% slideshow={"slide_type": "subslide"}
 by_length = {}
@@ -766,7 +922,7 @@ for score, i in picks:
           f"{test_items[i].references[0]:38.38} {score:5.1f}")
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 9 · Attention made visible
+# ## 10 · Attention made visible
 #
 # For two test sentences, the weight each French output word (rows) gives to each English source
 # word (columns). Word order is similar in English and French, so we expect maps close to the
@@ -774,7 +930,7 @@ for score, i in picks:
 # weights are the model's, not an alignment anyone checked: look, do not over-read.
 
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 def show_attention(weights, source, output, title):
     """Heatmap of attention weights (output words + <eos>, source words), one figure sized to the
     sentence so that every label stays at 11 points, whatever the notebook's width."""
@@ -797,8 +953,8 @@ for i in examples_to_show:  # one figure per sentence, one below the other
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # Type an English sentence (short ones work best: the model was trained on sentences of at most
-# six tokens) and see its translation and where the decoder looked. Words the model has never seen
-# become `<unk>` on the way in; they are marked with a `*`.
+# six tokens) and see its translation and where the decoder looked. Unknown words become `<unk>`
+# on the way in; they are marked with a `*`.
 
 
 # %% slideshow={"slide_type": "subslide"}
@@ -819,14 +975,11 @@ widgets.interact(translate_and_show, sentence=widgets.Text(value="I am very hung
                                                            continuous_update=False));
 
 # %% [markdown] slideshow={"slide_type": "slide"}
-# ## 10 · With and without attention on real sentences
+# ## 11 · With and without attention on real sentences
 #
-# On reversal, attention won outright. Whether it also helps on real sentences, and more so on
-# longer ones, is **not shown in class mode**: its budget holds one translator, on sentences of at
-# most six tokens, and a fair comparison trains both models for the same number of steps and
-# compares them by length, over several seeds. Full mode (a GPU) measures it: it trains on
-# sentences of up to 12 English tokens, trains the model without attention for the same number of
-# steps and prints BLEU by length, with and without attention.
+# Whether attention also helps on real sentences, more so on longer ones, is **not shown in class
+# mode**: a fair comparison on longer sentences needs a GPU. Full mode prints BLEU by length, with
+# and without attention, both trained for the same number of steps.
 
 # %% slideshow={"slide_type": "subslide"}
 if cfg.mode == "full":
@@ -847,50 +1000,61 @@ else:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Summary
 #
-# - An encoder-decoder reads the source into a fixed-size state and writes the output from it,
-#   one token at a time. It is trained with teacher forcing (the decoder reads the true previous
-#   token); at test time it reads its own outputs, and on reversal it got fewer symbols right that
-#   way than with the true prefix (exposure bias, measured above).
-# - On reversal, after the same number of training steps, the model with attention reversed
-#   nearly every long sequence and the one without fewer than half: a result at this budget, not
-#   a limit on what the state can hold. Its attention map is the anti-diagonal the task calls for.
-# - Attention is a soft dictionary: scores of a query against keys, softmax weights, a weighted
-#   read of values. Every step is differentiable, so where to read is learnt with everything else.
-# - On Tatoeba English-French, with every setting chosen on dev and English sentences (up to case,
-#   punctuation and contractions) never seen in training, the translator beats a word-by-word
-#   dictionary by at least 5 BLEU and reaches at least 22 on test (asserted; the numbers are
-#   printed above, with BLEU on the sentences whose translations never occur in training).
-# - Where beam search and greedy decoding differed on dev, beam search's output scored higher
-#   under the model in total and on most of those sentences (both asserted; the counts are printed
-#   above); a beam is not an exact search, so it need not win on every one. Whether that raised
-#   BLEU, and so which decoding was used on test, is the dev measurement printed above.
-# - Whether attention helps on real sentences, and more so on longer ones, is not shown in class
-#   mode; full mode measures it by length, with both models trained for the same number of steps.
-#
-# **What came next.** Attention made the recurrence itself look optional: the Transformer
-# (Vaswani et al., 2017) drops the RNNs and builds both encoder and decoder from attention alone,
-# each position attending to all others, which trains in parallel over positions. And a note on
-# the lecture's wording: the GRU's update gate is described as a mechanism to "pay attention", but
-# it is not attention in this notebook's sense. The gate decides, unit by unit, how much of the
-# running state to keep and how much to overwrite with the current input; what it overwrites is
-# gone. Attention keeps every encoder state and, at every output step, reads them all again with
-# weights over positions that sum to one.
-#
-# ## Exercises
-#
-# **Exercise 1 (additive attention by hand).** Write `additive_scores(W_q, W_k, v, queries, keys)`
-# returning the scores $s_{ti} = v^\top \tanh(W_q q_t + W_k k_i)$ for queries (B, T, Q) and keys
-# (B, S, K), shape (B, T, S), with the three `nn.Linear` layers of `seq2seq.AdditiveAttention`.
-
+# - An encoder-decoder reads the source into a fixed-size state and writes the output one token
+#   at a time. Trained with teacher forcing, it loses symbols when it reads its own outputs
+#   (exposure bias); scheduled sampling and sequence-level training address that, beam search
+#   does not.
+# - Attention is a soft dictionary: scores of a query against keys (here scaled dot products),
+#   softmax weights, a weighted read of values; where to read is learnt with everything else. On
+#   reversal, at the same budget, it removed the bottleneck.
+# - Beam search keeps several prefixes and can find a likelier output than greedy decoding; it is
+#   still not an exact search, and a likelier output need not be a better translation.
+# - Translation settings were chosen on dev; test was read once, beside two floors.
 
 # %% slideshow={"slide_type": "subslide"}
+print(f"reversal, length {L_long}: symbols right teacher-forced {forced_acc:.2f}, free-running {free_acc:.2f}")
+print(f"reversal, length {n_claim}, exactly right after {SYN_STEPS} steps: without attention "
+      f"{synthetic_accuracy['without attention'][n_claim]:.2f}, with {synthetic_accuracy['with attention'][n_claim]:.2f}")
+print(f"toy table: greedy {' '.join(toy_greedy)} ({p_greedy:.3f}), beam of 2 {' '.join(toy_best)} ({p_beam:.3f})")
+print(f"dev, first {DEV_BEAM_ITEMS} sentences: BLEU greedy {bleu_greedy_sub:.1f}, beam of {BEAM} "
+      f"{bleu_beam_sub:.1f}; beam's output likelier on {higher} of the {len(differ)} where they differ")
+print(f"test BLEU: constant {floor_constant:.1f}, word by word {floor_words:.1f}, translator (greedy) "
+      f"{bleu_test:.1f}, on unseen references {bleu_unseen:.1f}"
+      + ("" if bleu_test_beam is None else f", beam of {BEAM} {bleu_test_beam:.1f}"))
+
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# <details>
+# <summary>What came next, and the lecture's "pay attention" (update gate)</summary>
+#
+# Attention made the recurrence itself look optional: the Transformer (Vaswani et al., 2017)
+# drops the RNNs and builds both encoder and decoder from (scaled dot-product) attention alone,
+# each position attending to all others, which trains in parallel over positions. The lecture
+# describes the GRU's update gate as a mechanism to "pay attention", but it is not attention in
+# this notebook's sense: the gate decides, unit by unit, how much of the running state to keep
+# and how much to overwrite with the current input, and what it overwrites is gone. Attention
+# keeps every encoder state and, at every output step, reads them all again with weights over
+# positions that sum to one.
+#
+# </details>
+
+# %% [markdown] slideshow={"slide_type": "slide"}
+# ## Exercises
+#
+# ### Exercise 1 · Additive attention by hand (★☆☆)
+#
+# Write `additive_scores(W_q, W_k, v, queries, keys)` returning the scores
+# $s_{ti} = v^\top \tanh(W_q q_t + W_k k_i)$ for queries (B, T, Q) and keys (B, S, K), shape
+# (B, T, S), with the three `nn.Linear` layers of `seq2seq.AdditiveAttention`.
+
+
+# %% slideshow={"slide_type": "-"}
 def additive_scores(W_q, W_k, v, queries, keys):
     """Additive attention scores (B, T, S) for queries (B, T, Q) and keys (B, S, K)."""
     # HINT: project both, add with broadcasting (B, T, 1, A) + (B, 1, S, A), tanh, then v
     raise NotImplementedError("Exercise: project both, add with broadcasting (B, T, 1, A) + (B, 1, S, A), tanh, then v")
 
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 torch.manual_seed(cfg.seed)
 reference_attention = seq2seq.AdditiveAttention(5, 6, 7)
 q_ex, k_ex = torch.randn(2, 3, 5), torch.randn(2, 4, 6)
@@ -901,11 +1065,13 @@ torch.testing.assert_close(mine, reference_attention.scores(q_ex, k_ex),
 print("Exercise 1: PASS")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# **Exercise 2 (`<unk>` replaced, not forbidden).** Instead of forbidding `<unk>`, let the model
-# write it and replace each `<unk>` by the source word its attention weights point at (names and
-# numbers often pass unchanged into French). Write `replace_unknowns(output, weights, source)`:
-# `output` a list of French tokens, `weights` (len(output) or more, S) the attention rows of those
-# tokens, `source` the English tokens. Then measure it on **dev** against forbidding `<unk>`.
+# ### Exercise 2 · `<unk>` replaced, not forbidden (★★☆)
+#
+# Instead of forbidding `<unk>`, let the model write it and replace each `<unk>` by the source
+# word its attention weights point at (names and numbers often pass unchanged into French). Write
+# `replace_unknowns(output, weights, source)`: `output` a list of French tokens, `weights`
+# (len(output) or more, S) the attention rows of those tokens, `source` the English tokens. Then
+# measure it on **dev** against forbidding `<unk>`.
 
 
 # %% slideshow={"slide_type": "-"}
@@ -922,12 +1088,15 @@ assert got == ["je", "tom", "saw"], f"expected ['je', 'tom', 'saw'], got {got}"
 assert replace_unknowns(["oui"], w_ex, ["yes"]) == ["oui"], "words other than <unk> stay as they are"
 print("Exercise 2: PASS")
 
-# %% [markdown] slideshow={"slide_type": "-"}
-# **Exercise 3 (beam width, no solution given).** On dev, decode with beam sizes 1, 2, 4 and 8
-# and a `length_penalty` of 0 and 1. Plot BLEU, decoding time and the average output length.
-# Does a wider beam always help? What does the length penalty change?
+# %% [markdown] slideshow={"slide_type": "subslide"}
+# ### Exercise 3 · Beam width (★★☆)
 #
-# **Exercise 4 (the bottleneck, measured, no solution given).** Train the reversal models with
-# hidden size 64 and 256, and with twice and four times the steps. How does the longest length
-# the model without attention reverses (at least half right) change with the size of its state,
-# and with the budget?
+# No solution given. On dev, decode with beam sizes 1, 2, 4 and 8 and a `length_penalty` of 0
+# and 1. Plot BLEU, decoding time and the average output length. Does a wider beam always help?
+# What does the length penalty change?
+#
+# ### Exercise 4 · The bottleneck, measured (★★★)
+#
+# No solution given. Train the reversal models with hidden size 64 and 256, and with twice and
+# four times the steps. How does the longest length the model without attention reverses (at
+# least half right) change with the size of its state, and with the budget?
