@@ -28,6 +28,13 @@ Modules by role:
 - ``training``: ``fit`` with a progress bar, clipping, evaluation and a returned ``History``
 - ``metrics`` and ``plotting``: numbers and figures, returned rather than printed
 - ``costs``: the work of a training step counted; a dry run at full scale and its T4 estimate
+- ``backward``: backward passes by hand (RNN and LSTM steps, through time, softmax with
+  cross-entropy): the references the assignments' checks and grader use for what is not being marked
+- ``deep``: the task only a bidirectional model solves, and its causal floor (notebook 06)
+- ``beam_toy``: a hand-made table of next-token probabilities run as a decoder (notebook 09)
+- ``bptt_graph``, ``cell_diagrams``, ``gru_diagram``: drawn figures: BPTT's computation graph,
+  the LSTM one path at a time, the GRU
+- ``style``: one look for every figure, a colour per model, applied by ``config.setup``
 
 The instructor and maintainer tools (student versions, grading, Colab cells, benchmarks) are not
 part of this package: they live in ``tools/`` of the course's repository and run from a checkout.
