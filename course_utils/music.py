@@ -13,7 +13,7 @@
 
 Copies of training tunes are found with ``text.CopyIndex`` over the tunes' bodies (``body``).
 
-This module gathers the public names of four modules, one job each, so that ``music.NAME``
+This module gathers the public names of five modules, one job each, so that ``music.NAME``
 reaches all of them:
 
 - ``music_corpus``: the collections, ABC text (normalising, header and body), splits, tokens
@@ -57,6 +57,8 @@ from .music_corpus import (
 from .music_sampling import CharNgram, sample_after_headers, sample_tunes, tune_tails
 from .music_training import (
     DEV_METRICS,
+    DEV_RUNS,
+    DEV_RUNS_URL,
     CarriedStateLoss,
     by_temperature,
     choose_temperature,
@@ -76,5 +78,6 @@ __all__ = [
     # music_audio
     "piano_roll", "synthesize", "to_midi", "to_pretty_midi",
     # music_training
-    "DEV_METRICS", "CarriedStateLoss", "by_temperature", "choose_temperature", "dev_runs", "load_dev_runs",
+    "DEV_METRICS", "DEV_RUNS", "DEV_RUNS_URL", "CarriedStateLoss", "by_temperature", "choose_temperature",
+    "dev_runs", "load_dev_runs",
 ]

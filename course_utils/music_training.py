@@ -38,7 +38,7 @@ class CarriedStateLoss:
     def __call__(self, model: torch.nn.Module, batch) -> torch.Tensor:
         X, Y = batch  # (B, T), (B, T)
         logits, state = model(X, self.state)  # (B, T, V)
-        if isinstance(state, tuple):  # LSTM: (h, c), each (num_layers, B, H)
+        if isinstance(state, tuple):  # LSTM: (h, c)
             self.state = tuple(s.detach() for s in state)
         else:
             self.state = state.detach()
