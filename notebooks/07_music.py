@@ -65,7 +65,7 @@ cfg
 # and a body: notes `A-G a-g` (lower case an octave up), lengths as multiples of L (`A2`,
 # `A/2`), `>` for dotted pairs, bar lines `|`, repeats `|: :|`. One tune as it is in the corpus:
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
 # <summary>Where the tunes come from, and their licences</summary>
 #
@@ -107,7 +107,7 @@ display(Audio(music.synthesize(example, fs=fs)[:20 * fs], rate=fs))
 # held-out tunes are split again: **dev** tunes, on which the training recipe was chosen, and
 # **test** tunes, read only for the numbers this notebook reports.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 start = time.perf_counter()
 tunes, dropped = music.load_tunes()
 load_seconds = time.perf_counter() - start
@@ -119,7 +119,7 @@ print(f"{len(train_tunes)} training tunes; held out: {len(dev_tunes)} dev and {l
       f"({len(tunes) - len(train_tunes) - len(held_tunes)} duplicate bodies dropped)")
 assert len(train_tunes) > 3500 and min(len(dev_tunes), len(test_tunes)) > 75, (len(train_tunes), len(dev_tunes))
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
 # <summary>How the split is made</summary>
 #
@@ -131,7 +131,7 @@ assert len(train_tunes) > 3500 and min(len(dev_tunes), len(test_tunes)) > 75, (l
 #
 # </details>
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # The training stream is every training tune's characters with a token `<end>` before and after
 # each tune. `<end>` is a reserved token of the vocabulary, never a character of a tune, so the
 # model learns where a tune ends, and a sampler can start from `<end>` and stop at the next one.
@@ -267,7 +267,7 @@ print("Exercise 2: PASS")
 # size, window and learning rate are printed below; the package's `models.LanguageModel` is the
 # model, the same as yours on the same weights.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
 # <summary>Where the recipe comes from</summary>
 #
@@ -346,11 +346,11 @@ ax.set(xlabel="training step", ylabel="loss (nats per character)",
 ax.legend()
 plt.show()
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 claim("the LSTM beats character frequencies on held-out tunes by over a nat per character (loss gap, nats/char)",
       unigram_loss - test_loss, ">", 1.0)
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # <details>
 # <summary>The same model on the course's own LSTM cell</summary>
 #
@@ -439,7 +439,7 @@ for seed in range(3):
                              f"character per step and feed only that character back with the state")
 print("Exercise 3: PASS")
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # The trained model writes its first tune (at $\tau = 1$, its own distribution, for now), and
 # plays it if music21 can read it:
 
@@ -471,7 +471,7 @@ except Exception as error:  # a tune music21 cannot read, or without notes
 # frequency, the **bigram** sampler by its frequency after the previous character
 # (`music.CharNgram`, at temperature 1). The test tunes are the reference from above.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
 # <summary>What music21 checks, and what is cached</summary>
 #
@@ -523,7 +523,7 @@ claim("real test tunes pass the strict check (share strictly valid)", real.stric
 # the meter. The floors write headers, notes and bar lines; whether the bars add up is what
 # separates them from a model of music.
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 print(f"a tune is in time when at least {music.IN_TIME:.0%} of its inner bars match the meter (music.IN_TIME)")
 for name, sc in scores.items():
     print(f"  {name:20s} {sc.in_time:4.0%} in time")
@@ -540,7 +540,7 @@ claim("real test tunes keep time (share in time)", real.in_time, ">=", 0.9)
 # strictly valid samples keep time often enough for every dev seed. That last measure is
 # **valid in time**: the share of the strictly valid tunes that are in time.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # <details>
 # <summary>How the dev runs were made</summary>
 #
@@ -565,7 +565,7 @@ for t, m in dev.items():
 temperature = music.choose_temperature(dev, guard=guard)
 print(f"kept: temperature {temperature} (highest mean in time, valid in time >= {guard:.0%} for every seed)")
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"]
+# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
 ts = list(dev)
 for key, label in [("strict", "strictly valid"), ("in_time", "in time")]:
@@ -622,7 +622,7 @@ for name, sc in scores.items():
     results.record(f"in time, {name}", 100 * sc.in_time, unit="%")
     results.record(f"strictly valid tunes in time, {name}", 100 * sc.valid_in_time, unit="%")
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 claim("the LSTM's samples are strictly valid and ended (share)", lstm_sc.strict, ">=", 0.6)
 claim("the lenient check accepts at least as many samples as the strict one (lenient minus strict share)",
       lstm_sc.lenient - lstm_sc.strict, ">=", 0)
@@ -632,11 +632,11 @@ claim("the LSTM's samples keep time far more often than the floors' (share in ti
       lstm_sc.in_time - max(unigram_sc.in_time, bigram_sc.in_time), ">", 0.4)
 claim("the LSTM's strictly valid samples keep time (share in time)", lstm_sc.valid_in_time, ">=", 0.75)
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # What the strict check rejected, for the first few samples it rejected, and how the bars of the
 # well-formed tunes add up:
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 rejected = [(s, c, e) for s, c, e in zip(samples, sample_checks, ended) if not (c.strict and e)]
 for s, c, e in rejected[:4]:
     reasons = ([f"missing {c.missing_headers}"] * bool(c.missing_headers) + [c.error[:70]] * bool(c.error)
@@ -672,7 +672,7 @@ plt.show()
 # saw share stretches with the training tunes too (folk tunes quote each other), so the test
 # tunes set the scale; the floors show what chance alone shares.
 
-# %% [markdown]
+# %% [markdown] slideshow={"slide_type": "-"}
 # <details>
 # <summary>How the index finds shared stretches</summary>
 #
@@ -816,7 +816,7 @@ else:
 # %% [markdown] slideshow={"slide_type": "slide"}
 # ## Exercises
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 4 · The length of a bar (★☆☆)
 #
 # Write `bar_length(meter, unit)`: how many unit notes fill one bar.
@@ -842,7 +842,7 @@ for meter, unit, expected in [("6/8", "1/8", 6), ("2/4", "1/16", 8), ("C", "1/8"
                              f"divide the bar's share of a whole note by the unit's")
 print("Exercise 4: PASS")
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Exercise 5 · Copies by brute force (★★☆)
 #
 # Write `longest_shared_naive(sample, bodies)`: the length of the
@@ -851,7 +851,7 @@ print("Exercise 4: PASS")
 # compares it with `text.CopyIndex` on a few samples. (Then time both: why does the index need
 # its sorted array of short substrings?)
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 def longest_shared_naive(sample, bodies):
     """Length of the longest substring of ``sample`` found in any string of ``bodies``."""
     # HINT: best = 0; for each start i, while sample[i:i + best + 1] is in some body, best += 1
@@ -864,7 +864,7 @@ def longest_shared_naive(sample, bodies):
     ### END SOLUTION
 
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 few_bodies = [music.body(t) for t in train_tunes[:300]]
 small_index = text.CopyIndex(music.body(t) for t in train_tunes[:300])
 for s in samples[:3]:
