@@ -192,7 +192,9 @@ X = train_ids[:120].view(3, 40)  # (3, 40)
 with torch.no_grad():
     logits, state = mine(X[:, :20])
     assert logits.shape == (3, 20, len(vocab)), f"logits of shape {tuple(logits.shape)}, expected (B, T, V) = (3, 20, {len(vocab)}): did you set batch_first=True?"
-    assert isinstance(state, tuple) and state[0].shape == (1, 3, 32), "return the LSTM's state (h, c), each (1, B, n_h)"
+    assert isinstance(state, tuple) and state[0].shape == (1, 3, 32), (
+        f"return the LSTM's state (h, c), each (1, B, n_h) = (1, 3, 32), got {[tuple(s.shape) for s in state]}: "
+        f"return the state nn.LSTM gives, and build it with batch_first=True")
     expected = reference(X[:, 20:], reference(X[:, :20])[1])[0]  # the second half, from the first half's state
     torch.testing.assert_close(mine(X[:, 20:], state)[0], expected,
                                msg="the logits differ from the package's: embed, run the LSTM from `state`, apply the head to every step")
