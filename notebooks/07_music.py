@@ -263,8 +263,8 @@ print(f"mean loss of the first and last 10 steps: {first_loss:.2f} -> {last_loss
 print("Exercise 2: PASS")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
-# Now the real model. `training.fit` runs the same step (your `train_step`, with the loss of
-# `music.CarriedStateLoss`), adds a cosine learning-rate decay, and four times during training
+# Now the real model. `training.fit` runs the same step as your `train_step` (the state carried
+# by `music.CarriedStateLoss`), adds a cosine learning-rate decay, and four times during training
 # evaluates the dev tunes and lets the model write two tunes, so that we can watch it learn. The
 # size, window and learning rate are printed below; the package's `models.LanguageModel` is the
 # model, the same as yours on the same weights.
