@@ -179,7 +179,7 @@ class CharLSTM(nn.Module):
 
 
 # %% slideshow={"slide_type": "subslide"}
-with torch.random.fork_rng():  # the checks draw their own weights: the notebook's random stream is untouched
+with torch.random.fork_rng(devices=[]):  # the checks draw their own weights: the notebook's random stream is untouched
     torch.manual_seed(0)
     reference = models.LanguageModel(len(vocab), kind="lstm", hidden_size=32, embed_size=8)
     mine = CharLSTM(len(vocab), embed_size=8, hidden_size=32)
@@ -224,7 +224,7 @@ def train_step(model, optimizer, batch, state, clip=1.0):
 
 
 # %% slideshow={"slide_type": "subslide"}
-with torch.random.fork_rng():
+with torch.random.fork_rng(devices=[]):
     torch.manual_seed(0)
     package_model = models.LanguageModel(len(vocab), kind="lstm", hidden_size=32, embed_size=8)
 yours = copy.deepcopy(package_model)
