@@ -8,16 +8,19 @@
     checks = check_tunes(real_tunes)              # verdicts of fixed tunes, cached by their content
     floor = CharNgram(ids, len(vocab), order=2)   # a bigram floor, sampled with sample_after_headers
     audio = synthesize(texts[0])                  # music21 -> MIDI -> pretty_midi's sine synth
+    loss_fn = CarriedStateLoss()                  # truncated BPTT for training.fit, the state carried
+    temperature = choose_temperature(by_temperature(dev_runs(recipe)))   # from scripts/music_dev.py's runs
 
 Copies of training tunes are found with ``text.CopyIndex`` over the tunes' bodies (``body``).
 
-This module gathers the public names of four modules, one job each, so that ``music.NAME``
+This module gathers the public names of five modules, one job each, so that ``music.NAME``
 reaches all of them:
 
 - ``music_corpus``: the collections, ABC text (normalising, header and body), splits, tokens
 - ``music_checks``: music21's parse, structure problems, strict and lenient verdicts, time keeping
 - ``music_sampling``: sampling tunes from a model, contexts to read first, the n-gram floors
 - ``music_audio``: MIDI, audio and piano roll
+- ``music_training``: truncated BPTT's carried state, and the dev runs that choose the temperature
 """
 
 from .music_audio import piano_roll, synthesize, to_midi, to_pretty_midi
@@ -52,6 +55,16 @@ from .music_corpus import (
     tunes_to_tokens,
 )
 from .music_sampling import CharNgram, sample_after_headers, sample_tunes, tune_tails
+from .music_training import (
+    DEV_METRICS,
+    DEV_RUNS,
+    DEV_RUNS_URL,
+    CarriedStateLoss,
+    by_temperature,
+    choose_temperature,
+    dev_runs,
+    load_dev_runs,
+)
 
 __all__ = [
     # music_corpus
@@ -64,4 +77,7 @@ __all__ = [
     "CharNgram", "sample_after_headers", "sample_tunes", "tune_tails",
     # music_audio
     "piano_roll", "synthesize", "to_midi", "to_pretty_midi",
+    # music_training
+    "DEV_METRICS", "DEV_RUNS", "DEV_RUNS_URL", "CarriedStateLoss", "by_temperature", "choose_temperature",
+    "dev_runs", "load_dev_runs",
 ]

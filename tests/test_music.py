@@ -1,10 +1,10 @@
-"""Tests for course_utils.music: every public name of the four music modules is reachable from it."""
+"""Tests for course_utils.music: every public name of the five music modules is reachable from it."""
 
 import pytest
 
-from course_utils import music, music_audio, music_checks, music_corpus, music_sampling
+from course_utils import music, music_audio, music_checks, music_corpus, music_sampling, music_training
 
-MODULES = (music_corpus, music_checks, music_sampling, music_audio)
+MODULES = (music_corpus, music_checks, music_sampling, music_audio, music_training)
 
 
 @pytest.mark.parametrize("module", MODULES, ids=lambda m: m.__name__)
