@@ -451,7 +451,7 @@ claim("the char-RNN's perplexity is over 4x lower than the unigram model's (rati
 claim("the char-RNN's perplexity is over 10x lower than the uniform guess's (ratio)",
       rnn_ppl / uniform_ppl, "<", 0.1)
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig = plotting.loss_curves({"vanilla RNN": history}, metric="perplexity",
                            title="Character-level RNN on Tiny Shakespeare", loss_unit="nats/char")
 fig.axes[1].axhline(unigram_ppl, ls="--", color="gray", label="unigram baseline")
@@ -620,7 +620,7 @@ print(f"final validation perplexity {course_ppl:.2f} after {tm_steps} steps ({tm
 claim("on d2l's split the char-RNN ends under a third of the uniform guess's perplexity (ratio)",
       course_ppl / len(d2l_vocab), "<", 1 / 3)
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig = plotting.loss_curves({"vanilla RNN, dropout 0.3": tm_history}, metric="perplexity",
                            title="The Time Machine, d2l's split", loss_unit="nats/char")
 fig.axes[1].axhline(d2l_rnn_ppl, ls="--", color="gray", label="where d2l's curve ends (its recipe)")

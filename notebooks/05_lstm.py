@@ -68,7 +68,7 @@ cfg
 # "LSTMs maintain a cell state $c_t$ where it's easy for information to flow": the line along
 # the top of the lecture's diagram, drawn here in colour.
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 cell_diagrams.lstm_step_figure(highlight="cell");
 
 # %% [markdown] slideshow={"slide_type": "slide"}
@@ -88,7 +88,7 @@ cell_diagrams.lstm_step_figure(highlight="cell");
 #
 # ### Forget
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 cell_diagrams.lstm_step_figure(highlight="forget");
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -108,7 +108,7 @@ def forget_gate(W_f, hx):
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Update: input gate and candidate
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 cell_diagrams.lstm_step_figure(highlight="input");
 
 # %% [markdown] slideshow={"slide_type": "-"}
@@ -144,7 +144,7 @@ assert torch.equal(update_cell(zero, c_old, one, c_new), c_new)
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### Output
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 cell_diagrams.lstm_step_figure(highlight="output");
 
 # %% [markdown] slideshow={"slide_type": "-"}
@@ -164,7 +164,7 @@ def output(W_o, hx, c_t):
 # %% [markdown] slideshow={"slide_type": "subslide"}
 # ### The whole cell
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 cell_diagrams.lstm_step_figure();
 
 # %% [markdown] slideshow={"slide_type": "-"}
@@ -286,7 +286,7 @@ print(f"outputs and gradients (inputs, c_0, all four gates) agree with torch.nn.
 #
 # </details>
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 lib = cells.copy_from_torch(cells.LSTMCell(d, n_h).double(), ref)
 X_lib, c0_lib = X.clone().requires_grad_(), c0.clone().requires_grad_()
 hs_lib, (h_lib, c_lib) = cells.Unrolled(lib)(X_lib, (h0, c0_lib))  # (B, T, n_h)
@@ -490,7 +490,7 @@ for name, (kind, bias) in runs.items():
     print(f"{name:21s} held-out accuracy {mem_hist[name].last('accuracy'):.3f}  "
           f"({mem_hist[name].seconds:.1f} s, {1e3 * mem_hist[name].seconds / mem_steps:.0f} ms/step)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 plotting.loss_curves(mem_hist, metric="accuracy",
                      title=f"Recall the first of {T_mem} symbols ({mem_steps} steps each)", loss_unit="nats");
 
@@ -555,7 +555,7 @@ def explained(Z, labels, num_classes=num_symbols):
 by_first = [explained(c_steps[:, t], X_held[:, 0]).mean().item() for t in range(T_mem)]
 by_current = [explained(c_steps[:, t], X_held[:, t]).mean().item() for t in range(T_mem)]
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7.5, 3.8))
 ax.plot(by_first, label="by the first symbol")
 ax.plot(by_current, ls="--", label="by the current symbol $x_t$")
@@ -569,7 +569,7 @@ ax.grid(alpha=0.3);
 # first symbol, and the cell state of the unit that depends on it most, one sequence per first
 # symbol:
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 units = explained(c_T, X_held[:, 0]).argsort(descending=True)[:16]  # the 16 most informative units
 fig, axes = plt.subplots(2, 2, figsize=(12, 6.5), layout="constrained")
 for ax, (key, title) in zip(axes.flat, [("f", "forget gate $f_t$"), ("i", "input gate $i_t$"),
@@ -659,7 +659,7 @@ print(f"held-out accuracy {pronoun_acc:.1%} (chance 50%) after {pronoun_steps} s
 # those 8 units, for one held-out sentence with subjects of both genders (shaded), and the cell
 # state of the unit that depends most on the answer:
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 genders_differ = torch.tensor([len(set((X_pro[n][at_subject[n]] >= 4).tolist())) > 1
                                for n in range(len(X_pro))])  # (N,) he and she both occur
 n = int((genders_differ & (at_subject.sum(1) >= 2)).nonzero()[0, 0])  # one such sentence

@@ -60,7 +60,7 @@ cfg
 # input $x_t$ ($d$ numbers) and $h_{t-1}$, and computes two **gates**, each a number between 0
 # and 1 for every hidden unit. The picture first, then the equations, term by term.
 
-# %% slideshow={"slide_type": "-"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "-"} tags=["hide-input"]
 gru_diagram.gru_cell();
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -213,7 +213,7 @@ print(f"max |ours - nn.GRU|: outputs {(out_ours - out_torch).abs().max():.1e}, "
 #
 # </details>
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 ours_before = load_from_torch(GRUScratch(d, n_h, reset_after=False).double(), torch_gru)
 with torch.no_grad():
     diff_before = (gru_unroll(ours_before, X)[0] - out_torch).abs()  # (B, T, n_h)
@@ -312,7 +312,7 @@ print(f"GRU / LSTM = {counts['GRU'] / counts['LSTM']:.2f}")
 # old go are one decision, which is why the table calls $z_t$ the forget gate. $r_t \approx 0$
 # makes only the *candidate* forget the past.
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 torch.manual_seed(cfg.seed)
 lstm_cell, gru_cell = cells.LSTMCell(8, 32), cells.GRUCell(8, 32)
 with torch.no_grad():

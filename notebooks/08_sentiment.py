@@ -220,7 +220,7 @@ def dev_accuracy(model):
 #
 # </details>
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 def milliseconds(fn, repeats=20):
     """Mean milliseconds of fn() with its backward pass."""
     start = time.perf_counter()
@@ -403,7 +403,7 @@ lstm = chosen.model
 print(f"chosen on dev: the {lstm.pooling} readout; then {more_epochs} epoch(s) on all {len(all_ids):,} phrases: "
       f"{chosen.steps:,} steps in all, {chosen.seconds:.0f} s ({1000 * chosen.seconds / chosen.steps:.1f} ms per step)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.4))
 for run, name in ((last_run, "LSTM, last state"), (max_run, "LSTM, max-pooling over real steps")):
     ax.plot(run.eval_steps, run.keep.curve, "o-", label=name)
@@ -447,7 +447,7 @@ results.record("SST-2 test (GLUE dev) accuracy, LSTM", 100 * lstm_acc, unit="%")
 results.record("SST-2 test (GLUE dev) accuracy, bag of words (floor)", 100 * bow_acc, unit="%")
 results.record("SST-2 test (GLUE dev) accuracy, majority class (floor)", 100 * majority, unit="%")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(8, 3.4))
 for ax, (name, probs) in zip(axes, {"bag of words": p_bow_test, "LSTM": p_lstm_test}.items()):
     counts = sentiment.confusion(probs, y_test)  # (2, 2): rows true, columns predicted
@@ -598,7 +598,7 @@ for i, tweet in enumerate(tweets):
     print(f"{tweet['text']!r}\n   ({tweet['author']}{link})\n   label: {tweet['label']}; {verdicts}\n"
           f"   unknown words: {[w for w in text.tokenize(tweet['text'], 'word') if w not in vocab]}")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(len(tweets), 1, figsize=(11, 6))
 for ax, tweet in zip(axes, tweets):
     tokens = text.tokenize(tweet["text"], "word")

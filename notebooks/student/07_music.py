@@ -67,7 +67,7 @@ cfg
 # and a body: notes `A-G a-g` (lower case an octave up), lengths as multiples of L (`A2`,
 # `A/2`), `>` for dotted pairs, bar lines `|`, repeats `|: :|`. One tune as it is in the corpus:
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Where the tunes come from, and their licences</summary>
 #
@@ -86,7 +86,7 @@ cfg
 #
 # </details>
 
-# %% slideshow={"slide_type": "subslide"}
+# %% slideshow={"slide_type": "-"}
 raw = music.raw_tunes("oneills1850")[1]
 print(raw)
 
@@ -97,19 +97,19 @@ print(raw)
 # M, L, K) and the notes. And since it is music, listen to it: music21 writes the tune as MIDI,
 # `pretty_midi` synthesises it with sine waves, and `IPython.display.Audio` plays it.
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 fs = 16000  # audio samples per second
 example = music.normalize_tune(raw)
 print(example)
 display(Audio(music.synthesize(example, fs=fs)[:20 * fs], rate=fs))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "-"}
 # Tunes with several voices, and very short or very long bodies (the limits are printed below),
 # are left out. The split is **by tune**: a held-out tune is never seen, not even in part. The
 # held-out tunes are split again: **dev** tunes, on which the training recipe was chosen, and
 # **test** tunes, read only for the numbers this notebook reports.
 
-# %% slideshow={"slide_type": "-"}
+# %% slideshow={"slide_type": "subslide"}
 start = time.perf_counter()
 tunes, dropped = music.load_tunes()
 load_seconds = time.perf_counter() - start
@@ -121,7 +121,7 @@ print(f"{len(train_tunes)} training tunes; held out: {len(dev_tunes)} dev and {l
       f"({len(tunes) - len(train_tunes) - len(held_tunes)} duplicate bodies dropped)")
 assert len(train_tunes) > 3500 and min(len(dev_tunes), len(test_tunes)) > 75, (len(train_tunes), len(dev_tunes))
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>How the split is made</summary>
 #
@@ -255,7 +255,7 @@ print("Exercise 2: PASS")
 # size, window and learning rate are printed below; the package's `models.LanguageModel` is the
 # model, the same as yours on the same weights.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>Where the recipe comes from</summary>
 #
@@ -324,7 +324,7 @@ for step, loss, (first, second) in zip(history.eval_steps, history.metric("loss"
     print(f"--- after {step} steps (dev loss {loss:.2f}): the start of two tunes it writes ---")
     print(first[:160], "\n...\n" + second[:160] + "\n")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(history.steps, history.train_loss, lw=0.8, alpha=0.6, label="training batches")
 ax.plot(history.eval_steps, history.metric("loss"), "o-", label="dev tunes")
@@ -338,7 +338,7 @@ plt.show()
 claim("the LSTM beats character frequencies on held-out tunes by over a nat per character (loss gap, nats/char)",
       unigram_loss - test_loss, ">", 1.0)
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>The same model on the course's own LSTM cell</summary>
 #
@@ -349,7 +349,7 @@ claim("the LSTM beats character frequencies on held-out tunes by over a nat per 
 #
 # </details>
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-cell"]
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 scratch = models.LanguageModel(len(vocab), kind="lstm", hidden_size=hidden_size,
                                embed_size=embed_size, scratch=True).to(cfg.device)
 scratch.embedding.load_state_dict(lm.embedding.state_dict())
@@ -446,7 +446,7 @@ else:
 # frequency, the **bigram** sampler by its frequency after the previous character
 # (`music.CharNgram`, at temperature 1). The test tunes are the reference from above.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>What music21 checks, and what is cached</summary>
 #
@@ -515,7 +515,7 @@ claim("real test tunes keep time (share in time)", real.in_time, ">=", 0.9)
 # strictly valid samples keep time often enough for every dev seed. That last measure is
 # **valid in time**: the share of the strictly valid tunes that are in time.
 
-# %% [markdown] slideshow={"slide_type": "subslide"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>How the dev runs were made</summary>
 #
@@ -540,7 +540,7 @@ for t, m in dev.items():
 temperature = music.choose_temperature(dev, guard=guard)
 print(f"kept: temperature {temperature} (highest mean in time, valid in time >= {guard:.0%} for every seed)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
 ts = list(dev)
 for key, label in [("strict", "strictly valid"), ("in_time", "in time")]:
@@ -621,7 +621,7 @@ for s, c, e in rejected[:4]:
 if not rejected:
     print("none: every sample is strictly valid")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 bins = np.linspace(0, 1, 21)
 shown = [("test tunes (real)", real_checks), ("bigram sampler", floor_checks["bigram"]),
@@ -647,7 +647,7 @@ plt.show()
 # saw share stretches with the training tunes too (folk tunes quote each other), so the test
 # tunes set the scale; the floors show what chance alone shares.
 
-# %% [markdown] slideshow={"slide_type": "-"}
+# %% [markdown] slideshow={"slide_type": "skip"}
 # <details>
 # <summary>How the index finds shared stretches</summary>
 #
@@ -715,7 +715,7 @@ display(Audio(generated_audio[:20 * fs], rate=fs))
 print(real_tune)
 display(Audio(real_audio[:20 * fs], rate=fs))
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"]
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
 for ax, tune, midi, label in [(axes[0], generated, generated_midi, generated_label),
                               (axes[1], real_tune, real_midi, "real (test)")]:

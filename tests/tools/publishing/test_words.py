@@ -23,3 +23,11 @@ def test_folded_cells_and_details_blocks_do_not_count(tmp_path):
 def test_main_lists_the_lectures(capsys):
     assert words.main([]) == 0
     assert "00_sequences" in capsys.readouterr().out
+
+
+def test_every_lecture_is_one_lecture_long():
+    from tools.publishing import slides
+
+    over = {p.stem: n for p in slides.lecture_notebooks() if (n := words.reading_path(p)) > words.BUDGET}
+    assert not over, (f"over about {words.BUDGET} words of markdown on the reading path: {over}. Fold what "
+                      "a student may skip into a <details> cell (README: Editing the course)")
