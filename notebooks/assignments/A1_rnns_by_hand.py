@@ -395,7 +395,8 @@ claim("over 100 steps at s = 1.25 the measured gradient is far below the linear 
 # %% [markdown]
 # ## 4 · Softmax with cross-entropy
 #
-# The language model's outputs $y_t$ are the logits $z \in \mathbb{R}^V$ of the next character.
+# The language model's outputs $y_t$ are the logits $z$ of the next character: one real number
+# per character of the vocabulary, $V$ of them.
 # With $p = \operatorname{softmax}(z)$, $p_j = e^{z_j} / \sum_k e^{z_k}$, one prediction of the
 # target class $c$ costs $\ell = -\log p_c$, and the loss is the mean over all $N = B T$ predictions.
 #
