@@ -224,3 +224,13 @@ def test_every_file_has_a_row_with_its_reason(graded):
     mixup = _row(graded, "mixup")
     assert mixup["status"] == "refused" and "wrong assignment" in mixup["reason"], mixup
     print(json.dumps({"seconds": round(graded["seconds"]), "submissions": len(graded["rows"])}))
+
+
+# A3's adversarial class runs in this module, after A1's and A2's and never beside them: two
+# sandboxed classes graded at once would each see the other's processes and load.
+from a3_adversarial_cases import (  # noqa: E402, F401
+    a3_rows,
+    test_a3_a_mistake_says_where_it_went_wrong,
+    test_a3_each_submission_gets_exactly_the_marks_it_earned,
+    test_a3_known_gaps,
+)

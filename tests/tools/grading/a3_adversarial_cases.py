@@ -1,4 +1,5 @@
-"""A3 through the real grader: a small class of A3 submissions graded in the sandbox.
+"""A3 through the real grader: a small class of A3 submissions graded in the sandbox (collected by
+test_grading_adversarial.py, which runs it after the A1/A2 class, never beside it).
 
 Each submission is the student version with some exercises answered (the instructor's answer,
 or a typical mistake from test_grading_a3.py) and sometimes a cell that tries to change what
@@ -93,7 +94,7 @@ def build(sub: Sub) -> str:
 
 
 @pytest.fixture(scope="module")
-def rows(tmp_path_factory) -> dict:
+def a3_rows(tmp_path_factory) -> dict:
     tmp = tmp_path_factory.mktemp("a3class")
     subs, scores = tmp / "submissions", tmp / "scores.csv"
     for sub in SUBS + KNOWN:
@@ -115,18 +116,18 @@ def _expect(row: dict, sub: Sub) -> None:
 
 
 @pytest.mark.parametrize("sub", SUBS, ids=lambda s: s.name)
-def test_each_submission_gets_exactly_the_marks_it_earned(rows, sub):
-    _expect(rows[sub.name], sub)
+def test_a3_each_submission_gets_exactly_the_marks_it_earned(a3_rows, sub):
+    _expect(a3_rows[sub.name], sub)
 
 
 @pytest.mark.parametrize("sub", KNOWN, ids=lambda s: s.name)
-def test_known_gaps(rows, sub):
-    _expect(rows[sub.name], sub)
+def test_a3_known_gaps(a3_rows, sub):
+    _expect(a3_rows[sub.name], sub)
 
 
-def test_a_mistake_says_where_it_went_wrong(rows):
-    assert re.search(r"a3_attention: case \d+: context relative error", rows["mask_ignored"]["failed"])
+def test_a3_a_mistake_says_where_it_went_wrong(a3_rows):
+    assert re.search(r"a3_attention: case \d+: context relative error", a3_rows["mask_ignored"]["failed"])
     # the grader draws its cases afresh for each class: which case and output fails first varies
-    assert re.search(r"a3_greedy: case \d+: (ids|log_prob)", rows["greedy_does_not_stop_at_eos"]["failed"])
-    assert re.search(r"a3_beam: case \d+: ids", rows["beam_keeps_one_hypothesis"]["failed"])
-    assert "NotImplementedError" in rows["nothing"]["failed"]
+    assert re.search(r"a3_greedy: case \d+: (ids|log_prob)", a3_rows["greedy_does_not_stop_at_eos"]["failed"])
+    assert re.search(r"a3_beam: case \d+: ids", a3_rows["beam_keeps_one_hypothesis"]["failed"])
+    assert "NotImplementedError" in a3_rows["nothing"]["failed"]
