@@ -58,7 +58,6 @@ from .music_sampling import CharNgram, sample_after_headers, sample_tunes, tune_
 from .music_training import (
     DEV_METRICS,
     DEV_RUNS,
-    DEV_RUNS_URL,
     CarriedStateLoss,
     by_temperature,
     choose_temperature,
@@ -78,6 +77,6 @@ __all__ = [
     # music_audio
     "piano_roll", "synthesize", "to_midi", "to_pretty_midi",
     # music_training
-    "DEV_METRICS", "DEV_RUNS", "DEV_RUNS_URL", "CarriedStateLoss", "by_temperature", "choose_temperature",
+    "DEV_METRICS", "DEV_RUNS", "CarriedStateLoss", "by_temperature", "choose_temperature",
     "dev_runs", "load_dev_runs",
 ]

@@ -9,15 +9,12 @@
 from __future__ import annotations
 
 import json
-import urllib.request
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
 
-DEV_RUNS = Path(__file__).resolve().parents[1] / "scripts" / "music_dev_runs.jsonl"  # in a checkout
-DEV_RUNS_URL = ("https://raw.githubusercontent.com/rnn-course/sequence-models/v0.2.0/"
-                "scripts/music_dev_runs.jsonl")  # where an installed package reads them
+DEV_RUNS = Path(__file__).with_name("music_dev_runs.jsonl")  # package data, written by scripts/music_dev.py
 DEV_METRICS = ("strict", "in_time", "valid_in_time")
 
 
@@ -48,15 +45,8 @@ class CarriedStateLoss:
 def load_dev_runs(path: str | Path | None = None) -> list[dict]:
     """Every run ``scripts/music_dev.py`` appended to its JSON-lines file (one dict per seed and temperature).
 
-    Read from ``path``, else from the checkout's ``scripts/``, else (an installed package) from
-    the release on GitHub."""
-    if path is not None:
-        lines = Path(path).read_text().splitlines()
-    elif DEV_RUNS.exists():
-        lines = DEV_RUNS.read_text().splitlines()
-    else:
-        with urllib.request.urlopen(DEV_RUNS_URL, timeout=30) as response:  # noqa: S310 (a fixed https URL)
-            lines = response.read().decode().splitlines()
+    Read from ``path``, else from the copy the package ships (:data:`DEV_RUNS`)."""
+    lines = Path(path if path is not None else DEV_RUNS).read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
 
 

@@ -71,7 +71,7 @@ cfg
 # $\partial h_t / \partial h_{t-1} = w\,(1 - h_t^2)$ on the way back along the chain, because
 # $\tanh'(a_t) = 1 - h_t^2$.
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig = bptt_graph.scalar_rnn_graph(num_steps=3, loss="each")
 
 # %% [markdown] slideshow={"slide_type": "subslide"}
@@ -167,7 +167,7 @@ print("autograd:", ", ".join(f"dL/dh_{t} = {h_auto[t].grad:+.4f}" for t in range
 # Writing this loop for a batch is an exercise of assignment A1; the course's tested copy is
 # `course_utils.bptt`, checked against autograd here (open the cell if you want to see the check).
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 g = torch.Generator().manual_seed(cfg.seed)
 params = bptt.init_params(3, 5, 2, scale=1.0, generator=g)  # d = 3, n_h = 5, 2 outputs; float64
 X = torch.randn(4, 6, 3, generator=g, dtype=torch.float64)  # (B, T, d)
@@ -359,7 +359,7 @@ fig = show_sigma(1.1)
 #
 # </details>
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 smallest = gradient_through_time(0.3, linear=False)[-1].item()  # the slider's lowest sigma, last step
 tiny = torch.finfo(torch.float32).tiny  # float32's smallest normal number
 underflow_k = math.ceil(math.log(tiny) / math.log(0.3))  # first k with 0.3^k below it

@@ -114,7 +114,7 @@ if unclipped.diverged:  # fit stops at the first loss that is not a number: a pl
     print(f"no clipping: stopped at step {unclipped.steps[-1]} of {clip_steps}, "
           f"the loss is {unclipped.train_loss[-1]}")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, (ax_loss, ax_norm) = plt.subplots(1, 2, figsize=(11, 3.6))
 for label, h, style in [("clipped at norm 1", clipped, dict(color="tab:orange")),
                         ("no clipping", unclipped, dict(color="tab:blue", lw=2, marker="o", ms=4))]:
@@ -247,7 +247,7 @@ lengths = cfg.pick(smoke=[5, 10], class_=[5, 20, 50], full=[5, 10, 20, 50, 100])
 VARIANTS = ["tanh", "IRNN", "LSTM"]
 accuracy = {(v, T): memory_accuracy(v, T, memory_steps) for v in VARIANTS for T in lengths}
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6.5, 3.8))
 for v, label in zip(VARIANTS, ["tanh RNN (default init)", "IRNN (ReLU, W_hh = I)", "LSTM (forget bias +4)"]):
     ax.plot(lengths, [accuracy[v, T] for T in lengths], marker="o", label=label)
@@ -332,7 +332,7 @@ for cell, acc in sweep.items():
     print(f"{CELL_LABELS[cell]:22s}", "  ".join(f"T={T}: {a:.2f}" for T, a in acc.items()),
           f"  ({sweep_hist[cell].seconds:.1f} s)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 CELL_STYLES = {"rnn": dict(marker="o"), "irnn": dict(marker="^"),
                "lstm": dict(marker="s", lw=4, ms=9, alpha=0.5), "gru": dict(marker="D", ls="--")}
 fig, ax = plt.subplots(figsize=(8.5, 4))
@@ -401,7 +401,7 @@ claim("the IRNN bridges 20 steps on the mixed-gap training", sweep["irnn"][20], 
 #
 # The first 72 characters of the book, as 3 rows and chunks of 6:
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig = bptt_graph.truncated_chunks([[vocab.decode(row) for row in X]  # X (batch_size, num_steps)
                                    for X, _ in text.sequential_batches(train_ids[:73], 3, 6)])
 
@@ -475,7 +475,7 @@ lm_reset, losses_reset = train_tbptt(carry=False, steps=tbptt_steps)
 pos_carry = bptt.stream_position_loss(lm_carry, valid_ids, batch_size=8, num_steps=16, carry=True)
 pos_reset = bptt.stream_position_loss(lm_reset, valid_ids, batch_size=8, num_steps=16, carry=False)
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, (ax_train, ax_pos) = plt.subplots(1, 2, figsize=(11, 3.6))
 ax_train.plot(losses_carry, label="state carried", alpha=0.8)
 ax_train.plot(losses_reset, label="state reset to zero", alpha=0.8)

@@ -338,7 +338,7 @@ for step, loss, (first, second) in zip(history.eval_steps, history.metric("loss"
     print(f"--- after {step} steps (dev loss {loss:.2f}): the start of two tunes it writes ---")
     print(first[:160], "\n...\n" + second[:160] + "\n")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 ax.plot(history.steps, history.train_loss, lw=0.8, alpha=0.6, label="training batches")
 ax.plot(history.eval_steps, history.metric("loss"), "o-", label="dev tunes")
@@ -363,7 +363,7 @@ claim("the LSTM beats character frequencies on held-out tunes by over a nat per 
 #
 # </details>
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 scratch = models.LanguageModel(len(vocab), kind="lstm", hidden_size=hidden_size,
                                embed_size=embed_size, scratch=True).to(cfg.device)
 scratch.embedding.load_state_dict(lm.embedding.state_dict())
@@ -553,7 +553,7 @@ claim("real test tunes keep time (share in time)", real.in_time, ">=", 0.9)
 # `scripts/music_dev.py` trains this notebook's class-mode recipe with seeds 100 to 103, samples
 # 100 tunes at each temperature from generators of their own (after reading a training tune, as
 # here) and scores them with the checks of sections 4 and 5; each (seed, temperature) is one line
-# of `scripts/music_dev_runs.jsonl`, which `music.dev_runs` reads (and
+# of `course_utils/music_dev_runs.jsonl`, which `music.dev_runs` reads (and
 # `python scripts/music_dev.py --summary` summarises, with the other recipes tried). The guard,
 # 80% valid in time for every dev seed, keeps a margin over the 75% that this section asserts on
 # the test run.
@@ -571,7 +571,7 @@ for t, m in dev.items():
 temperature = music.choose_temperature(dev, guard=guard)
 print(f"kept: temperature {temperature} (highest mean in time, valid in time >= {guard:.0%} for every seed)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5))
 ts = list(dev)
 for key, label in [("strict", "strictly valid"), ("in_time", "in time")]:
@@ -652,7 +652,7 @@ for s, c, e in rejected[:4]:
 if not rejected:
     print("none: every sample is strictly valid")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(7, 3.5))
 bins = np.linspace(0, 1, 21)
 shown = [("test tunes (real)", real_checks), ("bigram sampler", floor_checks["bigram"]),
@@ -746,7 +746,7 @@ display(Audio(generated_audio[:20 * fs], rate=fs))
 print(real_tune)
 display(Audio(real_audio[:20 * fs], rate=fs))
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, axes = plt.subplots(1, 2, figsize=(11, 3.5), sharey=True)
 for ax, tune, midi, label in [(axes[0], generated, generated_midi, generated_label),
                               (axes[1], real_tune, real_midi, "real (test)")]:

@@ -64,7 +64,7 @@ cfg
 # the previous token, updates its state and predicts the next token, until it writes `<eos>`.
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 def draw_encoder_decoder(source, target):
     """A picture of the encoder (left), the fixed-size state (middle) and the decoder (right)."""
     _, ax = plt.subplots(figsize=(9, 3.2))
@@ -414,7 +414,7 @@ for n in LENGTHS:
     print(f"length {n}, with attention: {synthetic_accuracy['with attention'][n]:.2f} exactly "
           f"right after {SYN_STEPS} steps ({history.seconds:.0f} s)")
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 fig, ax = plt.subplots(figsize=(6, 3.5))
 for offset, (name, accuracy) in zip((-0.2, 0.2), synthetic_accuracy.items()):
     ax.bar([i + offset for i in range(len(LENGTHS))], [accuracy[n] for n in LENGTHS], width=0.4, label=name)
@@ -607,7 +607,7 @@ def bleu(french_token_lists, items):
 #
 # </details>
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 DEV_SWEEP = [  # (setting, dev BLEU after 500, 1,000, 1,500 steps), greedy, <unk> forbidden, seed 0
     ("words seen >= 3 times (6,267 French words), lr 3e-3", (13.53, 21.63, 22.89)),
     ("words seen >= 3 times, lr 6e-3", (12.03, 20.26, 22.57)),
@@ -648,7 +648,7 @@ print(f"vocabularies: {len(src_vocab):,} English, {len(tgt_vocab):,} French; {co
 # </details>
 
 
-# %% slideshow={"slide_type": "skip"} tags=["hide-cell"] jupyter={"outputs_hidden": true, "source_hidden": true}
+# %% jupyter={"outputs_hidden": true, "source_hidden": true} slideshow={"slide_type": "skip"} tags=["hide-cell"]
 def output_layer_ms(layer, loss_fn, h, targets, repeats=5):
     """Milliseconds for the output layer and its loss, forward and backward, on features h (N, H)."""
     start = time.perf_counter()
@@ -928,7 +928,7 @@ for score, i in picks:
 # weights are the model's, not an alignment anyone checked: look, do not over-read.
 
 
-# %% slideshow={"slide_type": "subslide"} tags=["hide-input"] jupyter={"source_hidden": true}
+# %% jupyter={"source_hidden": true} slideshow={"slide_type": "subslide"} tags=["hide-input"]
 def show_attention(weights, source, output, title):
     """Heatmap of attention weights (output words + <eos>, source words), one figure sized to the
     sentence so that every label stays at 11 points, whatever the notebook's width."""

@@ -5,7 +5,7 @@ samples tunes at several temperatures (a generator seeded apart from the noteboo
 them with the notebook's checks: strict validity, in-time share, and the longest stretch a
 valid sample shares with a training tune against the 95th percentile of the dev tunes' stretches
 (the notebook's copy check, with dev tunes in place of test tunes). One JSON line per (seed, temperature) is appended to
-``scripts/music_dev_runs.jsonl``.
+``course_utils/music_dev_runs.jsonl`` (package data, read by ``music.dev_runs``).
 
     python scripts/music_dev.py --seeds 100 101 --temperatures 0.5 0.6 0.7 0.8
     python scripts/music_dev.py --summary
@@ -22,7 +22,7 @@ import torch
 
 from course_utils import metrics, models, music, text, training
 
-RUNS = Path(__file__).with_name("music_dev_runs.jsonl")
+RUNS = Path(__file__).resolve().parents[1] / "course_utils" / "music_dev_runs.jsonl"
 RECIPE = dict(num_steps=100, batch_size=32, embed_size=32, hidden_size=256, train_steps=1000, lr=8e-3, source=False)
 
 

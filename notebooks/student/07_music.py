@@ -522,7 +522,7 @@ claim("real test tunes keep time (share in time)", real.in_time, ">=", 0.9)
 # `scripts/music_dev.py` trains this notebook's class-mode recipe with seeds 100 to 103, samples
 # 100 tunes at each temperature from generators of their own (after reading a training tune, as
 # here) and scores them with the checks of sections 4 and 5; each (seed, temperature) is one line
-# of `scripts/music_dev_runs.jsonl`, which `music.dev_runs` reads (and
+# of `course_utils/music_dev_runs.jsonl`, which `music.dev_runs` reads (and
 # `python scripts/music_dev.py --summary` summarises, with the other recipes tried). The guard,
 # 80% valid in time for every dev seed, keeps a margin over the 75% that this section asserts on
 # the test run.
